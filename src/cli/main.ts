@@ -1,0 +1,47 @@
+/**
+ * `gaugeflow <command> [flags]`. Each command lives in its own module exporting
+ * `run(argv): Promise<number>` (the exit code) and is imported lazily so that `exact` does not
+ * pay for loading TensorFlow.js.
+ */
+import { UsageError } from './args.ts';
+
+type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  exact: { summary: 'exact reference results (2D U(1) finite volume, 2D SU(N), single-matrix SU(N))', load: () => import('./exact.ts') },
+};
+
+/** Register a subcommand (used by later modules: sample, fit, ...). */
+export function registerCommand(name: string, cmd: Command): void {
+  commands[name] = cmd;
+}
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([k, c]) => `  ${k.padEnd(8)} ${c.summary}`);
+  return `usage: gaugeflow <command> [flags]   (gaugeflow <command> --help for its flags)\n\ncommands:\n${rows.join('\n')}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`gaugeflow: unknown command '${name}' (try: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  try {
+    const mod = await cmd.load();
+    return await mod.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`gaugeflow ${name}: ${e.message}`);
+      return 2;
+    }
+    console.error(`gaugeflow ${name}: ${(e as Error).message}`);
+    if (process.env.GAUGEFLOW_DEBUG) console.error(e);
+    return 1;
+  }
+}
