@@ -1,0 +1,77 @@
+/**
+ * Build a baseline kernel from a plain, JSON-able spec (what the CLI and the multi-chain runner
+ * pass around). Validation happens here so every front end gets the same error messages.
+ */
+import { makeLattice, type Lattice } from '../lattices/geometry.ts';
+import { parseGroup, type Group } from '../lattices/group.ts';
+import type { Kernel } from './types.ts';
+import { hmcKernel } from './hmc.ts';
+import { heatbathKernel } from './heatbath.ts';
+
+export interface SamplerSpec {
+  sampler: 'hmc' | 'heatbath';
+  group: 'u1' | 'su2' | 'su3' | 'suN';
+  /** Only for group 'suN' (ignored otherwise unless it contradicts su2/su3). */
+  N?: number;
+  dims: number;
+  L: number;
+  beta: number;
+  /** HMC trajectory length τ (default 1). */
+  trajLength?: number;
+  /** HMC molecular-dynamics steps per trajectory (default 10). */
+  mdSteps?: number;
+  /** HMC integrator (default 'leapfrog'). */
+  integrator?: 'leapfrog' | 'omelyan';
+  /** Heat bath: over-relaxation sweeps per heat-bath sweep (default 1). */
+  orSteps?: number;
+}
+
+const SAMPLERS = ['hmc', 'heatbath'] as const;
+const GROUPS = ['u1', 'su2', 'su3', 'suN'] as const;
+const INTEGRATORS = ['leapfrog', 'omelyan'] as const;
+
+function isInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x);
+}
+
+/** Throws an Error naming the first problem with the spec. */
+export function validateSpec(spec: SamplerSpec): void {
+  if (spec === null || typeof spec !== 'object') throw new Error('sampler spec must be an object');
+  if (!(SAMPLERS as readonly string[]).includes(spec.sampler))
+    throw new Error(`unknown sampler '${String(spec.sampler)}' (expected one of ${SAMPLERS.join(', ')})`);
+  if (!(GROUPS as readonly string[]).includes(spec.group))
+    throw new Error(`unknown group '${String(spec.group)}' (expected one of ${GROUPS.join(', ')})`);
+  if (spec.group === 'suN' && (!isInt(spec.N) || spec.N < 2))
+    throw new Error(`group 'suN' needs an integer N >= 2 (got ${String(spec.N)})`);
+  if (spec.N !== undefined && spec.group === 'su2' && spec.N !== 2) throw new Error(`group 'su2' contradicts N = ${spec.N}`);
+  if (spec.N !== undefined && spec.group === 'su3' && spec.N !== 3) throw new Error(`group 'su3' contradicts N = ${spec.N}`);
+  if (!isInt(spec.dims) || spec.dims < 2 || spec.dims > 4)
+    throw new Error(`dims must be 2, 3 or 4 (got ${String(spec.dims)})`);
+  if (!isInt(spec.L) || spec.L < 2) throw new Error(`lattice extent L must be an integer >= 2 (got ${String(spec.L)})`);
+  if (typeof spec.beta !== 'number' || !Number.isFinite(spec.beta) || spec.beta < 0)
+    throw new Error(`beta must be a finite number >= 0 (got ${String(spec.beta)})`);
+  if (spec.trajLength !== undefined && !(Number.isFinite(spec.trajLength) && spec.trajLength > 0))
+    throw new Error(`trajLength must be a positive number (got ${String(spec.trajLength)})`);
+  if (spec.mdSteps !== undefined && !(isInt(spec.mdSteps) && spec.mdSteps >= 1))
+    throw new Error(`mdSteps must be an integer >= 1 (got ${String(spec.mdSteps)})`);
+  if (spec.integrator !== undefined && !(INTEGRATORS as readonly string[]).includes(spec.integrator))
+    throw new Error(`unknown integrator '${String(spec.integrator)}' (expected one of ${INTEGRATORS.join(', ')})`);
+  if (spec.orSteps !== undefined && !(isInt(spec.orSteps) && spec.orSteps >= 0))
+    throw new Error(`orSteps must be an integer >= 0 (got ${String(spec.orSteps)})`);
+}
+
+export function buildKernel(spec: SamplerSpec): { kernel: Kernel; lattice: Lattice; group: Group } {
+  validateSpec(spec);
+  const group = parseGroup(spec.group, spec.group === 'suN' ? spec.N : undefined);
+  const lattice = makeLattice(new Array<number>(spec.dims).fill(spec.L));
+  const kernel: Kernel =
+    spec.sampler === 'hmc'
+      ? hmcKernel({
+          beta: spec.beta,
+          trajLength: spec.trajLength ?? 1,
+          mdSteps: spec.mdSteps ?? 10,
+          integrator: spec.integrator ?? 'leapfrog',
+        })
+      : heatbathKernel({ beta: spec.beta, orSteps: spec.orSteps ?? 1 });
+  return { kernel, lattice, group };
+}

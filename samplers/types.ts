@@ -1,0 +1,46 @@
+/**
+ * The sampler interfaces every chain, runner and flow plugs into (DESIGN §6).
+ *
+ * Kernels are BlackJAX-style `init` + `step` pairs over plain state objects. For speed the
+ * baseline kernels in this folder MUTATE the state they are given (the field and the scratch
+ * buffers allocated once in `init`) and return that same object: a chain owns its state, and
+ * anyone who wants to keep a configuration must `cloneField(state.field)` it.
+ */
+import type { GaugeField } from '../lattices/field.ts';
+import type { Rng } from '../lattices/random.ts';
+
+export interface StepInfo {
+  accepted: boolean;
+  /** min(1, e^{-ΔH}) for HMC / Metropolis; 1 for heat bath. */
+  acceptProb: number;
+  /** H(new) − H(old) of the proposal (HMC), float64. */
+  deltaH?: number;
+}
+
+export interface Kernel<S extends { field: GaugeField } = { field: GaugeField }> {
+  init(field: GaugeField): S;
+  step(state: S, rng: Rng): [S, StepInfo];
+}
+
+/** An unnormalised log density, log p(x) = −S(x) + const, evaluated in float64. */
+export interface Target<X> {
+  logDensity(x: X): number;
+}
+
+/** A batch of independent proposal draws with their exact log densities log q(x). */
+export interface ProposalBatch<X> {
+  xs: X[];
+  logq: Float64Array;
+}
+
+/**
+ * A density one can sample from and evaluate. `sample` may be synchronous or return a Promise:
+ * flows evaluate on TensorFlow.js / worker threads and are naturally asynchronous, while exact
+ * proposals (Haar, uniform angles) are cheap and synchronous. Consumers always `await` it.
+ * log q must be the density of the draws *with respect to the same base measure as the
+ * target* (Haar for group-valued configurations), and must be the density of the map that
+ * was actually applied (DESIGN §4): a biased log q silently biases the chain.
+ */
+export interface Proposal<X> {
+  sample(n: number, rng: Rng): ProposalBatch<X> | Promise<ProposalBatch<X>>;
+}
