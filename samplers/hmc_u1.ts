@@ -1,0 +1,107 @@
+/**
+ * U(1) molecular dynamics on plain Float64Arrays: link angles θ, conjugate momenta p,
+ * H = ½Σp² + S, S = −β Σ_P cos θ_P. The force is computed plaquette by plaquette (one sin per
+ * plaquette, scattered to its four links) from the cached plaquette link table — this is the
+ * hot loop of every U(1) HMC trajectory.
+ */
+import type { U1Field } from '../lattices/field.ts';
+import { plaquetteLinks } from '../lattices/geometry.ts';
+import { fillGaussian, type Rng } from '../lattices/random.ts';
+import type { HmcSystem } from './hmc_system.ts';
+
+const TWO_PI = 2 * Math.PI;
+
+export class U1Md implements HmcSystem {
+  readonly theta: Float64Array;
+  readonly p: Float64Array;
+  readonly force: Float64Array;
+  readonly plaq: Int32Array;
+  readonly nPlaq: number;
+  private readonly thetaOld: Float64Array;
+  private readonly forceOld: Float64Array;
+
+  constructor(readonly field: U1Field, readonly beta: number) {
+    this.theta = field.theta;
+    const n = this.theta.length;
+    this.p = new Float64Array(n);
+    this.force = new Float64Array(n);
+    this.plaq = plaquetteLinks(field.lattice);
+    this.nPlaq = this.plaq.length >> 2;
+    this.thetaOld = new Float64Array(n);
+    this.forceOld = new Float64Array(n);
+  }
+
+  refreshMomenta(rng: Rng): void {
+    fillGaussian(rng, this.p);
+  }
+
+  save(): void {
+    this.thetaOld.set(this.theta);
+    this.forceOld.set(this.force);
+  }
+
+  restore(): void {
+    this.theta.set(this.thetaOld);
+    this.force.set(this.forceOld);
+  }
+
+  flipMomenta(): void {
+    const p = this.p, n = p.length;
+    for (let l = 0; l < n; l++) p[l] = -p[l];
+  }
+
+  afterAccept(): void {
+    this.wrap();
+  }
+
+  /** force[l] = ∂S/∂θ_l = β Σ_{P ∋ l} ±sin θ_P. */
+  computeForce(): void {
+    const th = this.theta, f = this.force, t = this.plaq, beta = this.beta, n4 = this.nPlaq << 2;
+    f.fill(0);
+    for (let i = 0; i < n4; i += 4) {
+      const a = t[i], b = t[i + 1], c = t[i + 2], d = t[i + 3];
+      const s = beta * Math.sin(th[a] + th[b] - th[c] - th[d]);
+      f[a] += s;
+      f[b] += s;
+      f[c] -= s;
+      f[d] -= s;
+    }
+  }
+
+  kick(eps: number): void {
+    const p = this.p, f = this.force, n = p.length;
+    for (let l = 0; l < n; l++) p[l] -= eps * f[l];
+  }
+
+  drift(eps: number): void {
+    const p = this.p, th = this.theta, n = p.length;
+    for (let l = 0; l < n; l++) th[l] += eps * p[l];
+  }
+
+  /** S = −β Σ cos θ_P, float64. */
+  action(): number {
+    const th = this.theta, t = this.plaq, n4 = this.nPlaq << 2;
+    let s = 0;
+    for (let i = 0; i < n4; i += 4) s += Math.cos(th[t[i]] + th[t[i + 1]] - th[t[i + 2]] - th[t[i + 3]]);
+    return -this.beta * s;
+  }
+
+  kinetic(): number {
+    const p = this.p, n = p.length;
+    let k = 0;
+    for (let l = 0; l < n; l++) k += p[l] * p[l];
+    return 0.5 * k;
+  }
+
+  /** Map every angle back into (−π, π] (MD lets them wander; S and F are 2π-periodic). */
+  wrap(): void {
+    const th = this.theta, n = th.length;
+    for (let l = 0; l < n; l++) {
+      const x = th[l];
+      if (x > Math.PI || x <= -Math.PI) {
+        const y = x - TWO_PI * Math.floor((x + Math.PI) / TWO_PI);
+        th[l] = y === -Math.PI ? Math.PI : y;
+      }
+    }
+  }
+}

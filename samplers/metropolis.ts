@@ -1,0 +1,139 @@
+/**
+ * Independence Metropolis with a plug-in proposal (DESIGN §6).
+ *
+ * The proposal does not depend on the chain state, so all draws can be made first (in batches,
+ * possibly asynchronously / on workers) and the cheap sequential accept/reject pass runs
+ * afterwards with its own rng stream, consuming exactly one uniform per step. Batch b is drawn
+ * with makeRng(seed, 'proposal', b) and the pass uses makeRng(seed, 'accept'), so the chain is a
+ * deterministic function of (seed, batchSize) whatever the concurrency of the drawing.
+ *
+ * Weights: w(x) = log p(x) − log q(x). A proposal that failed (e.g. an unconverged flow solve)
+ * must report log q = +Infinity (or the target log p = −Infinity): its weight is −∞ and it is
+ * never accepted. NaN anywhere is a bug and throws.
+ */
+import { makeRng, type Rng } from '../lattices/random.ts';
+import type { Proposal, ProposalBatch, Target } from './types.ts';
+
+export interface ChainPoint<X> {
+  x: X;
+  /** log p(x) − log q(x); −Infinity only before the first acceptance. */
+  logw: number;
+}
+
+export interface PassResult<X> {
+  /** Chain state after each step (references into the batch; repeated states share objects). */
+  states: X[];
+  accepted: Uint8Array;
+  acceptProb: Float64Array;
+  /** log p − log q of every proposal in order (for importance-weight ESS). */
+  logw: Float64Array;
+  /** Chain state after the last step, to continue with the next batch. */
+  last: ChainPoint<X>;
+}
+
+function weight(logp: number, logq: number, where: string): number {
+  if (Number.isNaN(logp) || Number.isNaN(logq)) throw new Error(`independenceMetropolis: NaN log density at ${where}`);
+  if (logq === -Infinity) throw new Error(`independenceMetropolis: proposal reported log q = -Infinity at ${where}`);
+  return logp - logq;
+}
+
+/**
+ * Sequential accept/reject over one batch of proposals. `current` is the chain state before the
+ * batch; pass `null` to start the chain (the first step then always accepts a proposal with a
+ * finite weight — starting from a draw of q is a valid initialisation for an independence
+ * sampler).
+ */
+export function metropolisPass<X>(
+  target: Target<X>,
+  batch: ProposalBatch<X>,
+  current: ChainPoint<X> | null,
+  rng: Rng,
+): PassResult<X> {
+  const n = batch.xs.length;
+  if (batch.logq.length !== n) throw new Error(`independenceMetropolis: batch has ${n} draws but ${batch.logq.length} log q values`);
+  const states: X[] = new Array(n);
+  const accepted = new Uint8Array(n);
+  const acceptProb = new Float64Array(n);
+  const logw = new Float64Array(n);
+  let x = current ? current.x : (undefined as unknown as X);
+  let wx = current ? current.logw : -Infinity;
+  for (let i = 0; i < n; i++) {
+    const y = batch.xs[i];
+    const wy = weight(target.logDensity(y), batch.logq[i], `draw ${i}`);
+    logw[i] = wy;
+    let logA: number;
+    if (wy === -Infinity) logA = -Infinity;
+    else if (wx === -Infinity) logA = 0;
+    else logA = Math.min(0, wy - wx);
+    const u = rng(); // always one uniform per step so streams stay aligned
+    acceptProb[i] = Math.exp(logA);
+    if (logA === 0 || Math.log(u) < logA) {
+      x = y;
+      wx = wy;
+      accepted[i] = 1;
+    }
+    if (wx === -Infinity) throw new Error(`independenceMetropolis: no acceptable proposal yet at draw ${i} (all weights -Infinity)`);
+    states[i] = x;
+  }
+  return { states, accepted, acceptProb, logw, last: { x, logw: wx } };
+}
+
+export interface IndependenceOptions<X> {
+  nSteps: number;
+  batchSize: number;
+  seed: string | number;
+  /** Batches drawn concurrently before each sequential pass (default 1). Does not change results. */
+  concurrency?: number;
+  /** Start of the chain (default: start at the first proposal draw). */
+  start?: { x: X; logp: number; logq: number } | null;
+}
+
+export interface IndependenceResult<X> {
+  states: X[];
+  accepted: Uint8Array;
+  acceptProb: Float64Array;
+  logw: Float64Array;
+  acceptRate: number;
+}
+
+export async function independenceMetropolis<X>(
+  target: Target<X>,
+  proposal: Proposal<X>,
+  opts: IndependenceOptions<X>,
+): Promise<IndependenceResult<X>> {
+  const { nSteps, batchSize } = opts;
+  if (!Number.isInteger(nSteps) || nSteps < 1) throw new Error(`nSteps must be an integer >= 1 (got ${nSteps})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be an integer >= 1 (got ${batchSize})`);
+  const concurrency = opts.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be an integer >= 1 (got ${concurrency})`);
+  const acceptRng = makeRng(opts.seed, 'accept');
+  const states: X[] = [];
+  const accepted = new Uint8Array(nSteps);
+  const acceptProb = new Float64Array(nSteps);
+  const logw = new Float64Array(nSteps);
+  let current: ChainPoint<X> | null = opts.start
+    ? { x: opts.start.x, logw: weight(opts.start.logp, opts.start.logq, 'start') }
+    : null;
+  const nBatches = Math.ceil(nSteps / batchSize);
+  let done = 0;
+  for (let b0 = 0; b0 < nBatches; b0 += concurrency) {
+    const ids: number[] = [];
+    for (let b = b0; b < Math.min(nBatches, b0 + concurrency); b++) ids.push(b);
+    const batches = await Promise.all(
+      ids.map((b) => Promise.resolve(proposal.sample(Math.min(batchSize, nSteps - b * batchSize), makeRng(opts.seed, 'proposal', b)))),
+    );
+    for (const batch of batches) {
+      const r = metropolisPass(target, batch, current, acceptRng);
+      accepted.set(r.accepted, done);
+      acceptProb.set(r.acceptProb, done);
+      logw.set(r.logw, done);
+      for (const s of r.states) states.push(s);
+      done += r.states.length;
+      current = r.last;
+    }
+  }
+  if (done !== nSteps) throw new Error(`independenceMetropolis: proposal returned ${done} draws, expected ${nSteps}`);
+  let acc = 0;
+  for (let i = 0; i < nSteps; i++) acc += accepted[i];
+  return { states, accepted, acceptProb, logw, acceptRate: acc / nSteps };
+}
