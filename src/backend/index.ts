@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { installGradientFixes } from './grads.ts';
 
 export { tf };
 
@@ -69,6 +70,7 @@ let pending: Promise<BackendName> | null = null;
  */
 export function initBackend(preferred?: string): Promise<BackendName> {
   if (pending) return pending;
+  installGradientFixes(); // correct higher-order gradients on every backend (see grads.ts)
   pending = (async () => {
     const wish = preferred ?? process.env.GAUGEFLOW_BACKEND;
     let order = candidates;

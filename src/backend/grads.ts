@@ -1,0 +1,186 @@
+/**
+ * Gradient fixes for tfjs 4.22 higher-order autodiff.
+ *
+ * tfjs records the gradient computation of an op on the outer tape when gradients are nested, but the
+ * stock gradients of Exp, Tanh, Sigmoid, Softmax, LogSoftmax, Elu and Pow are written in terms of the
+ * op's *saved output*. The saved output is not connected to the input on the outer tape, so the second
+ * derivative silently misses the path through it (e.g. d²/dx² exp(x) comes out as 0·… + exp(x)·0).
+ * Softplus' gradient is sigmoid(x), so it fails one order later, at the third derivative.
+ * Re-registering those gradients so that they recompute from the *inputs* makes every order exact.
+ *
+ * Comparison and logical ops (Greater, Less, Equal, LogicalAnd, …) have no gradient at all, so any
+ * nested gradient through `where`, `maximum`, `clipByValue` or `logSumExp` throws. Their true
+ * derivative is zero almost everywhere, which is what we register.
+ *
+ * `installGradientFixes()` is idempotent and is called by `initBackend`, so the fixes are in place
+ * whenever tfjs is used through this package.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Saved = tf.Tensor[];
+type Attrs = Record<string, unknown> | undefined;
+
+function reduceTo(res: tf.Tensor, shape: number[], outShape: number[]): tf.Tensor {
+  const axes = tf.backend_util.getReductionAxes(shape, outShape);
+  const r = axes.length > 0 ? tf.sum(res, axes) : res;
+  return tf.reshape(r, shape);
+}
+
+const fromInputGradients: tf.GradConfig[] = [
+  {
+    kernelName: 'Exp',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return { x: () => tf.mul(dy as tf.Tensor, tf.exp(x)) };
+    },
+  },
+  {
+    kernelName: 'Tanh',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return { x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(tf.tanh(x)))) };
+    },
+  },
+  {
+    kernelName: 'Sigmoid',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return {
+        x: () => {
+          const s = tf.sigmoid(x);
+          return tf.mul(dy as tf.Tensor, tf.mul(s, tf.sub(1, s)));
+        },
+      };
+    },
+  },
+  {
+    kernelName: 'Softplus',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return { x: () => tf.mul(dy as tf.Tensor, tf.sigmoid(x)) };
+    },
+  },
+  {
+    kernelName: 'Softmax',
+    inputsToSave: ['logits'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved, attrs: Attrs) => {
+      const [logits] = saved;
+      const dim = (attrs as { dim: number }).dim;
+      return {
+        logits: () => {
+          const y = tf.softmax(logits, dim);
+          const dyy = tf.mul(dy as tf.Tensor, y);
+          return tf.sub(dyy, tf.mul(tf.sum(dyy, [dim], true), y));
+        },
+      };
+    },
+  },
+  {
+    kernelName: 'LogSoftmax',
+    inputsToSave: ['logits'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved, attrs: Attrs) => {
+      const [logits] = saved;
+      const axis = (attrs as { axis: number }).axis;
+      return {
+        logits: () => {
+          const y = tf.softmax(logits, axis);
+          return tf.sub(dy as tf.Tensor, tf.mul(tf.sum(dy as tf.Tensor, axis, true), y));
+        },
+      };
+    },
+  },
+  {
+    kernelName: 'Elu',
+    inputsToSave: ['x'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return { x: () => tf.where(tf.greater(x, 0), dy as tf.Tensor, tf.mul(dy as tf.Tensor, tf.exp(x))) };
+    },
+  },
+  {
+    kernelName: 'Pow',
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [a, b] = saved;
+      const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return {
+        a: () => {
+          const bf = tf.cast(b, 'float32');
+          return reduceTo(tf.mul(dy as tf.Tensor, tf.mul(bf, tf.pow(a, tf.sub(bf, 1)))), a.shape, outShape);
+        },
+        b: () => {
+          const logA = tf.where(tf.greater(a, 0), tf.log(a), tf.zerosLike(a));
+          return reduceTo(tf.mul(dy as tf.Tensor, tf.mul(tf.pow(a, b), logA)), b.shape, outShape);
+        },
+      };
+    },
+  },
+];
+
+const binaryComparisons = ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr'];
+const unaryPredicates = ['LogicalNot', 'IsNan', 'IsInf', 'IsFinite'];
+
+function zeroGradients(): tf.GradConfig[] {
+  const binary = binaryComparisons.map<tf.GradConfig>((kernelName) => ({
+    kernelName,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [a, b] = saved;
+      return { a: () => tf.zerosLike(a).toFloat(), b: () => tf.zerosLike(b).toFloat() };
+    },
+  }));
+  const unary = unaryPredicates.map<tf.GradConfig>((kernelName) => ({
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: Saved) => {
+      const [x] = saved;
+      return { x: () => tf.zerosLike(x).toFloat() };
+    },
+  }));
+  return [...binary, ...unary];
+}
+
+let installed = false;
+
+/** Re-register the gradients listed above (idempotent). */
+export function installGradientFixes(): void {
+  if (installed) return;
+  for (const g of [...fromInputGradients, ...zeroGradients()]) tf.registerGradient(g);
+  installed = true;
+}
+
+/** The kernels whose gradients this module replaces (for tests and diagnostics). */
+export const fixedKernels = [...fromInputGradients.map((g) => g.kernelName), ...binaryComparisons, ...unaryPredicates];
+
+/**
+ * tf.grad that returns zeros instead of throwing when y does not depend on x (a derivative that is
+ * identically zero, e.g. the Hessian of a linear function, makes tfjs throw "Cannot compute gradient").
+ */
+export function gradOrZeros(f: (x: tf.Tensor) => tf.Tensor): (x: tf.Tensor) => tf.Tensor {
+  const g = tf.grad(f);
+  return (x: tf.Tensor) => {
+    try {
+      return g(x);
+    } catch (e) {
+      if (/Cannot compute gradient/.test((e as Error).message)) return tf.zerosLike(x);
+      throw e;
+    }
+  };
+}
+
+/**
+ * tf.logSoftmax and tf.logSigmoid are built with tf.customGrad, whose gradient is a function of the
+ * saved output only and is therefore not differentiable again (a second derivative throws). These
+ * drop-in replacements are plain compositions of ops with correct gradients at every order.
+ */
+export function logSoftmax(logits: tf.Tensor, axis = -1): tf.Tensor {
+  return tf.sub(logits, tf.logSumExp(logits, axis, true));
+}
+
+export function logSigmoid(x: tf.Tensor): tf.Tensor {
+  return tf.neg(tf.softplus(tf.neg(x)));
+}
