@@ -1,0 +1,558 @@
+/**
+ * Complex N×N matrix kernels on interleaved Float64Array storage: element (i,j) has re at
+ * off + 2(iN+j) and im at off + 2(iN+j) + 1 (row-major). Signature style `(a, ao, b, bo, out, oo, N)`.
+ * Unless stated otherwise `out` must not overlap the inputs. Scratch buffers are module-level and
+ * private to each function, so kernels never allocate in steady state (JS is single-threaded per worker).
+ */
+
+type F64 = Float64Array;
+
+function scratch(buf: F64, n: number): F64 {
+  return buf.length >= n ? buf : new Float64Array(n);
+}
+
+export function setIdentity(out: F64, oo: number, N: number): void {
+  const n2 = 2 * N * N;
+  for (let k = 0; k < n2; k++) out[oo + k] = 0;
+  for (let i = 0; i < N; i++) out[oo + 2 * (i * N + i)] = 1;
+}
+
+export function copyMat(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  const n2 = 2 * N * N;
+  for (let k = 0; k < n2; k++) out[oo + k] = a[ao + k];
+}
+
+/** out = A B */
+export function mul(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number, N: number): void {
+  if (N === 3) return mul3(a, ao, b, bo, out, oo);
+  if (N === 2) return mul2(a, ao, b, bo, out, oo);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        const ia = ao + 2 * (i * N + k), ib = bo + 2 * (k * N + j);
+        const ar = a[ia], ai = a[ia + 1], br = b[ib], bi = b[ib + 1];
+        sr += ar * br - ai * bi;
+        si += ar * bi + ai * br;
+      }
+      out[oo + 2 * (i * N + j)] = sr;
+      out[oo + 2 * (i * N + j) + 1] = si;
+    }
+  }
+}
+
+/** out = A B† */
+export function mulAdjB(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number, N: number): void {
+  if (N === 3) return mulAdjB3(a, ao, b, bo, out, oo);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        const ia = ao + 2 * (i * N + k), ib = bo + 2 * (j * N + k);
+        const ar = a[ia], ai = a[ia + 1], br = b[ib], bi = -b[ib + 1];
+        sr += ar * br - ai * bi;
+        si += ar * bi + ai * br;
+      }
+      out[oo + 2 * (i * N + j)] = sr;
+      out[oo + 2 * (i * N + j) + 1] = si;
+    }
+  }
+}
+
+/** out = A† B */
+export function mulAdjA(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number, N: number): void {
+  if (N === 3) return mulAdjA3(a, ao, b, bo, out, oo);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        const ia = ao + 2 * (k * N + i), ib = bo + 2 * (k * N + j);
+        const ar = a[ia], ai = -a[ia + 1], br = b[ib], bi = b[ib + 1];
+        sr += ar * br - ai * bi;
+        si += ar * bi + ai * br;
+      }
+      out[oo + 2 * (i * N + j)] = sr;
+      out[oo + 2 * (i * N + j) + 1] = si;
+    }
+  }
+}
+
+/** out += s · A (s real) */
+export function addScaled(a: F64, ao: number, s: number, out: F64, oo: number, N: number): void {
+  const n2 = 2 * N * N;
+  for (let k = 0; k < n2; k++) out[oo + k] += s * a[ao + k];
+}
+
+/** out = A† (in place allowed when out === a && oo === ao). */
+export function adjoint(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  for (let i = 0; i < N; i++) {
+    const d = 2 * (i * N + i);
+    out[oo + d] = a[ao + d];
+    out[oo + d + 1] = -a[ao + d + 1];
+    for (let j = i + 1; j < N; j++) {
+      const ij = 2 * (i * N + j), ji = 2 * (j * N + i);
+      const xr = a[ao + ij], xi = a[ao + ij + 1], yr = a[ao + ji], yi = a[ao + ji + 1];
+      out[oo + ij] = yr; out[oo + ij + 1] = -yi;
+      out[oo + ji] = xr; out[oo + ji + 1] = -xi;
+    }
+  }
+}
+
+export function traceRe(a: F64, ao: number, N: number): number {
+  let s = 0;
+  for (let i = 0; i < N; i++) s += a[ao + 2 * (i * N + i)];
+  return s;
+}
+
+export function traceIm(a: F64, ao: number, N: number): number {
+  let s = 0;
+  for (let i = 0; i < N; i++) s += a[ao + 2 * (i * N + i) + 1];
+  return s;
+}
+
+export function trace(a: F64, ao: number, N: number): { re: number; im: number } {
+  return { re: traceRe(a, ao, N), im: traceIm(a, ao, N) };
+}
+
+/** Re tr(A B†) = Σ_ij Re(A_ij conj B_ij) — no product formed. */
+export function reTraceMulAdjB(a: F64, ao: number, b: F64, bo: number, N: number): number {
+  const n2 = 2 * N * N;
+  let s = 0;
+  for (let k = 0; k < n2; k++) s += a[ao + k] * b[bo + k];
+  return s;
+}
+
+/** Re tr(A B) without forming the product. */
+export function reTraceMul(a: F64, ao: number, b: F64, bo: number, N: number): number {
+  let s = 0;
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      const ia = ao + 2 * (i * N + j), ib = bo + 2 * (j * N + i);
+      s += a[ia] * b[ib] - a[ia + 1] * b[ib + 1];
+    }
+  }
+  return s;
+}
+
+/**
+ * ⟨A, B⟩ = −2 Re tr(AB) for anti-Hermitian A, B (= 2 Σ Re(A_ij conj B_ij)); X_a = iλ_a/2 is orthonormal.
+ * The HMC kinetic energy of a momentum P is ½⟨P,P⟩.
+ */
+export function algebraDot(a: F64, ao: number, b: F64, bo: number, N: number): number {
+  return 2 * reTraceMulAdjB(a, ao, b, bo, N);
+}
+
+let detBuf: F64 = new Float64Array(0);
+
+/** Determinant (closed form for N ≤ 3, otherwise LU with partial pivoting). */
+export function det(a: F64, ao: number, N: number): { re: number; im: number } {
+  if (N === 1) return { re: a[ao], im: a[ao + 1] };
+  if (N === 2) {
+    const re = a[ao] * a[ao + 6] - a[ao + 1] * a[ao + 7] - (a[ao + 2] * a[ao + 4] - a[ao + 3] * a[ao + 5]);
+    const im = a[ao] * a[ao + 7] + a[ao + 1] * a[ao + 6] - (a[ao + 2] * a[ao + 5] + a[ao + 3] * a[ao + 4]);
+    return { re, im };
+  }
+  if (N === 3) {
+    // Cofactor expansion along row 0: Σ_j a_0j C_0j.
+    let re = 0, im = 0;
+    for (let j = 0; j < 3; j++) {
+      const j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+      const p = ao + 2 * (3 + j1), q = ao + 2 * (6 + j2), r = ao + 2 * (3 + j2), s = ao + 2 * (6 + j1);
+      const cr = a[p] * a[q] - a[p + 1] * a[q + 1] - (a[r] * a[s] - a[r + 1] * a[s + 1]);
+      const ci = a[p] * a[q + 1] + a[p + 1] * a[q] - (a[r] * a[s + 1] + a[r + 1] * a[s]);
+      const x = ao + 2 * j;
+      re += a[x] * cr - a[x + 1] * ci;
+      im += a[x] * ci + a[x + 1] * cr;
+    }
+    return { re, im };
+  }
+  const n2 = 2 * N * N;
+  detBuf = scratch(detBuf, n2);
+  const m = detBuf;
+  for (let k = 0; k < n2; k++) m[k] = a[ao + k];
+  let dr = 1, di = 0;
+  for (let c = 0; c < N; c++) {
+    let piv = c, best = -1;
+    for (let r = c; r < N; r++) {
+      const x = m[2 * (r * N + c)], y = m[2 * (r * N + c) + 1];
+      const v = x * x + y * y;
+      if (v > best) { best = v; piv = r; }
+    }
+    if (best === 0) return { re: 0, im: 0 };
+    if (piv !== c) {
+      for (let j = 0; j < 2 * N; j++) {
+        const t = m[2 * c * N + j]; m[2 * c * N + j] = m[2 * piv * N + j]; m[2 * piv * N + j] = t;
+      }
+      dr = -dr; di = -di;
+    }
+    const pr = m[2 * (c * N + c)], pi = m[2 * (c * N + c) + 1];
+    const nr = dr * pr - di * pi; di = dr * pi + di * pr; dr = nr;
+    const inv = 1 / (pr * pr + pi * pi);
+    const ir = pr * inv, ii = -pi * inv;
+    for (let r = c + 1; r < N; r++) {
+      const xr = m[2 * (r * N + c)], xi = m[2 * (r * N + c) + 1];
+      const fr = xr * ir - xi * ii, fi = xr * ii + xi * ir;
+      for (let j = c + 1; j < N; j++) {
+        const u = 2 * (c * N + j), v = 2 * (r * N + j);
+        m[v] -= fr * m[u] - fi * m[u + 1];
+        m[v + 1] -= fr * m[u + 1] + fi * m[u];
+      }
+    }
+  }
+  return { re: dr, im: di };
+}
+
+/**
+ * Project to SU(N) in place: Gram–Schmidt on the rows (two passes, so the result is unitary to rounding
+ * even for a noticeably non-unitary input), then multiply by e^{−i arg(det)/N} so det = 1.
+ */
+export function reunitarize(a: F64, ao: number, N: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < N; i++) {
+      const ri = ao + 2 * i * N;
+      for (let k = 0; k < i; k++) {
+        const rk = ao + 2 * k * N;
+        // c = <row_k, row_i> = Σ conj(r_k) r_i
+        let cr = 0, ci = 0;
+        for (let j = 0; j < N; j++) {
+          const kr = a[rk + 2 * j], ki = a[rk + 2 * j + 1], xr = a[ri + 2 * j], xi = a[ri + 2 * j + 1];
+          cr += kr * xr + ki * xi;
+          ci += kr * xi - ki * xr;
+        }
+        for (let j = 0; j < N; j++) {
+          const kr = a[rk + 2 * j], ki = a[rk + 2 * j + 1];
+          a[ri + 2 * j] -= cr * kr - ci * ki;
+          a[ri + 2 * j + 1] -= cr * ki + ci * kr;
+        }
+      }
+      let n = 0;
+      for (let j = 0; j < 2 * N; j++) n += a[ri + j] * a[ri + j];
+      if (!(n > 0)) throw new Error('reunitarize: matrix is singular (zero row after orthogonalisation)');
+      const s = 1 / Math.sqrt(n);
+      for (let j = 0; j < 2 * N; j++) a[ri + j] *= s;
+    }
+  }
+  const d = det(a, ao, N);
+  const phi = -Math.atan2(d.im, d.re) / N;
+  const c = Math.cos(phi), s = Math.sin(phi);
+  const n2 = 2 * N * N;
+  for (let k = 0; k < n2; k += 2) {
+    const xr = a[ao + k], xi = a[ao + k + 1];
+    a[ao + k] = xr * c - xi * s;
+    a[ao + k + 1] = xr * s + xi * c;
+  }
+}
+
+/** Traceless anti-Hermitian part: (A − A†)/2 − tr(A − A†)/(2N) · 1. In place allowed (out === a, oo === ao). */
+export function projectTAH(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  let mean = 0;
+  for (let i = 0; i < N; i++) mean += a[ao + 2 * (i * N + i) + 1];
+  mean /= N;
+  for (let i = 0; i < N; i++) {
+    const d = 2 * (i * N + i);
+    const im = a[ao + d + 1];
+    out[oo + d] = 0;
+    out[oo + d + 1] = im - mean;
+    for (let j = i + 1; j < N; j++) {
+      const ij = 2 * (i * N + j), ji = 2 * (j * N + i);
+      const xr = a[ao + ij], xi = a[ao + ij + 1], yr = a[ao + ji], yi = a[ao + ji + 1];
+      const zr = 0.5 * (xr - yr), zi = 0.5 * (xi + yi);
+      out[oo + ij] = zr; out[oo + ij + 1] = zi;
+      out[oo + ji] = -zr; out[oo + ji + 1] = zi;
+    }
+  }
+}
+
+/** max_ij |(A A†)_ij − δ_ij| */
+export function unitarityError(a: F64, ao: number, N: number): number {
+  let err = 0;
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        const x = ao + 2 * (i * N + k), y = ao + 2 * (j * N + k);
+        sr += a[x] * a[y] + a[x + 1] * a[y + 1];
+        si += a[x + 1] * a[y] - a[x] * a[y + 1];
+      }
+      err = Math.max(err, Math.hypot(sr - (i === j ? 1 : 0), si));
+    }
+  }
+  return err;
+}
+
+/** |det A − 1| + unitarity error: how far A is from SU(N). */
+export function sunError(a: F64, ao: number, N: number): number {
+  const d = det(a, ao, N);
+  return unitarityError(a, ao, N) + Math.hypot(d.re - 1, d.im);
+}
+
+let expY: F64 = new Float64Array(0), expR: F64 = new Float64Array(0), expT: F64 = new Float64Array(0);
+
+/**
+ * out = exp(A) for traceless anti-Hermitian A. SU(2): closed form cos θ + (sin θ/θ) A with θ² = −A².
+ * Otherwise scaling and squaring with a Taylor series (Horner) truncated below 1e-18 at ‖A/2^s‖_F ≤ 1/2;
+ * unitarity holds to a few ulps times 2^s. Valid as a plain matrix exponential for any A.
+ */
+export function expTAH(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  if (N === 2) {
+    const xr = a[ao], xi = a[ao + 1], br = a[ao + 2], bi = a[ao + 3];
+    const cr = a[ao + 4], ci = a[ao + 5], yr = a[ao + 6], yi = a[ao + 7];
+    // For A ∈ su(2), A² = −θ²·1 with θ² = |A|_F² / 2.
+    const t2 = 0.5 * (xr * xr + xi * xi + br * br + bi * bi + cr * cr + ci * ci + yr * yr + yi * yi);
+    const t = Math.sqrt(t2);
+    const c = Math.cos(t);
+    const s = t < 1e-4 ? 1 - t2 / 6 + (t2 * t2) / 120 : Math.sin(t) / t;
+    out[oo] = c + s * xr; out[oo + 1] = s * xi;
+    out[oo + 2] = s * br; out[oo + 3] = s * bi;
+    out[oo + 4] = s * cr; out[oo + 5] = s * ci;
+    out[oo + 6] = c + s * yr; out[oo + 7] = s * yi;
+    return;
+  }
+  expGeneral(a, ao, out, oo, N);
+}
+
+function expGeneral(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  const n2 = 2 * N * N;
+  expY = scratch(expY, n2); expR = scratch(expR, n2); expT = scratch(expT, n2);
+  const Y = expY, T = expT;
+  let R = expR;
+  let nrm = 0;
+  for (let k = 0; k < n2; k++) nrm += a[ao + k] * a[ao + k];
+  nrm = Math.sqrt(nrm);
+  let s = 0;
+  while (nrm / 2 ** s > 0.5) s++;
+  const scale = 1 / 2 ** s;
+  for (let k = 0; k < n2; k++) Y[k] = a[ao + k] * scale;
+  const y = nrm * scale;
+  // Smallest m with y^m/m! < 1e-18 (the Taylor remainder bound for y ≤ 1/2 is within a factor 2).
+  let m = 1, term = y;
+  while (term > 1e-18 && m < 30) { m++; term *= y / m; }
+  // Horner: R = I + Y/m; R ← I + Y R / k for k = m−1 … 1.
+  for (let k = 0; k < n2; k++) R[k] = Y[k] / m;
+  for (let i = 0; i < N; i++) R[2 * (i * N + i)] += 1;
+  for (let k = m - 1; k >= 1; k--) {
+    mul(Y, 0, R, 0, T, 0, N);
+    const inv = 1 / k;
+    for (let q = 0; q < n2; q++) R[q] = T[q] * inv;
+    for (let i = 0; i < N; i++) R[2 * (i * N + i)] += 1;
+  }
+  for (let q = 0; q < s; q++) {
+    mul(R, 0, R, 0, T, 0, N);
+    for (let k = 0; k < n2; k++) R[k] = T[k];
+  }
+  for (let k = 0; k < n2; k++) out[oo + k] = R[k];
+}
+
+let eigH: F64 = new Float64Array(0), eigQ: F64 = new Float64Array(0);
+
+/**
+ * Eigen-decomposition of a unitary (more generally normal) matrix: U = V diag(e^{iφ}) V† with V unitary.
+ * Writes φ_k ∈ (−π, π] to phases[po+k] and V (row-major, column k = eigenvector k) to vecs at vo.
+ * Method: Householder reduction to Hessenberg form, then complex shifted QR (Wilkinson shifts, exceptional
+ * shifts against stagnation) applied to the whole matrix, so the accumulated Q is the Schur basis; for a
+ * normal matrix the Schur form is diagonal, hence Q holds orthonormal eigenvectors — also for exactly or
+ * nearly degenerate eigenvalues, where any orthonormal basis of the eigenspace is returned.
+ */
+export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: number, vecs: F64, vo: number): void {
+  const n2 = 2 * N * N;
+  eigH = scratch(eigH, n2); eigQ = scratch(eigQ, n2);
+  const H = eigH, Q = eigQ;
+  for (let k = 0; k < n2; k++) H[k] = a[ao + k];
+  setIdentity(Q, 0, N);
+  const ix = (i: number, j: number) => 2 * (i * N + j);
+
+  // Householder reduction to upper Hessenberg: H ← P H P, Q ← Q P with P = I − 2 v v†.
+  for (let k = 0; k < N - 2; k++) {
+    let alpha2 = 0;
+    for (let i = k + 1; i < N; i++) alpha2 += H[ix(i, k)] ** 2 + H[ix(i, k) + 1] ** 2;
+    const sub = alpha2 - (H[ix(k + 1, k)] ** 2 + H[ix(k + 1, k) + 1] ** 2);
+    if (sub <= 1e-300) continue; // already Hessenberg in this column
+    const alpha = Math.sqrt(alpha2);
+    const x0r = H[ix(k + 1, k)], x0i = H[ix(k + 1, k) + 1];
+    const x0 = Math.hypot(x0r, x0i);
+    const pr = x0 > 0 ? x0r / x0 : 1, pi = x0 > 0 ? x0i / x0 : 0;
+    // v = x + e^{i arg x0} ‖x‖ e1 (avoids cancellation), stored in a small local array
+    const v = new Float64Array(2 * N); // N small; only at most N−2 allocations per call
+    for (let i = k + 1; i < N; i++) { v[2 * i] = H[ix(i, k)]; v[2 * i + 1] = H[ix(i, k) + 1]; }
+    v[2 * (k + 1)] += pr * alpha; v[2 * (k + 1) + 1] += pi * alpha;
+    let vn = 0;
+    for (let i = k + 1; i < N; i++) vn += v[2 * i] ** 2 + v[2 * i + 1] ** 2;
+    const vs = 1 / Math.sqrt(vn);
+    for (let i = k + 1; i < N; i++) { v[2 * i] *= vs; v[2 * i + 1] *= vs; }
+    // H ← (I − 2vv†) H : for each column j, w = v† H[:,j], H[:,j] −= 2 v w
+    for (let j = 0; j < N; j++) {
+      let wr = 0, wi = 0;
+      for (let i = k + 1; i < N; i++) {
+        const hr = H[ix(i, j)], hi = H[ix(i, j) + 1];
+        wr += v[2 * i] * hr + v[2 * i + 1] * hi;
+        wi += v[2 * i] * hi - v[2 * i + 1] * hr;
+      }
+      for (let i = k + 1; i < N; i++) {
+        H[ix(i, j)] -= 2 * (v[2 * i] * wr - v[2 * i + 1] * wi);
+        H[ix(i, j) + 1] -= 2 * (v[2 * i] * wi + v[2 * i + 1] * wr);
+      }
+    }
+    // H ← H (I − 2vv†), Q ← Q (I − 2vv†): for each row i, w = H[i,:] v, H[i,:] −= 2 w v†
+    for (const M of [H, Q]) {
+      for (let i = 0; i < N; i++) {
+        let wr = 0, wi = 0;
+        for (let j = k + 1; j < N; j++) {
+          const hr = M[ix(i, j)], hi = M[ix(i, j) + 1];
+          wr += hr * v[2 * j] - hi * v[2 * j + 1];
+          wi += hr * v[2 * j + 1] + hi * v[2 * j];
+        }
+        for (let j = k + 1; j < N; j++) {
+          // w · conj(v_j)
+          M[ix(i, j)] -= 2 * (wr * v[2 * j] + wi * v[2 * j + 1]);
+          M[ix(i, j) + 1] -= 2 * (wi * v[2 * j] - wr * v[2 * j + 1]);
+        }
+      }
+    }
+    for (let i = k + 2; i < N; i++) { H[ix(i, k)] = 0; H[ix(i, k) + 1] = 0; }
+  }
+
+  // Shifted QR on the active block [lo, hi]; rotations act on full rows/columns so Q stays the Schur basis.
+  const EPS = 2.220446049250313e-16;
+  let hi = N - 1, iter = 0, total = 0;
+  const cs = new Float64Array(4 * N); // Givens (c, s) per step: c complex, s complex
+  while (hi > 0) {
+    let l = hi;
+    for (; l > 0; l--) {
+      const sr = H[ix(l, l - 1)], si = H[ix(l, l - 1) + 1];
+      const scale = Math.hypot(H[ix(l - 1, l - 1)], H[ix(l - 1, l - 1) + 1]) + Math.hypot(H[ix(l, l)], H[ix(l, l) + 1]);
+      if (Math.hypot(sr, si) <= EPS * (scale > 0 ? scale : 1)) { H[ix(l, l - 1)] = 0; H[ix(l, l - 1) + 1] = 0; break; }
+    }
+    if (l === hi) { hi--; iter = 0; continue; }
+    iter++; total++;
+    if (total > 100 * N) throw new Error(`eigUnitary: QR iteration did not converge for N=${N}`);
+    // Wilkinson shift: eigenvalue of the trailing 2×2 closer to H[hi][hi].
+    let mur: number, mui: number;
+    const ar = H[ix(hi - 1, hi - 1)], ai = H[ix(hi - 1, hi - 1) + 1];
+    const br = H[ix(hi - 1, hi)], bi = H[ix(hi - 1, hi) + 1];
+    const cr = H[ix(hi, hi - 1)], ci = H[ix(hi, hi - 1) + 1];
+    const dr = H[ix(hi, hi)], di = H[ix(hi, hi) + 1];
+    if (iter % 10 === 0) {
+      // Exceptional shift breaks cycles (e.g. permutation matrices, where the Wilkinson shift stalls).
+      const mag = Math.hypot(cr, ci);
+      mur = dr + 0.75 * mag; mui = di - 0.43 * mag;
+    } else {
+      const hr = 0.5 * (ar - dr), hi_ = 0.5 * (ai - di);
+      // disc = sqrt(h² + bc)
+      const qr = hr * hr - hi_ * hi_ + (br * cr - bi * ci), qi = 2 * hr * hi_ + (br * ci + bi * cr);
+      const qm = Math.hypot(qr, qi);
+      let sr = Math.sqrt(0.5 * (qm + qr)), si = Math.sqrt(Math.max(0, 0.5 * (qm - qr)));
+      if (qi < 0) si = -si;
+      // choose sign so that mu = (a+d)/2 ± disc is closer to d, i.e. ± disc closer to −h
+      if (hr * sr + hi_ * si > 0) { sr = -sr; si = -si; }
+      mur = 0.5 * (ar + dr) + sr; mui = 0.5 * (ai + di) + si;
+    }
+    for (let i = l; i <= hi; i++) { H[ix(i, i)] -= mur; H[ix(i, i) + 1] -= mui; }
+    // R = G_{hi−1} … G_l (H − μ)
+    for (let k = l; k < hi; k++) {
+      const xr = H[ix(k, k)], xi = H[ix(k, k) + 1], yr = H[ix(k + 1, k)], yi = H[ix(k + 1, k) + 1];
+      const r = Math.hypot(Math.hypot(xr, xi), Math.hypot(yr, yi));
+      let c_r = 1, c_i = 0, s_r = 0, s_i = 0;
+      if (r > 0) { c_r = xr / r; c_i = xi / r; s_r = yr / r; s_i = yi / r; }
+      cs[4 * k] = c_r; cs[4 * k + 1] = c_i; cs[4 * k + 2] = s_r; cs[4 * k + 3] = s_i;
+      // rows k, k+1 ← [[c̄, s̄], [−s, c]] · rows
+      for (let j = 0; j < N; j++) {
+        const pr = H[ix(k, j)], pi = H[ix(k, j) + 1], qr = H[ix(k + 1, j)], qi = H[ix(k + 1, j) + 1];
+        H[ix(k, j)] = c_r * pr + c_i * pi + s_r * qr + s_i * qi;
+        H[ix(k, j) + 1] = c_r * pi - c_i * pr + s_r * qi - s_i * qr;
+        H[ix(k + 1, j)] = -(s_r * pr - s_i * pi) + (c_r * qr - c_i * qi);
+        H[ix(k + 1, j) + 1] = -(s_r * pi + s_i * pr) + (c_r * qi + c_i * qr);
+      }
+    }
+    // H ← R G_l† … G_{hi−1}†, Q likewise: columns k, k+1 ← [col_k c + col_{k+1} s, −col_k s̄ + col_{k+1} c̄]
+    for (let k = l; k < hi; k++) {
+      const c_r = cs[4 * k], c_i = cs[4 * k + 1], s_r = cs[4 * k + 2], s_i = cs[4 * k + 3];
+      for (const M of [H, Q]) {
+        for (let i = 0; i < N; i++) {
+          const pr = M[ix(i, k)], pi = M[ix(i, k) + 1], qr = M[ix(i, k + 1)], qi = M[ix(i, k + 1) + 1];
+          M[ix(i, k)] = pr * c_r - pi * c_i + qr * s_r - qi * s_i;
+          M[ix(i, k) + 1] = pr * c_i + pi * c_r + qr * s_i + qi * s_r;
+          M[ix(i, k + 1)] = -(pr * s_r + pi * s_i) + (qr * c_r + qi * c_i);
+          M[ix(i, k + 1) + 1] = -(pi * s_r - pr * s_i) + (qi * c_r - qr * c_i);
+        }
+      }
+    }
+    for (let i = l; i <= hi; i++) { H[ix(i, i)] += mur; H[ix(i, i) + 1] += mui; }
+  }
+  for (let k = 0; k < N; k++) phases[po + k] = Math.atan2(H[ix(k, k) + 1], H[ix(k, k)]);
+  for (let k = 0; k < n2; k++) vecs[vo + k] = Q[k];
+  for (let k = 0; k < N; k++) if (phases[po + k] === -Math.PI) phases[po + k] = Math.PI;
+}
+
+/** out = V diag(e^{iφ}) V† (the inverse of eigUnitary). */
+export function fromEigen(phases: F64, po: number, vecs: F64, vo: number, out: F64, oo: number, N: number): void {
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        const c = Math.cos(phases[po + k]), s = Math.sin(phases[po + k]);
+        const x = vo + 2 * (i * N + k), y = vo + 2 * (j * N + k);
+        const vr = vecs[x], vi = vecs[x + 1];
+        const er = vr * c - vi * s, ei = vr * s + vi * c; // V_ik e^{iφ_k}
+        const wr = vecs[y], wi = -vecs[y + 1]; // conj(V_jk)
+        sr += er * wr - ei * wi;
+        si += er * wi + ei * wr;
+      }
+      out[oo + 2 * (i * N + j)] = sr;
+      out[oo + 2 * (i * N + j) + 1] = si;
+    }
+  }
+}
+
+// ---- N = 2, 3 unrolled products (the SU(2)/SU(3) force and action spend their time here) ----
+
+function mul2(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  const a0 = a[ao], a1 = a[ao + 1], a2 = a[ao + 2], a3 = a[ao + 3], a4 = a[ao + 4], a5 = a[ao + 5], a6 = a[ao + 6], a7 = a[ao + 7];
+  const b0 = b[bo], b1 = b[bo + 1], b2 = b[bo + 2], b3 = b[bo + 3], b4 = b[bo + 4], b5 = b[bo + 5], b6 = b[bo + 6], b7 = b[bo + 7];
+  o[oo] = a0 * b0 - a1 * b1 + a2 * b4 - a3 * b5;
+  o[oo + 1] = a0 * b1 + a1 * b0 + a2 * b5 + a3 * b4;
+  o[oo + 2] = a0 * b2 - a1 * b3 + a2 * b6 - a3 * b7;
+  o[oo + 3] = a0 * b3 + a1 * b2 + a2 * b7 + a3 * b6;
+  o[oo + 4] = a4 * b0 - a5 * b1 + a6 * b4 - a7 * b5;
+  o[oo + 5] = a4 * b1 + a5 * b0 + a6 * b5 + a7 * b4;
+  o[oo + 6] = a4 * b2 - a5 * b3 + a6 * b6 - a7 * b7;
+  o[oo + 7] = a4 * b3 + a5 * b2 + a6 * b7 + a7 * b6;
+}
+
+function mul3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  for (let i = 0; i < 3; i++) {
+    const r = ao + 6 * i;
+    const x0 = a[r], y0 = a[r + 1], x1 = a[r + 2], y1 = a[r + 3], x2 = a[r + 4], y2 = a[r + 5];
+    for (let j = 0; j < 3; j++) {
+      const c = bo + 2 * j;
+      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 6], q1 = b[c + 7], p2 = b[c + 12], q2 = b[c + 13];
+      o[oo + 6 * i + 2 * j] = x0 * p0 - y0 * q0 + x1 * p1 - y1 * q1 + x2 * p2 - y2 * q2;
+      o[oo + 6 * i + 2 * j + 1] = x0 * q0 + y0 * p0 + x1 * q1 + y1 * p1 + x2 * q2 + y2 * p2;
+    }
+  }
+}
+
+function mulAdjB3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  for (let i = 0; i < 3; i++) {
+    const r = ao + 6 * i;
+    const x0 = a[r], y0 = a[r + 1], x1 = a[r + 2], y1 = a[r + 3], x2 = a[r + 4], y2 = a[r + 5];
+    for (let j = 0; j < 3; j++) {
+      const c = bo + 6 * j; // row j of B, conjugated
+      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 2], q1 = b[c + 3], p2 = b[c + 4], q2 = b[c + 5];
+      o[oo + 6 * i + 2 * j] = x0 * p0 + y0 * q0 + x1 * p1 + y1 * q1 + x2 * p2 + y2 * q2;
+      o[oo + 6 * i + 2 * j + 1] = y0 * p0 - x0 * q0 + y1 * p1 - x1 * q1 + y2 * p2 - x2 * q2;
+    }
+  }
+}
+
+function mulAdjA3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  for (let i = 0; i < 3; i++) {
+    const r = ao + 2 * i; // column i of A, conjugated
+    const x0 = a[r], y0 = -a[r + 1], x1 = a[r + 6], y1 = -a[r + 7], x2 = a[r + 12], y2 = -a[r + 13];
+    for (let j = 0; j < 3; j++) {
+      const c = bo + 2 * j;
+      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 6], q1 = b[c + 7], p2 = b[c + 12], q2 = b[c + 13];
+      o[oo + 6 * i + 2 * j] = x0 * p0 - y0 * q0 + x1 * p1 - y1 * q1 + x2 * p2 - y2 * q2;
+      o[oo + 6 * i + 2 * j + 1] = x0 * q0 + y0 * p0 + x1 * q1 + y1 * p1 + x2 * q2 + y2 * p2;
+    }
+  }
+}
