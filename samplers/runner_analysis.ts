@@ -1,0 +1,88 @@
+/**
+ * Turn the chains of a run into numbers: Γ-method mean, error, τ_int (in units of measurements)
+ * and ESS per observable with the chains as replica, rank-normalised split R̂ across chains,
+ * acceptance, ⟨e^{−ΔH}⟩ and the time per sampler update.
+ */
+import { gammaMethod, rankRhat } from './diagnostics/index.ts';
+import type { RunResult } from './runner.ts';
+
+export interface ObservableSummary {
+  mean: number;
+  err: number;
+  /** integrated autocorrelation time in measurements (multiply by measEvery for updates) */
+  tauInt: number;
+  tauIntErr: number;
+  ess: number;
+  /** rank-normalised split R̂ (Vehtari et al. 2021); NaN if undefined (constant data, < 4 draws) */
+  rhat: number;
+  /** present when the Γ-method window could not be chosen (series too short) */
+  warning?: string;
+}
+
+export interface RunSummary {
+  observables: Record<string, ObservableSummary>;
+  /** accepted / post-thermalisation updates over all chains */
+  acceptance: number;
+  /** mean Metropolis acceptance probability min(1, e^{−ΔH}) */
+  meanAcceptProb: number;
+  /** ⟨e^{−ΔH}⟩ with its naive error (HMC only; should be 1) */
+  expMinusDeltaH?: { mean: number; err: number };
+  measured: number;
+  measuredPerChain: number[];
+  /** kernel.step time per update averaged over all updates of all chains */
+  secondsPerUpdate: number;
+  savedConfigs: number;
+}
+
+export function summariseRun(run: RunResult): RunSummary {
+  const chains = run.chains.filter((c) => c.measured > 0);
+  const names = run.chains[0]?.names ?? [];
+  const observables: Record<string, ObservableSummary> = {};
+  for (const [i, name] of names.entries()) {
+    if (chains.length === 0) break;
+    const reps = chains.map((c) => c.series[i]!);
+    const g = gammaMethod(reps);
+    let rhat = NaN;
+    try {
+      rhat = rankRhat(reps).rhat;
+    } catch {
+      // too few draws for a split R̂: leave it undefined
+    }
+    const s: ObservableSummary = { mean: g.value, err: g.err, tauInt: g.tauInt, tauIntErr: g.tauIntErr, ess: g.ess, rhat };
+    if (g.warning) s.warning = g.warning;
+    observables[name] = s;
+  }
+  let post = 0;
+  let acc = 0;
+  let pSum = 0;
+  let updates = 0;
+  let seconds = 0;
+  let saved = 0;
+  const dh = { n: 0, sum: 0, sumSq: 0 };
+  for (const c of run.chains) {
+    post += c.postThermUpdates;
+    acc += c.accepted;
+    pSum += c.acceptProbSum;
+    updates += c.updates;
+    seconds += c.updateSeconds;
+    saved += c.savedConfigs;
+    dh.n += c.expMinusDeltaH.n;
+    dh.sum += c.expMinusDeltaH.sum;
+    dh.sumSq += c.expMinusDeltaH.sumSq;
+  }
+  const summary: RunSummary = {
+    observables,
+    acceptance: post > 0 ? acc / post : NaN,
+    meanAcceptProb: post > 0 ? pSum / post : NaN,
+    measured: run.chains.reduce((s, c) => s + c.measured, 0),
+    measuredPerChain: run.chains.map((c) => c.measured),
+    secondsPerUpdate: updates > 0 ? seconds / updates : NaN,
+    savedConfigs: saved,
+  };
+  if (dh.n > 0) {
+    const mean = dh.sum / dh.n;
+    const variance = dh.n > 1 ? Math.max(dh.sumSq / dh.n - mean * mean, 0) * (dh.n / (dh.n - 1)) : NaN;
+    summary.expMinusDeltaH = { mean, err: Math.sqrt(variance / dh.n) };
+  }
+  return summary;
+}

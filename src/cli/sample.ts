@@ -1,0 +1,219 @@
+/**
+ * `gaugeflow sample`: K chains of a baseline sampler (HMC or heat bath + over-relaxation), Γ-method
+ * analysis of plaquette / Q / Q² (2D U(1)) / Wilson loops, compared with the exact results where
+ * the theory is solved. The samplers are plain TypeScript, so TensorFlow.js is not loaded.
+ */
+import os from 'node:os';
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
+import { parseWilsonLoops } from '../../samplers/observables.ts';
+import { validateSpec, type SamplerSpec } from '../../samplers/registry.ts';
+import { runChains, type RunOptions } from '../../samplers/runner.ts';
+import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
+import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
+
+const specs = {
+  group: { type: 'string', default: 'u1', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group' },
+  N: { type: 'int', min: 2, help: 'N for --group suN' },
+  dims: { type: 'int', default: 2, min: 2, help: 'lattice dimensions (2, 3 or 4)' },
+  L: { type: 'int', default: 8, min: 2, help: 'lattice extent in every direction' },
+  beta: { type: 'number', default: 2, min: 0, help: 'Wilson coupling β' },
+  sampler: { type: 'string', default: 'hmc', choices: ['hmc', 'heatbath'], help: 'update algorithm' },
+  n: { type: 'int', default: 1000, min: 1, help: 'measured configurations PER CHAIN (total = n × chains)' },
+  therm: { type: 'int', default: 200, min: 0, help: 'thermalisation updates per chain (not measured)' },
+  'meas-every': { type: 'int', default: 1, min: 1, help: 'updates between measurements' },
+  chains: { type: 'int', default: 4, min: 1, help: 'independent chains (chain k seeded by (seed, k))' },
+  workers: { type: 'int', default: 0, min: 0, help: 'worker threads; 0 or 1 = in this thread (results identical)' },
+  seed: { type: 'string', default: '1', help: 'random seed (any string)' },
+  start: { type: 'string', default: 'hot', choices: ['hot', 'cold'], help: 'initial configuration' },
+  'traj-length': { type: 'number', default: 1, help: 'HMC trajectory length' },
+  'md-steps': { type: 'int', default: 10, min: 1, help: 'HMC molecular-dynamics steps per trajectory' },
+  integrator: { type: 'string', default: 'leapfrog', choices: ['leapfrog', 'omelyan'], help: 'HMC integrator' },
+  'or-steps': { type: 'int', default: 1, min: 0, help: 'heat bath: over-relaxation sweeps per heat-bath sweep' },
+  'wilson-loops': { type: 'string', help: "also measure Wilson loops, e.g. '1x1,2x2'" },
+  'save-configs': { type: 'string', help: 'write measured configurations to this directory (lattices/io format)' },
+  'save-every': { type: 'int', default: 1, min: 1, help: 'with --save-configs: keep every k-th measured configuration' },
+  json: { type: 'boolean', help: 'print one JSON object on stdout' },
+  help: { type: 'boolean', help: 'this text' },
+} satisfies FlagSpecs;
+
+const HELP = `usage: gaugeflow sample [flags]
+
+Runs --chains independent Markov chains; one "update" is one HMC trajectory or one heat-bath
+sweep followed by --or-steps over-relaxation sweeps. Each chain does --therm updates, then
+measures --n configurations (PER CHAIN), one every --meas-every updates. Errors, τ_int (in
+measurements) and ESS come from the Γ-method with the chains as replica; R̂ is the rank-normalised
+split R̂. Ctrl-C stops every chain at its next update and analyses what was measured
+(interrupted: true, exit code 130).
+
+exit codes: 0 done, 1 error, 2 bad usage, 130 interrupted
+
+flags:
+${flagHelp(specs)}`;
+
+const BACKEND = 'none (plain TS)';
+
+/** JSON with NaN/±Infinity (undefined τ_int, R̂ of frozen chains) written as null. */
+function toJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  return Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toFixed(digits);
+}
+
+/** Errors with two significant digits. */
+function fmtErr(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return fmt(x);
+  return x === 0 ? '0' : x.toPrecision(2);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, specs);
+  if (f.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const spec: SamplerSpec = {
+    sampler: f.sampler as SamplerSpec['sampler'],
+    group: f.group as SamplerSpec['group'],
+    dims: f.dims!,
+    L: f.L!,
+    beta: f.beta!,
+  };
+  if (f.N !== undefined) spec.N = f.N;
+  if (spec.sampler === 'hmc') {
+    spec.trajLength = f['traj-length']!;
+    spec.mdSteps = f['md-steps']!;
+    spec.integrator = f.integrator as 'leapfrog' | 'omelyan';
+  } else spec.orSteps = f['or-steps']!;
+  try {
+    validateSpec(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!(spec.trajLength === undefined || spec.trajLength > 0)) throw new UsageError('--traj-length must be positive');
+  let wilsonLoops;
+  try {
+    wilsonLoops = parseWilsonLoops(f['wilson-loops'] ?? '');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  const controller = new AbortController();
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints > 1) process.exit(130); // a second Ctrl-C means "now"
+    process.stderr.write('\ngaugeflow sample: interrupted — stopping chains at the next update (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+
+  const showBar = Boolean(process.stderr.isTTY) && !process.env.CI && !f.json;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { stream: process.stderr, format: 'sampling [{bar}] {percentage}% | {value}/{total} updates | eta {eta}s', etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+
+  const opts: RunOptions = {
+    spec,
+    seed: f.seed!,
+    chains: f.chains!,
+    workers: f.workers!,
+    nPerChain: f.n!,
+    therm: f.therm!,
+    measEvery: f['meas-every']!,
+    start: f.start as 'hot' | 'cold',
+    wilsonLoops,
+    signal: controller.signal,
+  };
+  if (f['save-configs']) opts.saveConfigs = { dir: resolve(f['save-configs']), every: f['save-every']! };
+  if (bar) {
+    let started = false;
+    opts.onProgress = (done, total) => {
+      const sumTotal = total.reduce((a, b) => a + b, 0);
+      if (!started) {
+        bar.start(sumTotal, 0);
+        started = true;
+      }
+      bar.update(done.reduce((a, b) => a + b, 0));
+    };
+  }
+
+  let result;
+  try {
+    result = await runChains(opts);
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+  }
+  const summary = summariseRun(result);
+  const exact = exactReference(spec, wilsonLoops);
+  const deviation = deviationSigma(summary.observables, exact);
+  const rhat = Object.fromEntries(Object.entries(summary.observables).map(([k, o]) => [k, o.rhat]));
+
+  const out = {
+    command: 'sample',
+    backend: BACKEND,
+    seed: f.seed!,
+    sampler: spec.sampler,
+    spec,
+    chains: opts.chains,
+    workers: result.workers,
+    nPerChain: opts.nPerChain,
+    therm: opts.therm,
+    measEvery: opts.measEvery,
+    start: opts.start,
+    observables: summary.observables,
+    acceptance: summary.acceptance,
+    meanAcceptProb: summary.meanAcceptProb,
+    ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
+    exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
+    deviationSigma: deviation,
+    rhat,
+    measured: summary.measured,
+    measuredPerChain: summary.measuredPerChain,
+    wallSeconds: result.wallSeconds,
+    secondsPerUpdate: summary.secondsPerUpdate,
+    ...(opts.saveConfigs ? { savedConfigs: summary.savedConfigs, saveDir: opts.saveConfigs.dir } : {}),
+    interrupted: result.interrupted,
+    machine: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+  };
+
+  if (f.json) console.log(toJson(out));
+  else console.log(table(out, summary, exact?.values ?? {}, deviation));
+  return result.interrupted ? 130 : 0;
+}
+
+function table(
+  out: { spec: SamplerSpec; chains: number; workers: number; wallSeconds: number; secondsPerUpdate: number; interrupted: boolean; acceptance: number; seed: string; measured: number },
+  s: RunSummary,
+  exact: Record<string, number>,
+  dev: Record<string, number | null>,
+): string {
+  const sp = out.spec;
+  const head = `${sp.sampler} ${sp.group}${sp.N ? `(N=${sp.N})` : ''} ${sp.dims}D L=${sp.L} β=${sp.beta}: ${out.chains} chains, ${out.measured} measurements, seed ${out.seed}${out.interrupted ? '  [INTERRUPTED]' : ''}`;
+  const rows = [['observable', 'mean', '± err', 'exact', 'dev/σ', 'τ_int', '± δτ', 'ESS', 'R̂']];
+  for (const [name, o] of Object.entries(s.observables)) {
+    rows.push([name, fmt(o.mean, 6), fmtErr(o.err), name in exact ? fmt(exact[name], 6) : '', fmt(dev[name], 2), fmt(o.tauInt, 3), fmtErr(o.tauIntErr), fmt(o.ess, 0), fmt(o.rhat, 4)]);
+  }
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  const lines = rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
+  const dh = s.expMinusDeltaH ? `   ⟨e^-ΔH⟩ = ${fmt(s.expMinusDeltaH.mean, 4)} ± ${fmtErr(s.expMinusDeltaH.err)}` : '';
+  const warn = Object.entries(s.observables)
+    .filter(([, o]) => o.warning)
+    .map(([k, o]) => `warning (${k}): ${o.warning}`);
+  return [
+    head,
+    ...lines,
+    `acceptance ${fmt(out.acceptance, 4)}${dh}`,
+    `wall ${fmt(out.wallSeconds, 2)} s, ${fmt(out.secondsPerUpdate * 1e3, 3)} ms per update, workers ${out.workers}, backend ${BACKEND}`,
+    ...warn,
+  ].join('\n');
+}
