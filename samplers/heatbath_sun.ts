@@ -47,9 +47,15 @@ export class SunHeatbath {
 
   /** One sweep over all links; heat bath if rng is given, over-relaxation if it is null. */
   sweep(beta: number, rng: Rng | null): void {
+    for (let l = 0; l < this.nLinks; l++) this.updateLink(l, beta, rng);
+  }
+
+  /** Cabibbo–Marinari update of link l over all SU(2) subgroups: heat bath (rng) or over-relaxation (null). */
+  updateLink(l: number, beta: number, rng: Rng | null): void {
     const N = this.N, m = this.m, U = this.field.links, A = this.A, W = this.W, q = this.q;
     const c = (2 * beta) / N;
-    for (let l = 0, o = 0; l < this.nLinks; l++, o += m) {
+    const o = l * m;
+    {
       this.staples.staple(l, A, 0);
       mulNN(U, o, A, 0, W, 0, N);
       for (let i = 0; i < N; i++) {

@@ -76,15 +76,18 @@ export class U1Staples {
     this.im = im;
   }
 
+  /** Replace θ_l by an exact draw from its conditional. */
+  heatbathLink(l: number, beta: number, rng: Rng): void {
+    this.staple(l);
+    const a = Math.hypot(this.re, this.im);
+    const phase = Math.atan2(this.im, this.re);
+    this.field.theta[l] = wrap(vonMises(beta * a, rng) - phase);
+  }
+
   /** One heat-bath sweep over all links in order. */
   heatbathSweep(beta: number, rng: Rng): void {
-    const th = this.field.theta, n = th.length;
-    for (let l = 0; l < n; l++) {
-      this.staple(l);
-      const a = Math.hypot(this.re, this.im);
-      const phase = Math.atan2(this.im, this.re);
-      th[l] = wrap(vonMises(beta * a, rng) - phase);
-    }
+    const n = this.field.theta.length;
+    for (let l = 0; l < n; l++) this.heatbathLink(l, beta, rng);
   }
 
   /** One over-relaxation sweep: θ → −θ − 2 arg A (mod 2π), which keeps θ + arg A → −(θ + arg A). */

@@ -1,0 +1,151 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeLattice } from '../lattices/geometry.ts';
+import { hotStart, type GaugeField, type SUNField, type U1Field } from '../lattices/field.ts';
+import { makeRng } from '../lattices/random.ts';
+import { wilsonAction, wilsonForce, averagePlaquette } from '../lattices/action.ts';
+import { topologicalCharge } from '../lattices/observables.ts';
+import { u1Exact2D } from '../lattices/exact/u1.ts';
+import { gammaMethod } from '../samplers/diagnostics/index.ts';
+import { hmcKernel, mdSystem } from '../samplers/hmc.ts';
+import { integrate, type IntegratorName } from '../samplers/integrators.ts';
+import type { HmcSystem } from '../samplers/hmc_system.ts';
+
+function links(f: GaugeField): Float64Array {
+  return f.group.kind === 'u1' ? (f as U1Field).theta : (f as SUNField).links;
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function system(group: 'u1' | 'su3' | 'su2', dims: number, L: number, beta: number, seed: number): { f: GaugeField; sys: HmcSystem } {
+  const lat = makeLattice(new Array(dims).fill(L));
+  const g = group === 'u1' ? { kind: 'u1' as const } : { kind: 'sun' as const, N: group === 'su2' ? 2 : 3 };
+  const f = hotStart(lat, g, makeRng(seed, 'start'));
+  const sys = mdSystem(f, beta);
+  sys.computeForce();
+  return { f, sys };
+}
+
+test('U(1) and SU(N) force and action agree with lattices/action (contract conventions)', () => {
+  for (const [group, dims] of [['u1', 2], ['u1', 4], ['su2', 3], ['su3', 2], ['su3', 4]] as const) {
+    const { f, sys } = system(group, dims, 3, 1.7, 11);
+    const ref = new Float64Array(links(f).length);
+    wilsonForce(f, 1.7, ref);
+    const mine = (sys as unknown as { force: Float64Array }).force;
+    assert.ok(maxAbsDiff(mine, ref) < 1e-12, `${group} d=${dims} force differs by ${maxAbsDiff(mine, ref)}`);
+    const s = wilsonAction(f, 1.7);
+    assert.ok(Math.abs(sys.action() - s) < 1e-10 * Math.abs(s), `${group} d=${dims} action ${sys.action()} vs ${s}`);
+  }
+});
+
+test('exact reversibility: integrate, flip momenta, integrate back (U(1), SU(3); d = 2, 4; both integrators)', () => {
+  for (const group of ['u1', 'su3'] as const) {
+    for (const dims of [2, 4]) {
+      for (const integ of ['leapfrog', 'omelyan'] as IntegratorName[]) {
+        const L = dims === 2 ? 4 : 2;
+        const { f, sys } = system(group, dims, L, group === 'u1' ? 2 : 5, 3);
+        sys.refreshMomenta(makeRng(3, 'mom', group, dims, integ));
+        const u0 = links(f).slice();
+        const p0 = (sys as unknown as { p: Float64Array }).p.slice();
+        integrate(sys, integ, 0.1, 10);
+        const moved = maxAbsDiff(links(f), u0);
+        sys.flipMomenta();
+        integrate(sys, integ, 0.1, 10);
+        const back = maxAbsDiff(links(f), u0);
+        const p1 = (sys as unknown as { p: Float64Array }).p;
+        let pErr = 0;
+        for (let i = 0; i < p0.length; i++) pErr = Math.max(pErr, Math.abs(p1[i] + p0[i]));
+        assert.ok(moved > 0.05, `${group} d=${dims} ${integ}: trajectory did not move the links (${moved})`);
+        assert.ok(back < 1e-10, `${group} d=${dims} ${integ}: links return to ${back}`);
+        assert.ok(pErr < 1e-10, `${group} d=${dims} ${integ}: momenta return to ${pErr}`);
+      }
+    }
+  }
+});
+
+/** |ΔH| of one trajectory of length 1 from a fixed start and fixed momenta. */
+function deltaH(group: 'u1' | 'su3', integ: IntegratorName, nSteps: number): number {
+  const { sys } = system(group, 2, 4, group === 'u1' ? 2 : 5, 5);
+  sys.refreshMomenta(makeRng(5, 'mom'));
+  const h0 = sys.kinetic() + sys.action();
+  integrate(sys, integ, 1 / nSteps, nSteps);
+  return sys.kinetic() + sys.action() - h0;
+}
+
+test('single-trajectory |ΔH| scales as ε² (slope of log|ΔH| vs log ε), Omelyan far below leapfrog', () => {
+  for (const group of ['u1', 'su3'] as const) {
+    const steps = [8, 16, 32, 64];
+    const lf = steps.map((n) => Math.abs(deltaH(group, 'leapfrog', n)));
+    const om = steps.map((n) => Math.abs(deltaH(group, 'omelyan', n)));
+    // least-squares slope of log|ΔH| against log ε = −log n
+    const slope = (ys: number[]) => {
+      const xs = steps.map((n) => -Math.log(n)), ls = ys.map(Math.log);
+      const mx = xs.reduce((a, b) => a + b) / xs.length, my = ls.reduce((a, b) => a + b) / ls.length;
+      let sxy = 0, sxx = 0;
+      for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ls[i] - my); sxx += (xs[i] - mx) ** 2; }
+      return sxy / sxx;
+    };
+    const sLf = slope(lf), sOm = slope(om);
+    assert.ok(Math.abs(sLf - 2) < 0.15, `${group} leapfrog slope ${sLf} (|ΔH| = ${lf.join(', ')})`);
+    assert.ok(Math.abs(sOm - 2) < 0.25, `${group} omelyan slope ${sOm} (|ΔH| = ${om.join(', ')})`);
+    assert.ok(om[1] < lf[1] / 3, `${group} omelyan |ΔH| ${om[1]} not well below leapfrog ${lf[1]} at ε = 1/16`);
+  }
+});
+
+function runChain(f: GaugeField, kernel: ReturnType<typeof hmcKernel>, n: number, seed: number, each: (i: number, dH: number, acc: boolean) => void): void {
+  let s = kernel.init(f);
+  const rng = makeRng(seed, 'chain', 0);
+  for (let i = 0; i < n; i++) {
+    const [s2, info] = kernel.step(s, rng);
+    s = s2;
+    each(i, info.deltaH!, info.accepted);
+  }
+}
+
+test('⟨e^{−ΔH}⟩ = 1 within errors (U(1) 2D L=8 and SU(2) 2D L=4, coarse steps, acceptance 75–85%, 400 trajectories)', () => {
+  for (const [group, L, beta, md] of [['u1', 8, 2, 4], ['su2', 4, 2, 3]] as const) {
+    const lat = makeLattice([L, L]);
+    const f = hotStart(lat, group === 'u1' ? { kind: 'u1' } : { kind: 'sun', N: 2 }, makeRng(7, 'start'));
+    const k = hmcKernel({ beta, trajLength: 1, mdSteps: md, integrator: 'leapfrog' });
+    const n = 400, burn = 50;
+    const w: number[] = [];
+    let acc = 0;
+    runChain(f, k, n + burn, 7, (i, dH, a) => { if (i >= burn) { w.push(Math.exp(-dH)); acc += a ? 1 : 0; } });
+    const r = gammaMethod(w);
+    assert.ok(acc / n < 0.95 && acc / n > 0.3, `${group}: acceptance ${acc / n} should be non-trivial for this test`);
+    assert.ok(r.err < 0.1, `${group}: error ${r.err} too large for a meaningful test`);
+    assert.ok(Math.abs(r.value - 1) < 4 * r.err, `${group}: ⟨e^{-ΔH}⟩ = ${r.value} ± ${r.err}`);
+  }
+});
+
+test('HMC reproduces the exact 2D U(1) plaquette and ⟨Q²⟩ on 6×6 at β = 2 (Γ-method errors, 4σ)', () => {
+  const L = 6, beta = 2;
+  const ex = u1Exact2D(beta, L);
+  const f = hotStart(makeLattice([L, L]), { kind: 'u1' }, makeRng(21, 'start'));
+  const k = hmcKernel({ beta, trajLength: 1, mdSteps: 8, integrator: 'omelyan' });
+  const n = 20000, burn = 200;
+  const plaq = new Float64Array(n), q2 = new Float64Array(n);
+  runChain(f, k, n + burn, 21, (i) => {
+    if (i < burn) return;
+    plaq[i - burn] = averagePlaquette(f);
+    const Q = topologicalCharge(f as U1Field);
+    q2[i - burn] = Q * Q;
+  });
+  const rp = gammaMethod(plaq), rq = gammaMethod(q2);
+  assert.ok(rp.err < 0.002, `plaquette error ${rp.err} too large`);
+  assert.ok(Math.abs(rp.value - ex.plaquette) < 4 * rp.err, `plaquette ${rp.value} ± ${rp.err} vs exact ${ex.plaquette}`);
+  assert.ok(Math.abs(rq.value - ex.Q2) < 4 * rq.err, `Q² ${rq.value} ± ${rq.err} vs exact ${ex.Q2}`);
+});
+
+test('hmcKernel rejects bad options with clear messages', () => {
+  assert.throws(() => hmcKernel({ beta: -1, trajLength: 1, mdSteps: 10, integrator: 'leapfrog' }), /beta/);
+  assert.throws(() => hmcKernel({ beta: 1, trajLength: 0, mdSteps: 10, integrator: 'leapfrog' }), /trajLength/);
+  assert.throws(() => hmcKernel({ beta: 1, trajLength: 1, mdSteps: 2.5, integrator: 'leapfrog' }), /mdSteps/);
+  assert.throws(() => hmcKernel({ beta: 1, trajLength: 1, mdSteps: 10, integrator: 'verlet' as IntegratorName }), /integrator/);
+});
+
+test.run();
