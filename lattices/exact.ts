@@ -10,6 +10,7 @@ export {
   besselIRatio,
   besselIScaled,
   logBesselI,
+  logBesselIScaled,
   logBesselISigned,
   lnGamma,
 } from './exact/bessel.ts';

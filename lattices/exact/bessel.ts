@@ -73,7 +73,7 @@ function seriesLog(nu: number, x: number): { log: number; sign: number } {
   return { log: logT0 + offset + Math.log(Math.abs(sum)), sign: Math.sign(sum) };
 }
 
-/** Hankel expansion: ln I_ν(x) for x ≫ max(1, ν²). Returns NaN if it did not converge. */
+/** Hankel expansion: ln(e^{−x} I_ν(x)) for x ≫ max(1, ν²). Returns NaN if it did not converge. */
 function asymptoticLog(nu: number, x: number): number {
   const mu = 4 * nu * nu;
   let term = 1;
@@ -84,23 +84,23 @@ function asymptoticLog(nu: number, x: number): number {
     term = next;
     sum += term;
     if (Math.abs(term) < 1e-17 * Math.abs(sum)) {
-      return x - 0.5 * Math.log(2 * Math.PI * x) + Math.log(sum);
+      return -0.5 * Math.log(2 * Math.PI * x) + Math.log(sum);
     }
   }
   return NaN;
 }
 
 /**
- * ln|I_ν(x)| together with the sign of I_ν(x). I_ν(0) = 0 (ν ≠ 0) gives log = −∞.
- * Domain: x ≥ 0 for any real ν; x < 0 only for integer ν (I_n(−x) = (−1)^n I_n(x)).
+ * ln|e^{−|x|} I_ν(x)| and the sign of I_ν(x). Working with the scaled function keeps the
+ * large-x branch free of the rounding of x itself (ulp(10⁵) would cost 1e-11 relative).
  */
-export function logBesselISigned(nu: number, x: number): { log: number; sign: number } {
+function logScaledSigned(nu: number, x: number): { log: number; sign: number } {
   assertFinite('Bessel order ν', nu);
   assertFinite('Bessel argument x', x);
   const integer = Number.isInteger(nu);
   if (x < 0) {
     if (!integer) throw new Error(`besselI: x = ${x} < 0 needs an integer order (got ν = ${nu})`);
-    const r = logBesselISigned(nu, -x);
+    const r = logScaledSigned(nu, -x);
     return { log: r.log, sign: Math.abs(nu) % 2 === 1 ? -r.sign : r.sign };
   }
   // Integer orders are symmetric, I_{−n} = I_n.
@@ -115,7 +115,17 @@ export function logBesselISigned(nu: number, x: number): { log: number; sign: nu
     const a = asymptoticLog(nu, x);
     if (Number.isFinite(a)) return { log: a, sign: 1 };
   }
-  return seriesLog(nu, x);
+  const r = seriesLog(nu, x);
+  return { log: r.log - x, sign: r.sign };
+}
+
+/**
+ * ln|I_ν(x)| together with the sign of I_ν(x). I_ν(0) = 0 (ν ≠ 0) gives log = −∞.
+ * Domain: x ≥ 0 for any real ν; x < 0 only for integer ν (I_n(−x) = (−1)^n I_n(x)).
+ */
+export function logBesselISigned(nu: number, x: number): { log: number; sign: number } {
+  const r = logScaledSigned(nu, x);
+  return { log: r.log + Math.abs(x), sign: r.sign };
 }
 
 /** ln I_ν(x); throws where I_ν(x) < 0 (possible only for negative non-integer ν or x < 0). */
@@ -133,8 +143,15 @@ export function besselI(nu: number, x: number): number {
 
 /** e^{−|x|} I_ν(x): bounded by 1 for ν ≥ 0, safe for any x. */
 export function besselIScaled(nu: number, x: number): number {
-  const r = logBesselISigned(nu, x);
-  return r.sign * Math.exp(r.log - Math.abs(x));
+  const r = logScaledSigned(nu, x);
+  return r.sign * Math.exp(r.log);
+}
+
+/** ln(e^{−|x|} I_ν(x)), for I_ν(x) > 0. */
+export function logBesselIScaled(nu: number, x: number): number {
+  const r = logScaledSigned(nu, x);
+  if (r.sign < 0) throw new Error(`logBesselIScaled: I_${nu}(${x}) is negative, its logarithm is not real`);
+  return r.log;
 }
 
 /** I_0(x) */
@@ -147,7 +164,7 @@ export const besselI1 = (x: number): number => besselI(1, x);
  * x → ∞). For U(1) this is the one-plaquette expectation ⟨cos θ⟩ = I₁(β)/I₀(β).
  */
 export function besselIRatio(nu: number, x: number): number {
-  const a = logBesselISigned(nu + 1, x);
-  const b = logBesselISigned(nu, x);
+  const a = logScaledSigned(nu + 1, x);
+  const b = logScaledSigned(nu, x);
   return a.sign * b.sign * Math.exp(a.log - b.log);
 }

@@ -12,7 +12,7 @@
  * Every power of g is taken in logarithms relative to the n = 0 term, so V = 64² and far
  * beyond neither overflow nor underflow.
  */
-import { logBesselI } from './bessel.ts';
+import { besselIRatio, logBesselIScaled } from './bessel.ts';
 import { integrateVector } from './quadrature.ts';
 import { assertBeta, assertFinite, assertIntAtLeast } from './validate.ts';
 
@@ -34,7 +34,7 @@ export function u1GScaled(nu: number, beta: number): U1Derivs {
   assertFinite('nu', nu);
   assertBeta(beta);
   // g(ν) = (1/π)∫_0^π e^{β cos φ} cos(νφ) dφ, and its ν-derivatives bring down −φ sin, −φ² cos.
-  const scale0 = Math.exp(logBesselI(0, beta) - beta);
+  const scale0 = Math.exp(logBesselIScaled(0, beta));
   const r = integrateVector(
     (phi, out) => {
       const e = Math.exp(beta * (Math.cos(phi) - 1)) / Math.PI;
@@ -77,7 +77,7 @@ export function u1ExactTorus(beta: number, volume: number): U1Exact {
   const lgCache: number[] = [];
   const lg = (n: number): number => {
     n = Math.abs(n);
-    return (lgCache[n] ??= logBesselI(n, beta) - beta);
+    return (lgCache[n] ??= logBesselIScaled(n, beta));
   };
   const lg0 = lg(0);
   let sumW = 0; // Σ g_n^V / g_0^V
@@ -132,7 +132,7 @@ export function u1Infinite2D(beta: number): { plaquette: number; chi: number } {
   assertBeta(beta);
   const d = u1GScaled(0, beta);
   return {
-    plaquette: Math.exp(logBesselI(1, beta) - logBesselI(0, beta)),
+    plaquette: besselIRatio(0, beta),
     chi: -d.d2g / d.g / (4 * Math.PI * Math.PI),
   };
 }
