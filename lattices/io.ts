@@ -1,11 +1,12 @@
 /**
  * Configuration files: one JSON header line, space-padded so the payload starts on an 8-byte boundary,
  * then the little-endian float64 payload (U(1): angles; SU(N): link matrices in the field layout).
- * Writes go to `path.tmp-<pid>` and are renamed into place, so a reader never sees a half-written file.
+ * Writes go to `path.tmp-<pid>` (plus `-t<threadId>` inside a worker thread), are fsynced and renamed into place, so a reader never sees a half-written file.
  */
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { endianness } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { makeLattice } from './geometry.ts';
 import { type Group, groupName, linkSize, parseGroup, sameGroup } from './group.ts';
 import { type GaugeField, type SUNField, type U1Field } from './field.ts';
@@ -74,7 +75,8 @@ export function saveConfig(path: string, field: GaugeField, meta: { beta?: numbe
   let text = JSON.stringify(header);
   const len = Buffer.byteLength(text, 'utf8') + 1;
   text += ' '.repeat((8 - (len % 8)) % 8) + '\n';
-  const tmp = `${path}.tmp-${process.pid}`;
+  // pid plus worker-thread id: chains running as threads of one process never share a temporary name
+  const tmp = threadId ? `${path}.tmp-${process.pid}-t${threadId}` : `${path}.tmp-${process.pid}`;
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');

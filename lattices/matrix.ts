@@ -44,6 +44,7 @@ export function mul(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number
 /** out = A B† */
 export function mulAdjB(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number, N: number): void {
   if (N === 3) return mulAdjB3(a, ao, b, bo, out, oo);
+  if (N === 2) return mulAdjB2(a, ao, b, bo, out, oo);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N; j++) {
       let sr = 0, si = 0;
@@ -62,6 +63,7 @@ export function mulAdjB(a: F64, ao: number, b: F64, bo: number, out: F64, oo: nu
 /** out = A† B */
 export function mulAdjA(a: F64, ao: number, b: F64, bo: number, out: F64, oo: number, N: number): void {
   if (N === 3) return mulAdjA3(a, ao, b, bo, out, oo);
+  if (N === 2) return mulAdjA2(a, ao, b, bo, out, oo);
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N; j++) {
       let sr = 0, si = 0;
@@ -343,7 +345,7 @@ function expGeneral(a: F64, ao: number, out: F64, oo: number, N: number): void {
   for (let k = 0; k < n2; k++) out[oo + k] = R[k];
 }
 
-let eigH: F64 = new Float64Array(0), eigQ: F64 = new Float64Array(0);
+let eigH: F64 = new Float64Array(0), eigQ: F64 = new Float64Array(0), eigV: F64 = new Float64Array(0), eigCS: F64 = new Float64Array(0);
 
 /**
  * Eigen-decomposition of a unitary (more generally normal) matrix: U = V diag(e^{iφ}) V† with V unitary.
@@ -355,8 +357,8 @@ let eigH: F64 = new Float64Array(0), eigQ: F64 = new Float64Array(0);
  */
 export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: number, vecs: F64, vo: number): void {
   const n2 = 2 * N * N;
-  eigH = scratch(eigH, n2); eigQ = scratch(eigQ, n2);
-  const H = eigH, Q = eigQ;
+  eigH = scratch(eigH, n2); eigQ = scratch(eigQ, n2); eigV = scratch(eigV, 2 * N); eigCS = scratch(eigCS, 4 * N);
+  const H = eigH, Q = eigQ, v = eigV, cs = eigCS;
   for (let k = 0; k < n2; k++) H[k] = a[ao + k];
   setIdentity(Q, 0, N);
   const ix = (i: number, j: number) => 2 * (i * N + j);
@@ -371,8 +373,7 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
     const x0r = H[ix(k + 1, k)], x0i = H[ix(k + 1, k) + 1];
     const x0 = Math.hypot(x0r, x0i);
     const pr = x0 > 0 ? x0r / x0 : 1, pi = x0 > 0 ? x0i / x0 : 0;
-    // v = x + e^{i arg x0} ‖x‖ e1 (avoids cancellation), stored in a small local array
-    const v = new Float64Array(2 * N); // N small; only at most N−2 allocations per call
+    // v = x + e^{i arg x0} ‖x‖ e1 (the sign avoids cancellation)
     for (let i = k + 1; i < N; i++) { v[2 * i] = H[ix(i, k)]; v[2 * i + 1] = H[ix(i, k) + 1]; }
     v[2 * (k + 1)] += pr * alpha; v[2 * (k + 1) + 1] += pi * alpha;
     let vn = 0;
@@ -393,7 +394,8 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
       }
     }
     // H ← H (I − 2vv†), Q ← Q (I − 2vv†): for each row i, w = H[i,:] v, H[i,:] −= 2 w v†
-    for (const M of [H, Q]) {
+    for (let which = 0; which < 2; which++) {
+      const M = which === 0 ? H : Q;
       for (let i = 0; i < N; i++) {
         let wr = 0, wi = 0;
         for (let j = k + 1; j < N; j++) {
@@ -414,7 +416,6 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
   // Shifted QR on the active block [lo, hi]; rotations act on full rows/columns so Q stays the Schur basis.
   const EPS = 2.220446049250313e-16;
   let hi = N - 1, iter = 0, total = 0;
-  const cs = new Float64Array(4 * N); // Givens (c, s) per step: c complex, s complex
   while (hi > 0) {
     let l = hi;
     for (; l > 0; l--) {
@@ -466,7 +467,8 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
     // H ← R G_l† … G_{hi−1}†, Q likewise: columns k, k+1 ← [col_k c + col_{k+1} s, −col_k s̄ + col_{k+1} c̄]
     for (let k = l; k < hi; k++) {
       const c_r = cs[4 * k], c_i = cs[4 * k + 1], s_r = cs[4 * k + 2], s_i = cs[4 * k + 3];
-      for (const M of [H, Q]) {
+      for (let which = 0; which < 2; which++) {
+        const M = which === 0 ? H : Q;
         for (let i = 0; i < N; i++) {
           const pr = M[ix(i, k)], pi = M[ix(i, k) + 1], qr = M[ix(i, k + 1)], qi = M[ix(i, k + 1) + 1];
           M[ix(i, k)] = pr * c_r - pi * c_i + qr * s_r - qi * s_i;
@@ -516,6 +518,34 @@ function mul2(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void 
   o[oo + 5] = a4 * b1 + a5 * b0 + a6 * b5 + a7 * b4;
   o[oo + 6] = a4 * b2 - a5 * b3 + a6 * b6 - a7 * b7;
   o[oo + 7] = a4 * b3 + a5 * b2 + a6 * b7 + a7 * b6;
+}
+
+function mulAdjB2(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  const a0 = a[ao], a1 = a[ao + 1], a2 = a[ao + 2], a3 = a[ao + 3], a4 = a[ao + 4], a5 = a[ao + 5], a6 = a[ao + 6], a7 = a[ao + 7];
+  const b0 = b[bo], b1 = b[bo + 1], b2 = b[bo + 2], b3 = b[bo + 3], b4 = b[bo + 4], b5 = b[bo + 5], b6 = b[bo + 6], b7 = b[bo + 7];
+  // (AB†)_ij = Σ_k a_ik conj(b_jk)
+  o[oo] = a0 * b0 + a1 * b1 + a2 * b2 + a3 * b3;
+  o[oo + 1] = a1 * b0 - a0 * b1 + a3 * b2 - a2 * b3;
+  o[oo + 2] = a0 * b4 + a1 * b5 + a2 * b6 + a3 * b7;
+  o[oo + 3] = a1 * b4 - a0 * b5 + a3 * b6 - a2 * b7;
+  o[oo + 4] = a4 * b0 + a5 * b1 + a6 * b2 + a7 * b3;
+  o[oo + 5] = a5 * b0 - a4 * b1 + a7 * b2 - a6 * b3;
+  o[oo + 6] = a4 * b4 + a5 * b5 + a6 * b6 + a7 * b7;
+  o[oo + 7] = a5 * b4 - a4 * b5 + a7 * b6 - a6 * b7;
+}
+
+function mulAdjA2(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
+  const a0 = a[ao], a1 = a[ao + 1], a2 = a[ao + 2], a3 = a[ao + 3], a4 = a[ao + 4], a5 = a[ao + 5], a6 = a[ao + 6], a7 = a[ao + 7];
+  const b0 = b[bo], b1 = b[bo + 1], b2 = b[bo + 2], b3 = b[bo + 3], b4 = b[bo + 4], b5 = b[bo + 5], b6 = b[bo + 6], b7 = b[bo + 7];
+  // (A†B)_ij = Σ_k conj(a_ki) b_kj
+  o[oo] = a0 * b0 + a1 * b1 + a4 * b4 + a5 * b5;
+  o[oo + 1] = a0 * b1 - a1 * b0 + a4 * b5 - a5 * b4;
+  o[oo + 2] = a0 * b2 + a1 * b3 + a4 * b6 + a5 * b7;
+  o[oo + 3] = a0 * b3 - a1 * b2 + a4 * b7 - a5 * b6;
+  o[oo + 4] = a2 * b0 + a3 * b1 + a6 * b4 + a7 * b5;
+  o[oo + 5] = a2 * b1 - a3 * b0 + a6 * b5 - a7 * b4;
+  o[oo + 6] = a2 * b2 + a3 * b3 + a6 * b6 + a7 * b7;
+  o[oo + 7] = a2 * b3 - a3 * b2 + a6 * b7 - a7 * b6;
 }
 
 function mul3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {

@@ -49,7 +49,7 @@ for (const N of [2, 3, 4]) {
 }
 
 test('SU(3) Haar eigen-phases repel as Weyl says: mean over pairs of E cos(θ_i − θ_j) = −1/3', () => {
-  // E|tr U|² = N + 2 Σ_{i<j} E cos(θ_i−θ_j) = 1 ⇒ the mean over the 3 pairs is (1−N)/(N(N−1)/2)/2 = −1/3
+  // E|tr U|² = N + 2 Σ_{i<j} E cos(θ_i−θ_j) = 1 ⇒ Σ_{i<j} E cos = (1−N)/2 = −1 over 3 pairs, mean −1/3
   const rng = makeRng(9, 'haar-eig');
   const N = 3, U = new Float64Array(18), ph = new Float64Array(3), V = new Float64Array(18);
   const c: number[] = [];

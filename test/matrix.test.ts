@@ -98,6 +98,22 @@ test('Haar matrices are in SU(N) to 1e-13', () => {
   for (const N of [2, 3, 4, 5, 7]) for (let r = 0; r < 20; r++) assert.ok(sunError(haar(N), 0, N) < 1e-13);
 });
 
+test('SU(N) is closed under mul, mulAdjB, mulAdjA, adjoint, and fromEigen(eigUnitary(U)) (1e-13)', () => {
+  for (const N of [2, 3, 4, 5]) {
+    for (let r = 0; r < 10; r++) {
+      const a = haar(N), b = haar(N), o = new Float64Array(m2(N));
+      mul(a, 0, b, 0, o, 0, N); assert.ok(sunError(o, 0, N) < 1e-13, 'mul');
+      mulAdjB(a, 0, b, 0, o, 0, N); assert.ok(sunError(o, 0, N) < 1e-13, 'mulAdjB');
+      mulAdjA(a, 0, b, 0, o, 0, N); assert.ok(sunError(o, 0, N) < 1e-13, 'mulAdjA');
+      adjoint(a, 0, o, 0, N); assert.ok(sunError(o, 0, N) < 1e-13, 'adjoint');
+      const ph = new Float64Array(N), V = new Float64Array(m2(N));
+      eigUnitary(a, 0, N, ph, 0, V, 0);
+      fromEigen(ph, 0, V, 0, o, 0, N);
+      assert.ok(sunError(o, 0, N) < 1e-13, 'fromEigen');
+    }
+  }
+});
+
 test('reunitarize lands in SU(N) to 1e-12 and moves an almost-SU(N) matrix only by O(noise)', () => {
   for (const N of Ns) {
     for (let r = 0; r < 20; r++) {
