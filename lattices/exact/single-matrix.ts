@@ -136,15 +136,17 @@ function adaptive(
   maxPoints: number,
   what: string,
 ): SingleMatrixResult {
+  const tooBig = (M: number): Error =>
+    new Error(
+      `${what}: quadrature needs more than ${maxPoints} grid points to converge to ${tol} ` +
+        `(M = ${M} per angle; β·Σk|c_k| too large for this N)`,
+    );
   let M = M0;
+  if ((2 * M) ** dims > maxPoints) throw tooBig(2 * M);
   let prev = quad(M);
   for (;;) {
     const M2 = 2 * M;
-    if (M2 ** dims > maxPoints) {
-      throw new Error(
-        `${what}: quadrature did not converge to ${tol} within ${maxPoints} grid points (β·Σk|c_k| too large for this N)`,
-      );
-    }
+    if (M2 ** dims > maxPoints) throw tooBig(M2);
     const cur = quad(M2);
     // ln Z can be large (~β): allow for its last-digit rounding on top of the absolute tolerance.
     if (Math.abs(cur.logZ - prev.logZ) < tol + 1e-14 * Math.abs(cur.logZ) && Math.abs(cur.retr - prev.retr) < tol) {
