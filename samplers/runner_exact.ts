@@ -5,9 +5,7 @@
  * (`plaquetteInfiniteVolume`). If the torus sum fails (very large N·β) only the infinite-volume
  * value is compared and the reference says `infiniteVolume: true`.
  */
-import { logBesselI } from '../lattices/exact/bessel.ts';
-import { sunExact2D, sunPlaquetteInfinite } from '../lattices/exact/sun.ts';
-import { u1Exact2D } from '../lattices/exact/u1.ts';
+import { logBesselI, sunExact2D, sunPlaquetteInfinite, u1Exact2D } from '../lattices/exact.ts';
 import type { SamplerSpec } from './registry.ts';
 
 export interface ExactReference {

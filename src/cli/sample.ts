@@ -7,7 +7,8 @@ import os from 'node:os';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
-import { parseWilsonLoops } from '../../samplers/observables.ts';
+import { makeLattice } from '../../lattices/geometry.ts';
+import { parseWilsonLoops, validateWilsonLoops } from '../../samplers/observables.ts';
 import { validateSpec, type SamplerSpec } from '../../samplers/registry.ts';
 import { runChains, type RunOptions } from '../../samplers/runner.ts';
 import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
@@ -99,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   let wilsonLoops;
   try {
     wilsonLoops = parseWilsonLoops(f['wilson-loops'] ?? '');
+    validateWilsonLoops(makeLattice(new Array<number>(spec.dims).fill(spec.L)), wilsonLoops);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
