@@ -138,14 +138,62 @@ export function wilsonForce(field: GaugeField, beta: number, out: F64): void {
     }
     return;
   }
-  const f = field as SUNField, N = f.group.N, m = 2 * N * N, U = f.links;
+  const f = field as SUNField, N = f.group.N, m = 2 * N * N;
   if (out.length !== nLinks * m) throw new Error(`wilsonForce: out must have length ${nLinks * m}, got ${out.length}`);
-  ensure(N);
+  accumulateLinkLoops(f, out);
   const c = beta / (2 * N);
   for (let l = 0; l < nLinks; l++) {
-    stapleSUN(f, l, tA, 0);
-    mul(U, l * m, tA, 0, tB, 0, N);
-    projectTAH(tB, 0, out, l * m, N);
+    projectTAH(out, l * m, out, l * m, N);
+    for (let k = l * m, e = k + m; k < e; k++) out[k] *= c;
+  }
+}
+
+/**
+ * out[l] = Σ_{P ∋ l} M_{l,P} = U_l A_l, built plaquette by plaquette: with A = U1 U2, B = U4 U3 and
+ * P = A B†, the four links of P receive P, U2 B† U1, U3 A† U4 and P† (cyclic rotations of P or P†).
+ * 7 products per plaquette instead of 4(d−1)+1 per link via staples (42 vs 52 per site in 4D).
+ */
+function accumulateLinkLoops(f: SUNField, out: F64): void {
+  const N = f.group.N, m = 2 * N * N, U = f.links;
+  const lat = f.lattice, d = lat.dims, fwd = lat.fwd;
+  ensure(N);
+  out.fill(0);
+  for (let x = 0; x < lat.volume; x++) {
+    for (let mu = 0; mu < d; mu++) {
+      const o1 = (x * d + mu) * m, xpm = fwd[x * d + mu];
+      for (let nu = mu + 1; nu < d; nu++) {
+        const o2 = (xpm * d + nu) * m, o3 = (fwd[x * d + nu] * d + mu) * m, o4 = (x * d + nu) * m;
+        mul(U, o1, U, o2, tA, 0, N); // A = U1 U2
+        mul(U, o4, U, o3, tB, 0, N); // B = U4 U3
+        mulAdjB(tA, 0, tB, 0, tC, 0, N); // P = A B†
+        for (let i = 0; i < N; i++) {
+          for (let j = 0; j < N; j++) {
+            const ij = 2 * (i * N + j), ji = 2 * (j * N + i);
+            out[o1 + ij] += tC[ij]; out[o1 + ij + 1] += tC[ij + 1];
+            out[o4 + ij] += tC[ji]; out[o4 + ij + 1] -= tC[ji + 1];
+          }
+        }
+        mulAdjA(tB, 0, U, o1, tC, 0, N); // B† U1
+        mul(U, o2, tC, 0, tD, 0, N);
+        for (let k = 0; k < m; k++) out[o2 + k] += tD[k];
+        mulAdjA(tA, 0, U, o4, tC, 0, N); // A† U4
+        mul(U, o3, tC, 0, tD, 0, N);
+        for (let k = 0; k < m; k++) out[o3 + k] += tD[k];
+      }
+    }
+  }
+}
+
+/** Reference force through per-link staples, F_l = (β/2N) TAH(U_l A_l); slower, kept to cross-check wilsonForce. */
+export function wilsonForceByStaples(field: SUNField, beta: number, out: F64): void {
+  const N = field.group.N, m = 2 * N * N, U = field.links, nLinks = field.lattice.volume * field.lattice.dims;
+  if (out.length !== nLinks * m) throw new Error(`wilsonForceByStaples: out must have length ${nLinks * m}, got ${out.length}`);
+  const A = new Float64Array(m), M = new Float64Array(m);
+  const c = beta / (2 * N);
+  for (let l = 0; l < nLinks; l++) {
+    stapleSUN(field, l, A, 0);
+    mul(U, l * m, A, 0, M, 0, N);
+    projectTAH(M, 0, out, l * m, N);
     for (let k = l * m, e = k + m; k < e; k++) out[k] *= c;
   }
 }

@@ -14,8 +14,23 @@ export interface Lattice {
   readonly bwd: Int32Array;
 }
 
+const latticeCache = new Map<string, Lattice>();
+
+/**
+ * The lattice of the given extents. Lattices are immutable and memoised by shape, so every field of one
+ * shape (e.g. thousands of loaded configurations) shares one set of neighbour and plaquette tables.
+ */
 export function makeLattice(extents: readonly number[]): Lattice {
   if (!Array.isArray(extents)) throw new Error('makeLattice: extents must be an array of integers');
+  const key = extents.join(',');
+  const hit = latticeCache.get(key);
+  if (hit) return hit;
+  const lat = buildLattice(extents);
+  latticeCache.set(key, lat);
+  return lat;
+}
+
+function buildLattice(extents: readonly number[]): Lattice {
   const dims = extents.length;
   if (dims < 2 || dims > 4) throw new Error(`makeLattice: dimension must be 2, 3 or 4, got ${dims}`);
   for (const L of extents) {

@@ -9,10 +9,10 @@ export function su(N: number): { kind: 'sun'; N: number } {
   return { kind: 'sun', N };
 }
 
-/** 'u1', 'su2', 'su3', 'su7', … or 'suN' together with N. Case-insensitive. */
+/** 'u1', 'su2', 'su3', 'su7', … (also 'u(1)', 'su(3)') or 'suN' together with N. Case-insensitive. */
 export function parseGroup(name: string, N?: number): Group {
   const s = String(name).trim().toLowerCase();
-  if (s === 'u1') return U1;
+  if (s === 'u1' || s === 'u(1)') return U1;
   if (s === 'sun') {
     if (N === undefined) throw new Error("parseGroup: 'suN' needs N");
     return su(N);

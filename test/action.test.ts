@@ -5,7 +5,7 @@ import { U1, su, linkSize } from '../lattices/group.ts';
 import { coldStart, hotStart, cloneField, type SUNField, type U1Field } from '../lattices/field.ts';
 import { makeRng, gaussian } from '../lattices/random.ts';
 import {
-  wilsonAction, averagePlaquette, wilsonForce, stapleU1, stapleSUN, randomAlgebra, plaquetteAngle,
+  wilsonAction, averagePlaquette, wilsonForce, wilsonForceByStaples, stapleU1, stapleSUN, randomAlgebra, plaquetteAngle,
 } from '../lattices/action.ts';
 import { expTAH, mul, reTraceMul, sunError } from '../lattices/matrix.ts';
 
@@ -137,6 +137,19 @@ test('SU(N) force: d/dε S(e^{εX}U) = −2 Re tr(F X) along random algebra dire
         assert.ok(Math.abs(F[a] + F[b]) < 1e-15 && Math.abs(F[a + 1] - F[b + 1]) < 1e-15, 'F anti-Hermitian');
       }
     }
+  }
+});
+
+test('SU(N) force (plaquette-wise accumulation) equals the per-link staple formula', () => {
+  for (const [ext, N] of [[[3, 4], 2], [[3, 3, 2, 2], 3], [[2, 3, 2], 4], [[3, 3], 5]] as [number[], number][]) {
+    const lat = makeLattice(ext), m = 2 * N * N;
+    const f = hotStart(lat, su(N), rng);
+    const a = new Float64Array(lat.volume * lat.dims * m), b = new Float64Array(a.length);
+    wilsonForce(f, 1.7, a);
+    wilsonForceByStaples(f, 1.7, b);
+    let e = 0;
+    for (let k = 0; k < a.length; k++) e = Math.max(e, Math.abs(a[k] - b[k]));
+    assert.ok(e < 1e-13, `SU(${N}) ${ext}: ${e}`);
   }
 });
 

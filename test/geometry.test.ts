@@ -23,6 +23,8 @@ test('makeLattice: volume, lexicographic order with direction 0 fastest, periodi
       }
     }
     assert.is(siteIndex(lat, ext.map(() => -1)), lat.volume - 1, 'negative coordinates wrap');
+    assert.is(makeLattice([...ext]), lat, 'memoised by shape');
+    assert.ok(Object.isFrozen(lat) && Object.isFrozen(lat.extents));
   }
 });
 
