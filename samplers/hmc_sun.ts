@@ -6,8 +6,10 @@
  * equations of motion are dU/dt = P U, dP/dt = −F. Links are moved by U ← exp(εP) U.
  */
 import type { SUNField } from '../lattices/field.ts';
-import { fillGaussian, type Rng } from '../lattices/random.ts';
-import { expTAH, mul, reunitarize } from '../lattices/matrix.ts';
+import type { Rng } from '../lattices/random.ts';
+import { fillGaussianPolar } from './hmc_gaussian.ts';
+import { mul, reunitarize } from '../lattices/matrix.ts';
+import { expAlgebra } from './hmc_exp.ts';
 import type { HmcSystem } from './hmc_system.ts';
 import { SunStaples } from './hmc_sun_staple.ts';
 
@@ -48,7 +50,7 @@ export class SunMd implements HmcSystem {
 
   refreshMomenta(rng: Rng): void {
     const N = this.N, m = 2 * N * N, g = this.gauss, p = this.p, dc = this.diagCoef;
-    fillGaussian(rng, g);
+    fillGaussianPolar(rng, g);
     p.fill(0);
     let q = 0;
     for (let l = 0, o = 0; l < this.nLinks; l++, o += m) {
@@ -89,7 +91,7 @@ export class SunMd implements HmcSystem {
     this.cachedAction = NaN;
     for (let l = 0, o = 0; l < this.nLinks; l++, o += m) {
       for (let i = 0; i < m; i++) sa[i] = eps * p[o + i];
-      expTAH(sa, 0, sb, 0, N);
+      expAlgebra(sa, 0, sb, 0, N);
       mul(sb, 0, U, o, sc, 0, N);
       U.set(sc, o);
     }

@@ -6,7 +6,8 @@
  */
 import type { U1Field } from '../lattices/field.ts';
 import { plaquetteLinks } from '../lattices/geometry.ts';
-import { fillGaussian, type Rng } from '../lattices/random.ts';
+import type { Rng } from '../lattices/random.ts';
+import { fillGaussianPolar } from './hmc_gaussian.ts';
 import type { HmcSystem } from './hmc_system.ts';
 
 const TWO_PI = 2 * Math.PI;
@@ -17,6 +18,11 @@ export class U1Md implements HmcSystem {
   readonly force: Float64Array;
   readonly plaq: Int32Array;
   readonly nPlaq: number;
+  /** per link: the d−1 plaquettes containing it with sign + (as θ0, θ1) and the d−1 with sign − */
+  private readonly plus: Int32Array;
+  private readonly minus: Int32Array;
+  private readonly sinP: Float64Array;
+  private readonly perLink: number;
   private readonly thetaOld: Float64Array;
   private readonly forceOld: Float64Array;
 
@@ -27,12 +33,27 @@ export class U1Md implements HmcSystem {
     this.force = new Float64Array(n);
     this.plaq = plaquetteLinks(field.lattice);
     this.nPlaq = this.plaq.length >> 2;
+    this.perLink = field.lattice.dims - 1;
+    this.sinP = new Float64Array(this.nPlaq);
+    this.plus = new Int32Array(n * this.perLink);
+    this.minus = new Int32Array(n * this.perLink);
+    const np = new Int32Array(n), nm = new Int32Array(n);
+    for (let q = 0; q < this.nPlaq; q++) {
+      for (let k = 0; k < 4; k++) {
+        const l = this.plaq[4 * q + k];
+        if (k < 2) this.plus[l * this.perLink + np[l]++] = q;
+        else this.minus[l * this.perLink + nm[l]++] = q;
+      }
+    }
+    for (let l = 0; l < n; l++) {
+      if (np[l] !== this.perLink || nm[l] !== this.perLink) throw new Error(`U1Md: link ${l} is in ${np[l]}+${nm[l]} plaquettes, expected ${this.perLink}+${this.perLink}`);
+    }
     this.thetaOld = new Float64Array(n);
     this.forceOld = new Float64Array(n);
   }
 
   refreshMomenta(rng: Rng): void {
-    fillGaussian(rng, this.p);
+    fillGaussianPolar(rng, this.p);
   }
 
   save(): void {
@@ -54,17 +75,22 @@ export class U1Md implements HmcSystem {
     this.wrap();
   }
 
-  /** force[l] = ∂S/∂θ_l = β Σ_{P ∋ l} ±sin θ_P. */
+  /**
+   * force[l] = ∂S/∂θ_l = β Σ_{P ∋ l} ±sin θ_P: one sin per plaquette into sinP, then a gather per
+   * link (no read-modify-write scatter), specialised for d = 2.
+   */
   computeForce(): void {
-    const th = this.theta, f = this.force, t = this.plaq, beta = this.beta, n4 = this.nPlaq << 2;
-    f.fill(0);
-    for (let i = 0; i < n4; i += 4) {
-      const a = t[i], b = t[i + 1], c = t[i + 2], d = t[i + 3];
-      const s = beta * Math.sin(th[a] + th[b] - th[c] - th[d]);
-      f[a] += s;
-      f[b] += s;
-      f[c] -= s;
-      f[d] -= s;
+    const th = this.theta, f = this.force, t = this.plaq, sP = this.sinP, beta = this.beta, nP = this.nPlaq;
+    for (let q = 0, i = 0; q < nP; q++, i += 4) sP[q] = beta * Math.sin(th[t[i]] + th[t[i + 1]] - th[t[i + 2]] - th[t[i + 3]]);
+    const plus = this.plus, minus = this.minus, n = f.length, k = this.perLink;
+    if (k === 1) {
+      for (let l = 0; l < n; l++) f[l] = sP[plus[l]] - sP[minus[l]];
+    } else {
+      for (let l = 0, o = 0; l < n; l++, o += k) {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += sP[plus[o + j]] - sP[minus[o + j]];
+        f[l] = s;
+      }
     }
   }
 

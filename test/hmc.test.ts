@@ -10,6 +10,10 @@ import { gammaMethod } from '../samplers/diagnostics/index.ts';
 import { hmcKernel, mdSystem } from '../samplers/hmc.ts';
 import { integrate, type IntegratorName } from '../samplers/integrators.ts';
 import type { HmcSystem } from '../samplers/hmc_system.ts';
+import { fillGaussianPolar } from '../samplers/hmc_gaussian.ts';
+import { expSU3 } from '../samplers/hmc_exp.ts';
+import { expTAH, sunError } from '../lattices/matrix.ts';
+import { randomAlgebra } from '../lattices/action.ts';
 
 function links(f: GaugeField): Float64Array {
   return f.group.kind === 'u1' ? (f as U1Field).theta : (f as SUNField).links;
@@ -29,6 +33,49 @@ function system(group: 'u1' | 'su3' | 'su2', dims: number, L: number, beta: numb
   sys.computeForce();
   return { f, sys };
 }
+
+test('momentum draws: polar-method normals have mean 0, variance 1, kurtosis 3 (5σ)', () => {
+  const n = 200001; // odd: the last draw uses half a pair
+  const x = new Float64Array(n);
+  fillGaussianPolar(makeRng(1, 'gauss'), x);
+  let m1 = 0, m2 = 0, m4 = 0;
+  for (const v of x) { m1 += v; m2 += v * v; m4 += v ** 4; }
+  m1 /= n; m2 /= n; m4 /= n;
+  assert.ok(Math.abs(m1) < 5 / Math.sqrt(n), `mean ${m1}`);
+  assert.ok(Math.abs(m2 - 1) < 5 * Math.sqrt(2 / n), `variance ${m2}`);
+  assert.ok(Math.abs(m4 - 3) < 5 * Math.sqrt(96 / n), `fourth moment ${m4}`);
+  assert.ok(x[n - 1] !== 0, 'last element filled');
+});
+
+test('Cayley–Hamilton exp on su(3) agrees with the Taylor expTAH and stays in SU(3) (‖X‖ from 1e-8 to 10)', () => {
+  const rng = makeRng(2, 'exp');
+  const a = new Float64Array(18), e1 = new Float64Array(18), e2 = new Float64Array(18), e3 = new Float64Array(18);
+  for (const scale of [1e-8, 1e-3, 0.1, 0.7, 3, 10]) {
+    for (let t = 0; t < 50; t++) {
+      randomAlgebra(3, rng, a, 0);
+      for (let k = 0; k < 18; k++) a[k] *= scale;
+      expSU3(a, 0, e1, 0);
+      expTAH(a, 0, e2, 0, 3);
+      let d = 0;
+      for (let k = 0; k < 18; k++) d = Math.max(d, Math.abs(e1[k] - e2[k]));
+      assert.ok(d < 1e-14 * Math.max(1, scale), `scale ${scale}: |exp_CH − exp_Taylor| = ${d}`);
+      assert.ok(sunError(e1, 0, 3) < 1e-13 * Math.max(1, scale), `scale ${scale}: exp left SU(3) by ${sunError(e1, 0, 3)}`);
+      // exp(−X) exp(X) = 1 is what makes the HMC drift reversible
+      for (let k = 0; k < 18; k++) a[k] = -a[k];
+      expSU3(a, 0, e3, 0);
+      let inv = 0;
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        let re = 0, im = 0;
+        for (let k = 0; k < 3; k++) {
+          const xr = e3[2 * (3 * i + k)], xi = e3[2 * (3 * i + k) + 1], yr = e1[2 * (3 * k + j)], yi = e1[2 * (3 * k + j) + 1];
+          re += xr * yr - xi * yi; im += xr * yi + xi * yr;
+        }
+        inv = Math.max(inv, Math.hypot(re - (i === j ? 1 : 0), im));
+      }
+      assert.ok(inv < 1e-13 * Math.max(1, scale), `scale ${scale}: exp(−X)exp(X) − 1 = ${inv}`);
+    }
+  }
+});
 
 test('U(1) and SU(N) force and action agree with lattices/action (contract conventions)', () => {
   for (const [group, dims] of [['u1', 2], ['u1', 4], ['su2', 3], ['su3', 2], ['su3', 4]] as const) {
