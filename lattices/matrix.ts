@@ -548,41 +548,86 @@ function mulAdjA2(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): v
   o[oo + 7] = a2 * b3 - a3 * b2 + a6 * b7 - a7 * b6;
 }
 
+/** AB, fully unrolled */
 function mul3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
-  for (let i = 0; i < 3; i++) {
-    const r = ao + 6 * i;
-    const x0 = a[r], y0 = a[r + 1], x1 = a[r + 2], y1 = a[r + 3], x2 = a[r + 4], y2 = a[r + 5];
-    for (let j = 0; j < 3; j++) {
-      const c = bo + 2 * j;
-      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 6], q1 = b[c + 7], p2 = b[c + 12], q2 = b[c + 13];
-      o[oo + 6 * i + 2 * j] = x0 * p0 - y0 * q0 + x1 * p1 - y1 * q1 + x2 * p2 - y2 * q2;
-      o[oo + 6 * i + 2 * j + 1] = x0 * q0 + y0 * p0 + x1 * q1 + y1 * p1 + x2 * q2 + y2 * p2;
-    }
-  }
+  const ar00 = a[ao], ai00 = a[ao + 1], ar01 = a[ao + 2], ai01 = a[ao + 3], ar02 = a[ao + 4], ai02 = a[ao + 5];
+  const ar10 = a[ao + 6], ai10 = a[ao + 7], ar11 = a[ao + 8], ai11 = a[ao + 9], ar12 = a[ao + 10], ai12 = a[ao + 11];
+  const ar20 = a[ao + 12], ai20 = a[ao + 13], ar21 = a[ao + 14], ai21 = a[ao + 15], ar22 = a[ao + 16], ai22 = a[ao + 17];
+  const br00 = b[bo], bi00 = b[bo + 1], br01 = b[bo + 2], bi01 = b[bo + 3], br02 = b[bo + 4], bi02 = b[bo + 5];
+  const br10 = b[bo + 6], bi10 = b[bo + 7], br11 = b[bo + 8], bi11 = b[bo + 9], br12 = b[bo + 10], bi12 = b[bo + 11];
+  const br20 = b[bo + 12], bi20 = b[bo + 13], br21 = b[bo + 14], bi21 = b[bo + 15], br22 = b[bo + 16], bi22 = b[bo + 17];
+  o[oo] = ar00 * br00 - ai00 * bi00 + ar01 * br10 - ai01 * bi10 + ar02 * br20 - ai02 * bi20;
+  o[oo + 1] = ar00 * bi00 + ai00 * br00 + ar01 * bi10 + ai01 * br10 + ar02 * bi20 + ai02 * br20;
+  o[oo + 2] = ar00 * br01 - ai00 * bi01 + ar01 * br11 - ai01 * bi11 + ar02 * br21 - ai02 * bi21;
+  o[oo + 3] = ar00 * bi01 + ai00 * br01 + ar01 * bi11 + ai01 * br11 + ar02 * bi21 + ai02 * br21;
+  o[oo + 4] = ar00 * br02 - ai00 * bi02 + ar01 * br12 - ai01 * bi12 + ar02 * br22 - ai02 * bi22;
+  o[oo + 5] = ar00 * bi02 + ai00 * br02 + ar01 * bi12 + ai01 * br12 + ar02 * bi22 + ai02 * br22;
+  o[oo + 6] = ar10 * br00 - ai10 * bi00 + ar11 * br10 - ai11 * bi10 + ar12 * br20 - ai12 * bi20;
+  o[oo + 7] = ar10 * bi00 + ai10 * br00 + ar11 * bi10 + ai11 * br10 + ar12 * bi20 + ai12 * br20;
+  o[oo + 8] = ar10 * br01 - ai10 * bi01 + ar11 * br11 - ai11 * bi11 + ar12 * br21 - ai12 * bi21;
+  o[oo + 9] = ar10 * bi01 + ai10 * br01 + ar11 * bi11 + ai11 * br11 + ar12 * bi21 + ai12 * br21;
+  o[oo + 10] = ar10 * br02 - ai10 * bi02 + ar11 * br12 - ai11 * bi12 + ar12 * br22 - ai12 * bi22;
+  o[oo + 11] = ar10 * bi02 + ai10 * br02 + ar11 * bi12 + ai11 * br12 + ar12 * bi22 + ai12 * br22;
+  o[oo + 12] = ar20 * br00 - ai20 * bi00 + ar21 * br10 - ai21 * bi10 + ar22 * br20 - ai22 * bi20;
+  o[oo + 13] = ar20 * bi00 + ai20 * br00 + ar21 * bi10 + ai21 * br10 + ar22 * bi20 + ai22 * br20;
+  o[oo + 14] = ar20 * br01 - ai20 * bi01 + ar21 * br11 - ai21 * bi11 + ar22 * br21 - ai22 * bi21;
+  o[oo + 15] = ar20 * bi01 + ai20 * br01 + ar21 * bi11 + ai21 * br11 + ar22 * bi21 + ai22 * br21;
+  o[oo + 16] = ar20 * br02 - ai20 * bi02 + ar21 * br12 - ai21 * bi12 + ar22 * br22 - ai22 * bi22;
+  o[oo + 17] = ar20 * bi02 + ai20 * br02 + ar21 * bi12 + ai21 * br12 + ar22 * bi22 + ai22 * br22;
 }
 
+/** AB†, fully unrolled */
 function mulAdjB3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
-  for (let i = 0; i < 3; i++) {
-    const r = ao + 6 * i;
-    const x0 = a[r], y0 = a[r + 1], x1 = a[r + 2], y1 = a[r + 3], x2 = a[r + 4], y2 = a[r + 5];
-    for (let j = 0; j < 3; j++) {
-      const c = bo + 6 * j; // row j of B, conjugated
-      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 2], q1 = b[c + 3], p2 = b[c + 4], q2 = b[c + 5];
-      o[oo + 6 * i + 2 * j] = x0 * p0 + y0 * q0 + x1 * p1 + y1 * q1 + x2 * p2 + y2 * q2;
-      o[oo + 6 * i + 2 * j + 1] = y0 * p0 - x0 * q0 + y1 * p1 - x1 * q1 + y2 * p2 - x2 * q2;
-    }
-  }
+  const ar00 = a[ao], ai00 = a[ao + 1], ar01 = a[ao + 2], ai01 = a[ao + 3], ar02 = a[ao + 4], ai02 = a[ao + 5];
+  const ar10 = a[ao + 6], ai10 = a[ao + 7], ar11 = a[ao + 8], ai11 = a[ao + 9], ar12 = a[ao + 10], ai12 = a[ao + 11];
+  const ar20 = a[ao + 12], ai20 = a[ao + 13], ar21 = a[ao + 14], ai21 = a[ao + 15], ar22 = a[ao + 16], ai22 = a[ao + 17];
+  const br00 = b[bo], bi00 = b[bo + 1], br01 = b[bo + 2], bi01 = b[bo + 3], br02 = b[bo + 4], bi02 = b[bo + 5];
+  const br10 = b[bo + 6], bi10 = b[bo + 7], br11 = b[bo + 8], bi11 = b[bo + 9], br12 = b[bo + 10], bi12 = b[bo + 11];
+  const br20 = b[bo + 12], bi20 = b[bo + 13], br21 = b[bo + 14], bi21 = b[bo + 15], br22 = b[bo + 16], bi22 = b[bo + 17];
+  o[oo] = ar00 * br00 + ai00 * bi00 + ar01 * br01 + ai01 * bi01 + ar02 * br02 + ai02 * bi02;
+  o[oo + 1] = -ar00 * bi00 + ai00 * br00 - ar01 * bi01 + ai01 * br01 - ar02 * bi02 + ai02 * br02;
+  o[oo + 2] = ar00 * br10 + ai00 * bi10 + ar01 * br11 + ai01 * bi11 + ar02 * br12 + ai02 * bi12;
+  o[oo + 3] = -ar00 * bi10 + ai00 * br10 - ar01 * bi11 + ai01 * br11 - ar02 * bi12 + ai02 * br12;
+  o[oo + 4] = ar00 * br20 + ai00 * bi20 + ar01 * br21 + ai01 * bi21 + ar02 * br22 + ai02 * bi22;
+  o[oo + 5] = -ar00 * bi20 + ai00 * br20 - ar01 * bi21 + ai01 * br21 - ar02 * bi22 + ai02 * br22;
+  o[oo + 6] = ar10 * br00 + ai10 * bi00 + ar11 * br01 + ai11 * bi01 + ar12 * br02 + ai12 * bi02;
+  o[oo + 7] = -ar10 * bi00 + ai10 * br00 - ar11 * bi01 + ai11 * br01 - ar12 * bi02 + ai12 * br02;
+  o[oo + 8] = ar10 * br10 + ai10 * bi10 + ar11 * br11 + ai11 * bi11 + ar12 * br12 + ai12 * bi12;
+  o[oo + 9] = -ar10 * bi10 + ai10 * br10 - ar11 * bi11 + ai11 * br11 - ar12 * bi12 + ai12 * br12;
+  o[oo + 10] = ar10 * br20 + ai10 * bi20 + ar11 * br21 + ai11 * bi21 + ar12 * br22 + ai12 * bi22;
+  o[oo + 11] = -ar10 * bi20 + ai10 * br20 - ar11 * bi21 + ai11 * br21 - ar12 * bi22 + ai12 * br22;
+  o[oo + 12] = ar20 * br00 + ai20 * bi00 + ar21 * br01 + ai21 * bi01 + ar22 * br02 + ai22 * bi02;
+  o[oo + 13] = -ar20 * bi00 + ai20 * br00 - ar21 * bi01 + ai21 * br01 - ar22 * bi02 + ai22 * br02;
+  o[oo + 14] = ar20 * br10 + ai20 * bi10 + ar21 * br11 + ai21 * bi11 + ar22 * br12 + ai22 * bi12;
+  o[oo + 15] = -ar20 * bi10 + ai20 * br10 - ar21 * bi11 + ai21 * br11 - ar22 * bi12 + ai22 * br12;
+  o[oo + 16] = ar20 * br20 + ai20 * bi20 + ar21 * br21 + ai21 * bi21 + ar22 * br22 + ai22 * bi22;
+  o[oo + 17] = -ar20 * bi20 + ai20 * br20 - ar21 * bi21 + ai21 * br21 - ar22 * bi22 + ai22 * br22;
 }
 
+/** A†B, fully unrolled */
 function mulAdjA3(a: F64, ao: number, b: F64, bo: number, o: F64, oo: number): void {
-  for (let i = 0; i < 3; i++) {
-    const r = ao + 2 * i; // column i of A, conjugated
-    const x0 = a[r], y0 = -a[r + 1], x1 = a[r + 6], y1 = -a[r + 7], x2 = a[r + 12], y2 = -a[r + 13];
-    for (let j = 0; j < 3; j++) {
-      const c = bo + 2 * j;
-      const p0 = b[c], q0 = b[c + 1], p1 = b[c + 6], q1 = b[c + 7], p2 = b[c + 12], q2 = b[c + 13];
-      o[oo + 6 * i + 2 * j] = x0 * p0 - y0 * q0 + x1 * p1 - y1 * q1 + x2 * p2 - y2 * q2;
-      o[oo + 6 * i + 2 * j + 1] = x0 * q0 + y0 * p0 + x1 * q1 + y1 * p1 + x2 * q2 + y2 * p2;
-    }
-  }
+  const ar00 = a[ao], ai00 = a[ao + 1], ar01 = a[ao + 2], ai01 = a[ao + 3], ar02 = a[ao + 4], ai02 = a[ao + 5];
+  const ar10 = a[ao + 6], ai10 = a[ao + 7], ar11 = a[ao + 8], ai11 = a[ao + 9], ar12 = a[ao + 10], ai12 = a[ao + 11];
+  const ar20 = a[ao + 12], ai20 = a[ao + 13], ar21 = a[ao + 14], ai21 = a[ao + 15], ar22 = a[ao + 16], ai22 = a[ao + 17];
+  const br00 = b[bo], bi00 = b[bo + 1], br01 = b[bo + 2], bi01 = b[bo + 3], br02 = b[bo + 4], bi02 = b[bo + 5];
+  const br10 = b[bo + 6], bi10 = b[bo + 7], br11 = b[bo + 8], bi11 = b[bo + 9], br12 = b[bo + 10], bi12 = b[bo + 11];
+  const br20 = b[bo + 12], bi20 = b[bo + 13], br21 = b[bo + 14], bi21 = b[bo + 15], br22 = b[bo + 16], bi22 = b[bo + 17];
+  o[oo] = ar00 * br00 + ai00 * bi00 + ar10 * br10 + ai10 * bi10 + ar20 * br20 + ai20 * bi20;
+  o[oo + 1] = ar00 * bi00 - ai00 * br00 + ar10 * bi10 - ai10 * br10 + ar20 * bi20 - ai20 * br20;
+  o[oo + 2] = ar00 * br01 + ai00 * bi01 + ar10 * br11 + ai10 * bi11 + ar20 * br21 + ai20 * bi21;
+  o[oo + 3] = ar00 * bi01 - ai00 * br01 + ar10 * bi11 - ai10 * br11 + ar20 * bi21 - ai20 * br21;
+  o[oo + 4] = ar00 * br02 + ai00 * bi02 + ar10 * br12 + ai10 * bi12 + ar20 * br22 + ai20 * bi22;
+  o[oo + 5] = ar00 * bi02 - ai00 * br02 + ar10 * bi12 - ai10 * br12 + ar20 * bi22 - ai20 * br22;
+  o[oo + 6] = ar01 * br00 + ai01 * bi00 + ar11 * br10 + ai11 * bi10 + ar21 * br20 + ai21 * bi20;
+  o[oo + 7] = ar01 * bi00 - ai01 * br00 + ar11 * bi10 - ai11 * br10 + ar21 * bi20 - ai21 * br20;
+  o[oo + 8] = ar01 * br01 + ai01 * bi01 + ar11 * br11 + ai11 * bi11 + ar21 * br21 + ai21 * bi21;
+  o[oo + 9] = ar01 * bi01 - ai01 * br01 + ar11 * bi11 - ai11 * br11 + ar21 * bi21 - ai21 * br21;
+  o[oo + 10] = ar01 * br02 + ai01 * bi02 + ar11 * br12 + ai11 * bi12 + ar21 * br22 + ai21 * bi22;
+  o[oo + 11] = ar01 * bi02 - ai01 * br02 + ar11 * bi12 - ai11 * br12 + ar21 * bi22 - ai21 * br22;
+  o[oo + 12] = ar02 * br00 + ai02 * bi00 + ar12 * br10 + ai12 * bi10 + ar22 * br20 + ai22 * bi20;
+  o[oo + 13] = ar02 * bi00 - ai02 * br00 + ar12 * bi10 - ai12 * br10 + ar22 * bi20 - ai22 * br20;
+  o[oo + 14] = ar02 * br01 + ai02 * bi01 + ar12 * br11 + ai12 * bi11 + ar22 * br21 + ai22 * bi21;
+  o[oo + 15] = ar02 * bi01 - ai02 * br01 + ar12 * bi11 - ai12 * br11 + ar22 * bi21 - ai22 * br21;
+  o[oo + 16] = ar02 * br02 + ai02 * bi02 + ar12 * br12 + ai12 * bi12 + ar22 * br22 + ai22 * bi22;
+  o[oo + 17] = ar02 * bi02 - ai02 * br02 + ar12 * bi12 - ai12 * br12 + ar22 * bi22 - ai22 * br22;
 }
