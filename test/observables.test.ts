@@ -119,4 +119,22 @@ test('Polyakov loop: 1 on cold start; e^{iθ} for constant temporal links; centr
   assert.ok(Math.abs(averagePlaquette(f) - 1) < 1e-14);
 });
 
+test('SU(2) loops of the diagonal embedding diag(e^{iθ}, e^{−iθ}) of a U(1) field equal the U(1) loops', () => {
+  for (const ext of [[5, 4], [3, 4, 3], [3, 3, 2, 4]]) {
+    const lat = makeLattice(ext);
+    const u = hotStart(lat, U1, rng);
+    const g = coldStart(lat, su(2));
+    for (let l = 0; l < lat.volume * lat.dims; l++) {
+      const c = Math.cos(u.theta[l]), s = Math.sin(u.theta[l]);
+      g.links.set([c, s, 0, 0, 0, 0, c, -s], 8 * l);
+    }
+    assert.ok(Math.abs(averagePlaquette(g) - averagePlaquette(u)) < 1e-13);
+    for (const [R, T] of [[1, 1], [2, 1], [2, 3], [3, 3]]) {
+      assert.ok(Math.abs(wilsonLoop(g, R, T) - wilsonLoop(u, R, T)) < 1e-13, `W(${R},${T}) ${ext}`);
+    }
+    const pg = polyakovLoop(g), pu = polyakovLoop(u);
+    assert.ok(Math.abs(pg.re - pu.re) < 1e-13 && Math.abs(pg.im) < 1e-15);
+  }
+});
+
 test.run();
