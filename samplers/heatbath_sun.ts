@@ -8,15 +8,14 @@
  */
 import type { SUNField } from '../lattices/field.ts';
 import type { Rng } from '../lattices/random.ts';
-import { reunitarize } from '../lattices/matrix.ts';
-import { SunStaples, mulNN } from './hmc_sun_staple.ts';
+import { mul, reunitarize } from '../lattices/matrix.ts';
+import { stapleSUN } from '../lattices/action.ts';
 import { su2HeatbathQuaternion } from './heatbath_su2.ts';
 
 export class SunHeatbath {
   readonly N: number;
   readonly m: number;
   readonly nLinks: number;
-  private readonly staples: SunStaples;
   private readonly A: Float64Array;
   private readonly W: Float64Array;
   private readonly q: Float64Array;
@@ -25,7 +24,6 @@ export class SunHeatbath {
     this.N = field.group.N;
     this.m = 2 * this.N * this.N;
     this.nLinks = field.lattice.volume * field.lattice.dims;
-    this.staples = new SunStaples(field);
     this.A = new Float64Array(this.m);
     this.W = new Float64Array(this.m);
     this.q = new Float64Array(4);
@@ -56,8 +54,8 @@ export class SunHeatbath {
     const c = (2 * beta) / N;
     const o = l * m;
     {
-      this.staples.staple(l, A, 0);
-      mulNN(U, o, A, 0, W, 0, N);
+      stapleSUN(this.field, l, A, 0);
+      mul(U, o, A, 0, W, 0, N);
       for (let i = 0; i < N; i++) {
         for (let j = i + 1; j < N; j++) {
           const ii = 2 * (i * N + i), jj = 2 * (j * N + j), ij = 2 * (i * N + j), ji = 2 * (j * N + i);

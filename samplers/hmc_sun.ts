@@ -2,7 +2,7 @@
  * SU(N) molecular dynamics. Momenta P_l ∈ su(N) stored like links (2N² floats per link,
  * row-major, re/im interleaved); P = Σ p_a X_a with X_a = iλ_a/2 and p_a ~ N(0,1), so the kinetic
  * energy ½⟨P,P⟩ = −tr P² = Σ_ij |P_ij|² = ½Σ p_a². The force is the contract's
- * F_l = (β/2N)·TAH(U_l A_l) (A_l the staple sum), i.e. d/dε S(e^{εX}U_l) = −2 Re tr(F_l X); the
+ * F_l = (β/2N)·TAH(U_l A_l) (A_l the staple sum; computed by lattices/action wilsonForce), i.e. d/dε S(e^{εX}U_l) = −2 Re tr(F_l X); the
  * equations of motion are dU/dt = P U, dP/dt = −F. Links are moved by U ← exp(εP) U.
  */
 import type { SUNField } from '../lattices/field.ts';
@@ -11,7 +11,7 @@ import { fillGaussianPolar } from './hmc_gaussian.ts';
 import { mul, reunitarize } from '../lattices/matrix.ts';
 import { expAlgebra } from './hmc_exp.ts';
 import type { HmcSystem } from './hmc_system.ts';
-import { SunStaples } from './hmc_sun_staple.ts';
+import { wilsonAction, wilsonForce } from '../lattices/action.ts';
 
 export class SunMd implements HmcSystem {
   readonly N: number;
@@ -22,7 +22,6 @@ export class SunMd implements HmcSystem {
   private readonly linksOld: Float64Array;
   private readonly forceOld: Float64Array;
   private readonly gauss: Float64Array;
-  private readonly staples: SunStaples;
   private readonly sa: Float64Array; // scratch: ε·P
   private readonly sb: Float64Array; // scratch: exp(εP)
   private readonly sc: Float64Array; // scratch: exp(εP)·U
@@ -39,7 +38,6 @@ export class SunMd implements HmcSystem {
     this.linksOld = new Float64Array(this.links.length);
     this.forceOld = new Float64Array(this.links.length);
     this.gauss = new Float64Array(this.nLinks * (N * N - 1));
-    this.staples = new SunStaples(field);
     this.sa = new Float64Array(m);
     this.sb = new Float64Array(m);
     this.sc = new Float64Array(m);
@@ -72,12 +70,9 @@ export class SunMd implements HmcSystem {
     }
   }
 
-  /** Action of the current links if the last force evaluation saw them (NaN otherwise). */
-  private cachedAction = NaN;
-
+  /** lattices/action's plaquette-based force (7 products per plaquette, unrolled N = 2, 3). */
   computeForce(): void {
-    this.staples.force(this.beta, this.force);
-    this.cachedAction = (-this.beta / this.N) * 0.25 * this.staples.lastTraceSum;
+    wilsonForce(this.field, this.beta, this.force);
   }
 
   kick(eps: number): void {
@@ -88,7 +83,6 @@ export class SunMd implements HmcSystem {
   drift(eps: number): void {
     const N = this.N, m = 2 * N * N, U = this.links, p = this.p;
     const sa = this.sa, sb = this.sb, sc = this.sc;
-    this.cachedAction = NaN;
     for (let l = 0, o = 0; l < this.nLinks; l++, o += m) {
       for (let i = 0; i < m; i++) sa[i] = eps * p[o + i];
       expAlgebra(sa, 0, sb, 0, N);
@@ -98,7 +92,7 @@ export class SunMd implements HmcSystem {
   }
 
   action(): number {
-    return Number.isNaN(this.cachedAction) ? this.staples.action(this.beta) : this.cachedAction;
+    return wilsonAction(this.field, this.beta);
   }
 
   kinetic(): number {
@@ -121,12 +115,10 @@ export class SunMd implements HmcSystem {
   restore(): void {
     this.links.set(this.linksOld);
     this.force.set(this.forceOld);
-    this.cachedAction = NaN;
   }
 
   afterAccept(): void {
     const N = this.N, m = 2 * N * N, U = this.links;
     for (let l = 0, o = 0; l < this.nLinks; l++, o += m) reunitarize(U, o, N);
-    this.cachedAction = NaN;
   }
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { makeLattice } from '../lattices/geometry.ts';
 import { hotStart, type GaugeField, type SUNField, type U1Field } from '../lattices/field.ts';
 import { makeRng } from '../lattices/random.ts';
-import { wilsonAction, wilsonForce, averagePlaquette } from '../lattices/action.ts';
+import { wilsonAction, averagePlaquette } from '../lattices/action.ts';
 import { topologicalCharge } from '../lattices/observables.ts';
 import { u1Exact2D } from '../lattices/exact/u1.ts';
 import { gammaMethod } from '../samplers/diagnostics/index.ts';
@@ -12,7 +12,7 @@ import { integrate, type IntegratorName } from '../samplers/integrators.ts';
 import type { HmcSystem } from '../samplers/hmc_system.ts';
 import { fillGaussianPolar } from '../samplers/hmc_gaussian.ts';
 import { expSU3 } from '../samplers/hmc_exp.ts';
-import { expTAH, sunError } from '../lattices/matrix.ts';
+import { expTAH, mul, reTraceMul, sunError } from '../lattices/matrix.ts';
 import { randomAlgebra } from '../lattices/action.ts';
 
 function links(f: GaugeField): Float64Array {
@@ -77,15 +77,41 @@ test('Cayley–Hamilton exp on su(3) agrees with the Taylor expTAH and stays in 
   }
 });
 
-test('U(1) and SU(N) force and action agree with lattices/action (contract conventions)', () => {
+test('MD force is the derivative of the action: dS/dε(e^{εX}U_l) = −2 Re tr(F_l X) (SU(N)), ∂S/∂θ_l (U(1))', () => {
   for (const [group, dims] of [['u1', 2], ['u1', 4], ['su2', 3], ['su3', 2], ['su3', 4]] as const) {
-    const { f, sys } = system(group, dims, 3, 1.7, 11);
-    const ref = new Float64Array(links(f).length);
-    wilsonForce(f, 1.7, ref);
-    const mine = (sys as unknown as { force: Float64Array }).force;
-    assert.ok(maxAbsDiff(mine, ref) < 1e-12, `${group} d=${dims} force differs by ${maxAbsDiff(mine, ref)}`);
-    const s = wilsonAction(f, 1.7);
-    assert.ok(Math.abs(sys.action() - s) < 1e-10 * Math.abs(s), `${group} d=${dims} action ${sys.action()} vs ${s}`);
+    const beta = 1.7;
+    const { f, sys } = system(group, dims, 3, beta, 11);
+    const F = (sys as unknown as { force: Float64Array }).force;
+    assert.ok(Math.abs(sys.action() - wilsonAction(f, beta)) < 1e-12 * Math.abs(wilsonAction(f, beta)));
+    const rng = makeRng(11, 'fd', group, dims);
+    const h = 1e-5;
+    for (const l of [0, 5, 17]) {
+      if (f.group.kind === 'u1') {
+        const th = (f as U1Field).theta, t0 = th[l];
+        th[l] = t0 + h; const sp = wilsonAction(f, beta);
+        th[l] = t0 - h; const sm = wilsonAction(f, beta);
+        th[l] = t0;
+        const fd = (sp - sm) / (2 * h);
+        assert.ok(Math.abs(fd - F[l]) < 1e-7 * Math.max(1, Math.abs(fd)), `${group} d=${dims} link ${l}: ${F[l]} vs finite difference ${fd}`);
+        continue;
+      }
+      const N = f.group.N, m = 2 * N * N, U = (f as SUNField).links, o = l * m;
+      const X = new Float64Array(m), E = new Float64Array(m), T = new Float64Array(m);
+      randomAlgebra(N, rng, X, 0);
+      const u0 = U.slice(o, o + m);
+      const shifted = (eps: number) => {
+        const Y = X.map((v) => eps * v);
+        expTAH(Y, 0, E, 0, N);
+        mul(E, 0, u0, 0, T, 0, N);
+        U.set(T, o);
+        const s = wilsonAction(f, beta);
+        U.set(u0, o);
+        return s;
+      };
+      const fd = (shifted(h) - shifted(-h)) / (2 * h);
+      const pred = -2 * reTraceMul(F, o, X, 0, N);
+      assert.ok(Math.abs(fd - pred) < 1e-7 * Math.max(1, Math.abs(fd)), `${group} d=${dims} link ${l}: −2Re tr(FX) = ${pred} vs finite difference ${fd}`);
+    }
   }
 });
 
