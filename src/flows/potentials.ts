@@ -1,0 +1,276 @@
+/**
+ * Potentials ψ for IRCPM layers, with the value, Euclidean gradient and Euclidean Hessian computed
+ * in closed form by forward-mode propagation through the network.
+ *
+ * Why closed form: the IRCPM needs grad ψ (the explicit inverse), Hess ψ (its Jacobian, i.e. the
+ * density) and, for training, one more derivative in y and one in θ. Propagating (h, ∂h, ∂²h) through
+ * the layers makes all of these one level of reverse-mode autodiff over an explicit graph: no nested
+ * tf.grad, and no dependence on tfjs' higher-order gradient machinery. The inputs are small
+ * (2 angles on T², 3 ambient coordinates on S²), so the m + m(m+1)/2 extra rows are cheap.
+ *
+ * Features:
+ * - 'ambient': the coordinates themselves (spheres: ψ is the restriction of a function on ℝⁿ⁺¹);
+ * - Fourier: cos(k·x), sin(k·x) for integer frequency vectors k (tori: makes ψ periodic; choosing
+ *   k ⊥ a symmetry direction makes ψ invariant, e.g. k = (1, 1) for the shift (t, −t) on T²).
+ */
+import { tf } from '../backend/index.ts';
+import { gaussian } from '../manifolds/random.ts';
+
+export interface PotentialDerivatives {
+  value: tf.Tensor1D; // [B]
+  grad: tf.Tensor2D; // [B, m]
+  hess: tf.Tensor3D; // [B, m, m]
+}
+
+export interface Potential {
+  readonly inputDim: number;
+  readonly variables: tf.Variable[];
+  evaluate(x: tf.Tensor2D): PotentialDerivatives;
+  toJSON(): PotentialJSON;
+}
+
+export type FeatureSpec = { kind: 'ambient' } | { kind: 'fourier'; frequencies: number[][] };
+
+export interface MLPSpec {
+  kind: 'mlp';
+  inputDim: number;
+  features: FeatureSpec;
+  hidden: number[];
+}
+export interface FourierSpec {
+  kind: 'fourier';
+  inputDim: number;
+  frequencies: number[][];
+  /** bound η < 1 on Σ |k|² (|a_k| + |b_k|) ≥ ‖Hess ψ‖ */
+  eta: number;
+}
+export type PotentialSpec = MLPSpec | FourierSpec;
+export interface PotentialJSON {
+  spec: PotentialSpec;
+  weights: number[][];
+}
+
+/** Index pairs (i ≤ j) of the upper triangle, in the order the Hessian rows are stacked. */
+function pairs(m: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < m; i++) for (let j = i; j < m; j++) out.push([i, j]);
+  return out;
+}
+
+/** Assemble [B, m, m] from the upper-triangle list of [B] tensors. */
+function symmetricFromPairs(list: tf.Tensor1D[], m: number): tf.Tensor3D {
+  const P = pairs(m);
+  const at = (i: number, j: number) => list[P.findIndex(([a, b]) => a === Math.min(i, j) && b === Math.max(i, j))];
+  const rows: tf.Tensor[] = [];
+  for (let i = 0; i < m; i++) rows.push(tf.stack(Array.from({ length: m }, (_, j) => at(i, j)), 1));
+  return tf.stack(rows, 1) as tf.Tensor3D;
+}
+
+/** Fourier features and their first/second derivatives, stacked as [(1 + m + P)·B, 2K]. */
+function fourierStack(x: tf.Tensor2D, freq: number[][]): tf.Tensor2D {
+  const m = x.shape[1];
+  const A = tf.tensor2d(freq); // [K, m]
+  const t = tf.matMul(x, tf.transpose(A)); // [B, K]
+  const c = tf.cos(t);
+  const s = tf.sin(t);
+  const blocks: tf.Tensor[] = [tf.concat([c, s], 1)];
+  for (let i = 0; i < m; i++) {
+    const ai = tf.tensor1d(freq.map((k) => k[i]));
+    blocks.push(tf.concat([tf.mul(tf.neg(s), ai), tf.mul(c, ai)], 1));
+  }
+  for (const [i, j] of pairs(m)) {
+    const aij = tf.tensor1d(freq.map((k) => k[i] * k[j]));
+    blocks.push(tf.concat([tf.mul(tf.neg(c), aij), tf.mul(tf.neg(s), aij)], 1));
+  }
+  return tf.concat(blocks, 0) as tf.Tensor2D;
+}
+
+function ambientStack(x: tf.Tensor2D): tf.Tensor2D {
+  const [B, m] = x.shape;
+  const blocks: tf.Tensor[] = [x];
+  for (let i = 0; i < m; i++) blocks.push(tf.tile(tf.oneHot(tf.tensor1d([i], 'int32'), m).toFloat(), [B, 1]));
+  blocks.push(tf.zeros([(pairs(m).length) * B, m]));
+  return tf.concat(blocks, 0) as tf.Tensor2D;
+}
+
+function initWeights(rows: number, cols: number, scale: number, rng: () => number): tf.Variable {
+  const w = new Float32Array(rows * cols);
+  for (let i = 0; i < w.length; i++) w[i] = scale * gaussian(rng);
+  return tf.variable(tf.tensor2d(w, [rows, cols]));
+}
+
+/**
+ * Softplus MLP ψ(x) = wᵀ σ(W_L … σ(W₁ φ(x) + b₁) … + b_L) (no output bias: it would not move the map).
+ */
+export class MLPPotential implements Potential {
+  readonly variables: tf.Variable[];
+  readonly inputDim: number;
+  private readonly W: tf.Variable[] = [];
+  private readonly b: tf.Variable[] = [];
+  private readonly wOut: tf.Variable;
+
+  constructor(readonly spec: MLPSpec, rng: () => number, weights?: number[][]) {
+    const { inputDim, features, hidden } = spec;
+    if (!Number.isInteger(inputDim) || inputDim < 1) throw new Error(`MLP potential: bad inputDim ${inputDim}`);
+    if (!hidden.length || hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`MLP potential: hidden sizes must be positive integers, got [${hidden}]`);
+    if (features.kind === 'fourier') {
+      if (!features.frequencies.length || features.frequencies.some((k) => k.length !== inputDim || k.some((v) => !Number.isInteger(v)))) {
+        throw new Error(`MLP potential: Fourier frequencies must be integer vectors of length ${inputDim}`);
+      }
+    }
+    this.inputDim = inputDim;
+    let fan = features.kind === 'fourier' ? 2 * features.frequencies.length : inputDim;
+    for (const h of hidden) {
+      this.W.push(initWeights(fan, h, 1 / Math.sqrt(fan), rng));
+      this.b.push(tf.variable(tf.zeros([1, h])));
+      fan = h;
+    }
+    // small output layer: the flow starts close to the identity map
+    this.wOut = initWeights(fan, 1, 0.01 / Math.sqrt(fan), rng);
+    this.variables = [...this.W.flatMap((w, i) => [w, this.b[i]]), this.wOut];
+    if (weights) setWeights(this.variables, weights);
+  }
+
+  evaluate(x: tf.Tensor2D): PotentialDerivatives {
+    return tf.tidy(() => {
+      const [B, m] = x.shape;
+      if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
+      const P = pairs(m);
+      const nBlocks = 1 + m + P.length;
+      let S = this.spec.features.kind === 'fourier' ? fourierStack(x, this.spec.features.frequencies) : ambientStack(x);
+      for (let l = 0; l < this.W.length; l++) {
+        const Z = tf.matMul(S, this.W[l]);
+        const parts = tf.split(Z, nBlocks, 0);
+        const z = tf.add(parts[0], this.b[l]);
+        const s1 = tf.sigmoid(z);
+        const s2 = tf.mul(s1, tf.sub(1, s1));
+        const J = parts.slice(1, 1 + m);
+        const out: tf.Tensor[] = [tf.softplus(z)];
+        for (let i = 0; i < m; i++) out.push(tf.mul(s1, J[i]));
+        P.forEach(([i, j], p) => out.push(tf.add(tf.mul(s2, tf.mul(J[i], J[j])), tf.mul(s1, parts[1 + m + p]))));
+        S = tf.concat(out, 0) as tf.Tensor2D;
+      }
+      const r = tf.reshape(tf.matMul(S, this.wOut), [nBlocks, B]);
+      const rows = tf.unstack(r) as tf.Tensor1D[];
+      return {
+        value: rows[0],
+        grad: tf.stack(rows.slice(1, 1 + m), 1) as tf.Tensor2D,
+        hess: symmetricFromPairs(rows.slice(1 + m), m),
+      };
+    });
+  }
+
+  toJSON(): PotentialJSON {
+    return { spec: this.spec, weights: this.variables.map((v) => Array.from(v.dataSync())) };
+  }
+}
+
+/**
+ * Fourier-series potential on a flat torus ψ(x) = Σ_k a_k cos(k·x) + b_k sin(k·x), whose Hessian bound
+ * holds by construction: with raw coefficients (α, β) and S = Σ|k|²(|α_k|+|β_k|), the coefficients are
+ * (a, b) = η tanh(S)/S · (α, β), so Σ|k|²(|a_k|+|b_k|) = η tanh S < η < 1 and I + Hess ψ ≻ (1 − η) I:
+ * the IRCPM is a global diffeomorphism for every parameter value.
+ */
+export class FourierPotential implements Potential {
+  readonly variables: tf.Variable[];
+  readonly inputDim: number;
+  private readonly alpha: tf.Variable;
+  private readonly beta: tf.Variable;
+
+  constructor(readonly spec: FourierSpec, rng: () => number, weights?: number[][]) {
+    const { inputDim, frequencies, eta } = spec;
+    if (!(eta > 0 && eta < 1)) throw new Error(`Fourier potential: the Hessian bound eta must be in (0, 1), got ${eta}`);
+    if (!frequencies.length || frequencies.some((k) => k.length !== inputDim || k.some((v) => !Number.isInteger(v)) || k.every((v) => v === 0))) {
+      throw new Error(`Fourier potential: frequencies must be non-zero integer vectors of length ${inputDim}`);
+    }
+    this.inputDim = inputDim;
+    const K = frequencies.length;
+    const init = () => {
+      const a = new Float32Array(K);
+      for (let i = 0; i < K; i++) a[i] = 0.01 * gaussian(rng);
+      return tf.variable(tf.tensor1d(a));
+    };
+    this.alpha = init();
+    this.beta = init();
+    this.variables = [this.alpha, this.beta];
+    if (weights) setWeights(this.variables, weights);
+  }
+
+  /** The constrained coefficients (a, b). */
+  coefficients(): { a: tf.Tensor1D; b: tf.Tensor1D } {
+    return tf.tidy(() => {
+      const k2 = tf.tensor1d(this.spec.frequencies.map((k) => k.reduce((s, v) => s + v * v, 0)));
+      const S = tf.sum(tf.mul(k2, tf.add(tf.abs(this.alpha), tf.abs(this.beta))));
+      const factor = tf.mul(this.spec.eta, tf.div(tf.tanh(S), tf.add(S, 1e-12)));
+      return { a: tf.mul(factor, this.alpha) as tf.Tensor1D, b: tf.mul(factor, this.beta) as tf.Tensor1D };
+    });
+  }
+
+  evaluate(x: tf.Tensor2D): PotentialDerivatives {
+    return tf.tidy(() => {
+      const m = x.shape[1];
+      if (m !== this.inputDim) throw new Error(`Fourier potential expects ${this.inputDim} angles, got ${m}`);
+      const { a, b } = this.coefficients();
+      const A = tf.tensor2d(this.spec.frequencies); // [K, m]
+      const t = tf.matMul(x, tf.transpose(A)); // [B, K]
+      const c = tf.cos(t);
+      const s = tf.sin(t);
+      const value = tf.sum(tf.add(tf.mul(a, c), tf.mul(b, s)), 1) as tf.Tensor1D;
+      const d1 = tf.sub(tf.mul(b, c), tf.mul(a, s)); // ∂/∂t
+      const d2 = tf.neg(tf.add(tf.mul(a, c), tf.mul(b, s))); // ∂²/∂t²
+      const grad = tf.matMul(d1, A) as tf.Tensor2D;
+      const hess = tf.tidy(() => {
+        const rows: tf.Tensor[] = [];
+        for (let i = 0; i < m; i++) {
+          const cols: tf.Tensor[] = [];
+          for (let j = 0; j < m; j++) cols.push(tf.sum(tf.mul(d2, tf.tensor1d(this.spec.frequencies.map((k) => k[i] * k[j]))), 1));
+          rows.push(tf.stack(cols, 1));
+        }
+        return tf.stack(rows, 1);
+      }) as tf.Tensor3D;
+      return { value, grad, hess };
+    });
+  }
+
+  toJSON(): PotentialJSON {
+    return { spec: this.spec, weights: this.variables.map((v) => Array.from(v.dataSync())) };
+  }
+}
+
+function setWeights(vars: tf.Variable[], weights: number[][]): void {
+  if (weights.length !== vars.length) throw new Error(`potential weights: expected ${vars.length} arrays, got ${weights.length}`);
+  vars.forEach((v, i) => {
+    if (!Array.isArray(weights[i]) || weights[i].length !== v.size || weights[i].some((w) => typeof w !== 'number' || !Number.isFinite(w))) {
+      throw new Error(`potential weights: array ${i} must hold ${v.size} finite numbers`);
+    }
+    v.assign(tf.tensor(weights[i], v.shape));
+  });
+}
+
+export function potentialFromJSON(json: PotentialJSON): Potential {
+  const never = () => 0;
+  if (!json || typeof json !== 'object' || !json.spec) throw new Error('potential: missing spec');
+  if (json.spec.kind === 'mlp') return new MLPPotential(json.spec, never, json.weights);
+  if (json.spec.kind === 'fourier') return new FourierPotential(json.spec, never, json.weights);
+  throw new Error(`potential: unknown kind '${(json.spec as { kind: string }).kind}'`);
+}
+
+/** All integer frequency vectors in [−K, K]ᵐ with the first non-zero entry positive (one of ±k). */
+export function fourierFrequencies(m: number, K: number): number[][] {
+  const out: number[][] = [];
+  const rec = (prefix: number[]) => {
+    if (prefix.length === m) {
+      const first = prefix.find((v) => v !== 0);
+      if (first !== undefined && first > 0) out.push(prefix);
+      return;
+    }
+    for (let v = -K; v <= K; v++) rec([...prefix, v]);
+  };
+  rec([]);
+  return out;
+}
+
+/** Number of trainable scalars. */
+export function countParams(vars: tf.Variable[]): number {
+  return vars.reduce((s, v) => s + v.size, 0);
+}
