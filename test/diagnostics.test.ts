@@ -69,6 +69,12 @@ test('i.i.d. data: τ_int = 0.5 within errors, error = naive σ/√N', () => {
   const m = x.reduce((s, v) => s + v, 0) / x.length;
   const sd = Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / x.length);
   assert.ok(Math.abs(r.err / (sd / Math.sqrt(x.length)) - 1) < 0.05);
+  // Short i.i.d. series: τ_int(W) ≤ ½ must stop the window at once (τ(W) → 0), never run to N/2.
+  for (let k = 0; k < 100; k++) {
+    const y = Float64Array.from({ length: 1000 }, g);
+    const ry = gammaMethod(y);
+    assert.ok(ry.window <= 12 && ry.warning === undefined, `series ${k}: W = ${ry.window}, τ = ${ry.tauInt}`);
+  }
   // S = 0: no autocorrelation assumed, τ_int = ½ exactly.
   const r0 = gammaMethod(x, { S: 0 });
   assert.is(r0.window, 0);
@@ -143,6 +149,20 @@ test('constant data: no fluctuation, err 0, τ undefined', () => {
   assert.is(r.value, 3);
   assert.is(r.err, 0);
   assert.ok(Number.isNaN(r.tauInt));
+  assert.ok(Number.isNaN(r.ess));
+  assert.match(r.warning ?? '', /do not fluctuate/);
+});
+
+test('series far shorter than τ_int: windowing fails loudly, τ_int a lower bound', () => {
+  const r = gammaMethod(ar1(400, 0.999, 'short'));
+  assert.match(r.warning ?? '', /not decorrelated|windowing failed/);
+  assert.ok(Number.isNaN(r.tauIntErr));
+  assert.ok(r.tauInt > 20, `τ̂ ${r.tauInt}`);
+  // chains frozen in different sectors: only between-chain fluctuations
+  const frozen = [0, 1, -1, 0].map((q) => new Float64Array(500).fill(q));
+  const f = gammaMethod(frozen);
+  assert.match(f.warning ?? '', /not decorrelated|windowing failed/);
+  assert.ok(f.ess < 10, `ESS ${f.ess}`);
 });
 
 test('importance ESS: equal weights 1, one dominant weight 1/N, stable at ±1000', () => {
@@ -174,8 +194,9 @@ test('R-hat: ≈ 1 for mixed chains, > 1.1 for chains stuck at different means',
   const drift = Float64Array.from(ar1(4000, 0.5, 'drift'), (v, i) => v + (i < 2000 ? 0 : 2));
   assert.ok(splitRhat([drift]) > 1.1);
   // Frozen integer charge in different sectors: R̂ = ∞; all equal: undefined.
-  const frozen = [new Float64Array(10).fill(0), new Float64Array(10).fill(1)];
+  const frozen = [new Float64Array(10).fill(0), new Float64Array(10).fill(1), new Float64Array(10).fill(-1)];
   assert.is(rankRhat(frozen).rhat, Infinity);
+  assert.is(splitRhat(frozen), Infinity);
   assert.ok(Number.isNaN(splitRhat([new Float64Array(10), new Float64Array(10)])));
   assert.throws(() => splitRhat([Float64Array.of(1, 2, 3)]), /at least 4/);
 });

@@ -36,10 +36,11 @@ export interface GammaResult {
   errErr: number;
   /** Integrated autocorrelation time (½ for uncorrelated data), NaN if the data do not fluctuate. */
   tauInt: number;
+  /** NaN when the windowing failed (see `warning`). */
   tauIntErr: number;
   /** Summation window W chosen by the automatic windowing. */
   window: number;
-  /** Effective sample size N/(2 τ_int) (N if the data do not fluctuate: the mean is exact). */
+  /** Effective sample size N/(2 τ_int); NaN when the data do not fluctuate at all (τ_int undefined). */
   ess: number;
   /** Total number of measurements over all replica. */
   N: number;
@@ -144,9 +145,22 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
   const g0 = gamma[0]!;
 
   if (!(g0 > 0)) {
-    // No fluctuations at all (e.g. a topological charge frozen in every chain): the mean of the
-    // data is exact as far as the data can tell, τ_int is undefined.
-    return { value, err: 0, errErr: 0, tauInt: NaN, tauIntErr: NaN, window: 0, ess: N, N, replica: R, rho: Float64Array.of(1) };
+    // No fluctuations at all (e.g. a topological charge frozen in the same sector in every
+    // chain): the data cannot tell an error, τ_int or an ESS — report them as undefined rather
+    // than as a perfect sampler.
+    return {
+      value,
+      err: 0,
+      errErr: 0,
+      tauInt: NaN,
+      tauIntErr: NaN,
+      window: 0,
+      ess: NaN,
+      N,
+      replica: R,
+      rho: Float64Array.of(1),
+      warning: 'the data do not fluctuate: error, τ_int and ESS are undefined',
+    };
   }
 
   let W = 0;
@@ -157,7 +171,8 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
     for (let w = 1; w <= wMax; w++) {
       c += 2 * gamma[w]!;
       const tauW = c / (2 * g0);
-      const tau = tauW <= 0.5 ? Number.MIN_VALUE : S / Math.log((2 * tauW + 1) / (2 * tauW - 1));
+      // τ(W) → 0 as in UWerr (eps, not MIN_VALUE: τ/√(WN) must stay > 0 so g(W) < 0 stops here)
+      const tau = tauW <= 0.5 ? Number.EPSILON : S / Math.log((2 * tauW + 1) / (2 * tauW - 1));
       const g = Math.exp(-w / tau) - tau / Math.sqrt(w * N);
       if (g < 0) {
         W = w;
@@ -167,7 +182,7 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
     }
     if (!found) {
       W = wMax;
-      warning = `automatic windowing failed up to W = ${wMax}: the series is too short for its autocorrelation time`;
+      warning = `automatic windowing failed up to W = ${wMax}: the series is too short for its autocorrelation time (τ_int and the error are lower bounds)`;
     }
   }
 
@@ -182,7 +197,13 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
   const cPos = Math.max(c, 0);
   const err = Math.sqrt(cPos / N);
   const tauInt = cPos / (2 * gamma[0]!);
-  const tauIntErr = 2 * tauInt * Math.sqrt(Math.max(W + 0.5 - tauInt, 0) / N);
+  // A healthy window spans several τ_int (W ≈ S τ ln(…) ≳ 4τ). W < 2τ_int means ρ(t) has not
+  // decayed inside the window — a series that has not decorrelated (e.g. a frozen topological
+  // charge), where g(W) can still turn negative. Madras–Sokal then says nothing useful.
+  if (!warning && tauInt > 1 && W < 2 * tauInt) {
+    warning = `window W = ${W} < 2 τ_int: the series has not decorrelated (τ_int and the error are lower bounds)`;
+  }
+  const tauIntErr = warning ? NaN : 2 * tauInt * Math.sqrt(Math.max(W + 0.5 - tauInt, 0) / N);
   const tRho = Math.min(2 * W, wMax);
   const rho = new Float64Array(tRho + 1);
   for (let t = 0; t <= tRho; t++) rho[t] = gamma[t]! / gamma[0]!;

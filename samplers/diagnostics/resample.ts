@@ -5,6 +5,7 @@
  * longer than a few τ_int so that block means are nearly independent.
  */
 import seedrandom from 'seedrandom';
+import { quantileSorted } from 'simple-statistics';
 import { asReplicas, type Replicas, type Series } from './gamma.ts';
 
 export interface ResampleOptions {
@@ -111,7 +112,7 @@ export function bootstrap(
   mean /= nBoot;
   let ss = 0;
   for (const x of samples) ss += (x - mean) ** 2;
-  const sorted = Float64Array.from(samples).sort();
-  const q = (p: number) => sorted[Math.min(nBoot - 1, Math.max(0, Math.round(p * (nBoot - 1))))]!;
-  return { value, err: Math.sqrt(ss / (nBoot - 1)), interval68: [q(0.16), q(0.84)], samples, blocks: n };
+  const sorted = Array.from(samples).sort((a, b) => a - b);
+  const interval68: [number, number] = [quantileSorted(sorted, 0.16), quantileSorted(sorted, 0.84)];
+  return { value, err: Math.sqrt(ss / (nBoot - 1)), interval68, samples, blocks: n };
 }

@@ -38,6 +38,8 @@ function rhatOfSplit(split: readonly Float64Array[]): number {
   B *= n / (m - 1);
   let W = 0;
   for (const [j, c] of split.entries()) {
+    // A constant chain has exactly zero variance (its rounded mean need not equal its values).
+    if (c.every((x) => x === c[0])) continue;
     let s = 0;
     for (let i = 0; i < n; i++) s += (c[i]! - means[j]!) ** 2;
     W += s / (n - 1);

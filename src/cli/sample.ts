@@ -203,7 +203,7 @@ function table(
   const head = `${sp.sampler} ${sp.group}${sp.N ? `(N=${sp.N})` : ''} ${sp.dims}D L=${sp.L} β=${sp.beta}: ${out.chains} chains, ${out.measured} measurements, seed ${out.seed}${out.interrupted ? '  [INTERRUPTED]' : ''}`;
   const rows = [['observable', 'mean', '± err', 'exact', 'dev/σ', 'τ_int', '± δτ', 'ESS', 'R̂']];
   for (const [name, o] of Object.entries(s.observables)) {
-    rows.push([name, fmt(o.mean, 6), fmtErr(o.err), name in exact ? fmt(exact[name], 6) : '', fmt(dev[name], 2), fmt(o.tauInt, 3), fmtErr(o.tauIntErr), fmt(o.ess, 0), fmt(o.rhat, 4)]);
+    rows.push([name, fmt(o.mean, 6), fmtErr(o.err), name in exact ? fmt(exact[name], 6) : '', name in dev ? fmt(dev[name], 2) : '', fmt(o.tauInt, 3), fmtErr(o.tauIntErr), fmt(o.ess, 0), fmt(o.rhat, 4)]);
   }
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
   const lines = rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
