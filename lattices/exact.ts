@@ -14,7 +14,7 @@ export {
   logBesselISigned,
   lnGamma,
 } from './exact/bessel.ts';
-export { u1Exact2D, u1ExactTorus, u1Infinite2D, u1GScaled } from './exact/u1.ts';
+export { u1Exact2D, u1ExactTorus, u1Infinite2D, u1GScaled, u1WilsonLoop2D, u1WilsonLoopTorus } from './exact/u1.ts';
 export type { U1Exact, U1Derivs } from './exact/u1.ts';
 export {
   sunPlaquetteInfinite,
@@ -24,6 +24,9 @@ export {
   sunIrrepDimension,
   sunExact2D,
   sunExactTorus,
+  sunWilsonLoop2D,
+  sunWilsonLoopTorus,
+  sunWilsonLoopInfinite,
 } from './exact/sun.ts';
 export type { CharacterCoeff } from './exact/sun.ts';
 export { singleMatrixSUN, singleMatrixU1, SINGLE_MATRIX_MAX_N } from './exact/single-matrix.ts';

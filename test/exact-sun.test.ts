@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   sunPlaquetteInfinite, sunLogZ, sunCharacterCoeff, sunIrrepDimension, sunExactTorus, sunExact2D, sunSinglePlaquette,
+  sunWilsonLoopTorus, sunWilsonLoop2D, sunWilsonLoopInfinite,
 } from '../lattices/exact/sun.ts';
 import { singleMatrixSUN } from '../lattices/exact/single-matrix.ts';
 import { besselI } from '../lattices/exact/bessel.ts';
@@ -101,6 +102,31 @@ test('finite torus: SU(2) against Σ_n ((2/β) I_n)^V and approach to infinite v
   const h = 1e-4;
   const fd = (sunExactTorus(3, 4 + h, 9).logZ - sunExactTorus(3, 4 - h, 9).logZ) / (2 * h * 9);
   assert.ok(Math.abs(fd - sunExactTorus(3, 4, 9).plaquette) < 1e-8);
+});
+
+test('Wilson loops: area 1 equals the plaquette (fusion vs β-derivative), SU(2) Bessel form, area law', () => {
+  for (const [N, beta, V] of [[2, 2, 4], [3, 4, 4], [3, 4, 16], [4, 3, 9]] as const) {
+    const w = sunWilsonLoopTorus(N, beta, V, 1);
+    assert.ok(Math.abs(w - sunExactTorus(N, beta, V).plaquette) < 1e-13, `N=${N} β=${beta} V=${V}`);
+  }
+  // SU(2): ĉ_n = (2/β) I_n(β) for the irrep of dimension n; fundamental fusion n → n ± 1
+  const beta = 2.5;
+  const V = 9;
+  const A = 4;
+  const a = (n: number): number => (2 / beta) * besselI(n, beta);
+  let num = 0;
+  let den = 0;
+  for (let n = 1; n < 40; n++) {
+    den += a(n) ** V;
+    for (const m of [n - 1, n + 1]) if (m >= 1) num += (n / m) * a(n) ** A * a(m) ** (V - A);
+  }
+  assert.ok(Math.abs(sunWilsonLoop2D(2, beta, 3, 2, 2) - num / den / 2) < 1e-14);
+  // infinite volume: exact area law, reached on a large torus
+  for (const N of [2, 3]) {
+    const w4 = sunWilsonLoopInfinite(N, 3, 4);
+    assert.ok(Math.abs(w4 - sunPlaquetteInfinite(N, 3) ** 4) < 1e-16);
+    assert.ok(Math.abs(sunWilsonLoop2D(N, 3, 16, 2, 2) - w4) < 1e-12);
+  }
 });
 
 test('β = 0 gives 0, ln z = 0; large N and large β stay finite', () => {

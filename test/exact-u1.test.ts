@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { u1Exact2D, u1ExactTorus, u1GScaled, u1Infinite2D } from '../lattices/exact/u1.ts';
+import { u1Exact2D, u1ExactTorus, u1GScaled, u1Infinite2D, u1WilsonLoop2D, u1WilsonLoopTorus } from '../lattices/exact/u1.ts';
 import { besselI, besselIScaled } from '../lattices/exact/bessel.ts';
 
 /** |x − ref| within half a unit of the last digit shown in `ref` (i.e. x rounds to ref). */
@@ -109,6 +109,24 @@ test('topological freezing: χ_t falls with β at fixed L, ⟨Q²⟩ ≥ 0', () 
     prev = chi;
   }
   assert.ok(u1Exact2D(20, 2).Q2 >= 0);
+});
+
+test('Wilson loops: area 1 is the plaquette, A ↔ V−A symmetry, explicit sum, area law at large V', () => {
+  for (const [beta, V] of [[2, 4], [5, 9], [2, 64]] as const) {
+    assert.ok(Math.abs(u1WilsonLoopTorus(beta, V, 1) - u1ExactTorus(beta, V).plaquette) < 1e-14);
+    assert.ok(Math.abs(u1WilsonLoopTorus(beta, V, 2) - u1WilsonLoopTorus(beta, V, V - 2)) < 1e-14);
+  }
+  const beta = 1.7;
+  let num = 0;
+  let den = 0;
+  for (let n = -30; n <= 30; n++) {
+    num += besselI(n, beta) ** 7 * besselI(n + 1, beta) ** 2;
+    den += besselI(n, beta) ** 9;
+  }
+  assert.ok(Math.abs(u1WilsonLoop2D(beta, 3, 1, 2) - num / den) < 1e-14);
+  const w = besselI(1, 2) / besselI(0, 2);
+  assert.ok(Math.abs(u1WilsonLoop2D(2, 64, 3, 4) - w ** 12) < 1e-14);
+  assert.throws(() => u1WilsonLoop2D(2, 4, 4, 1), /fit inside/);
 });
 
 test('bad input throws', () => {

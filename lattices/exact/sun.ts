@@ -5,6 +5,9 @@
  * with Haar-normalised measure, so c_0 = z(b) = ∫ dU e^{(b/N) Re tr U}.
  * - Infinite volume: plaquettes decouple, ⟨(1/N) Re tr P⟩ = ∂_β ln z(β).
  * - Periodic L×L torus (genus 1, V = L² plaquettes): Z = Σ_λ (c_λ/d_λ)^V, d_λ the dimension.
+ * - Wilson loops: infinite volume ⟨(1/N) tr W⟩ = w^A, w the plaquette value (2D area law);
+ *   on the torus, gluing a disc of area A to the rest with χ_f inserted gives
+ *   ⟨tr W⟩ = Σ_{μ, λ = μ + box} (d_μ/d_λ) ĉ_μ^A ĉ_λ^{V−A} / Σ_λ ĉ_λ^V, ĉ = c/d.
  * β-derivatives are analytic (Jacobi's formula, one column replaced by ∂_β of the Bessel
  * entries, ∂_x I_n = (I_{n−1} + I_{n+1})/2), never finite differences.
  *
@@ -218,4 +221,98 @@ export function sunExact2D(N: number, beta: number, L: number): { plaquette: num
   assertIntAtLeast('L', L, 2);
   const { plaquette, logZ } = sunExactTorus(N, beta, L * L);
   return { plaquette, logZ };
+}
+
+/** ln(c_λ/d_λ) − ln c_0 etc. for all λ, cached by λ (one Bessel table for the whole sum). */
+class TorusCoefficients {
+  private cache = new Map<string, CharacterCoeff & { logHat: number; dim: number }>();
+  private bes: BesselEntries;
+  readonly c0: CharacterCoeff;
+  constructor(readonly N: number, beta: number) {
+    this.bes = new BesselEntries(beta / N);
+    this.c0 = characterCoeff(N, this.bes, new Array(N).fill(0));
+  }
+  /** c_λ with logHat = ln|c_λ/d_λ| − ln c_0 (≤ 0) */
+  get(lam: number[]): CharacterCoeff & { logHat: number; dim: number } {
+    const key = lam.join(',');
+    let r = this.cache.get(key);
+    if (!r) {
+      const c = characterCoeff(this.N, this.bes, lam);
+      const dim = sunIrrepDimension(lam);
+      r = { ...c, dim, logHat: c.log - Math.log(dim) - this.c0.log };
+      this.cache.set(key, r);
+    }
+    return r;
+  }
+}
+
+/** Irreps λ reached from μ by adding one box (μ ⊗ fundamental), normalised to λ_N = 0. */
+function addBox(mu: readonly number[]): number[][] {
+  const N = mu.length;
+  const out: number[][] = [];
+  for (let i = 0; i < N; i++) {
+    if (i > 0 && mu[i - 1]! <= mu[i]!) continue;
+    const lam = [...mu];
+    lam[i]!++;
+    if (i === N - 1) for (let k = 0; k < N; k++) lam[k]!--; // det = 1: drop a full column
+    out.push(lam);
+  }
+  return out;
+}
+
+/**
+ * 2D SU(N), periodic torus with V plaquettes: ⟨(1/N) Re tr W⟩ for a contractible Wilson loop
+ * in the fundamental representation enclosing `area` plaquettes (1 ≤ area < V). area = 1 is
+ * the plaquette.
+ */
+export function sunWilsonLoopTorus(N: number, beta: number, volume: number, area: number): number {
+  assertIntAtLeast('N', N, 2);
+  assertBeta(beta);
+  assertIntAtLeast('volume (number of plaquettes)', volume, 2);
+  assertIntAtLeast('area', area, 1);
+  if (area >= volume) throw new Error(`Wilson loop area must be below the volume ${volume}, got ${area}`);
+  const V = volume;
+  const A = area;
+  const coeffs = new TorusCoefficients(N, beta);
+  let sumZ = 0;
+  let sumW = 0;
+  let quiet = 0;
+  for (let top = 0; top < 10000; top++) {
+    let maxLog = -Infinity;
+    for (const mu of top === 0 ? [new Array<number>(N).fill(0)] : partitionsWithTop(N, top)) {
+      const cm = coeffs.get(mu);
+      if (cm.sign !== 0) {
+        const lz = V * cm.logHat;
+        sumZ += (V % 2 === 1 ? cm.sign : 1) * Math.exp(lz);
+        maxLog = Math.max(maxLog, lz);
+      }
+      for (const lam of addBox(mu)) {
+        const cl = coeffs.get(lam);
+        if (cm.sign === 0 || cl.sign === 0) continue;
+        const lw = A * cm.logHat + (V - A) * cl.logHat + Math.log(cm.dim / cl.dim);
+        const sign = (A % 2 === 1 ? cm.sign : 1) * ((V - A) % 2 === 1 ? cl.sign : 1);
+        sumW += sign * Math.exp(lw);
+        maxLog = Math.max(maxLog, lw);
+      }
+    }
+    if (maxLog < -NEGLIGIBLE) {
+      if (++quiet >= 2) break;
+    } else quiet = 0;
+  }
+  return sumW / (N * sumZ);
+}
+
+/** 2D SU(N) on a periodic L×L lattice: fundamental Wilson loop of R×T plaquettes. */
+export function sunWilsonLoop2D(N: number, beta: number, L: number, R: number, T: number): number {
+  assertIntAtLeast('L', L, 2);
+  assertIntAtLeast('R', R, 1);
+  assertIntAtLeast('T', T, 1);
+  if (R >= L || T >= L) throw new Error(`Wilson loop ${R}x${T} must fit inside the ${L}x${L} torus (R, T < L)`);
+  return sunWilsonLoopTorus(N, beta, L * L, R * T);
+}
+
+/** 2D SU(N), infinite volume: ⟨(1/N) Re tr W⟩ = ⟨(1/N) Re tr P⟩^area (exact area law). */
+export function sunWilsonLoopInfinite(N: number, beta: number, area: number): number {
+  assertIntAtLeast('area', area, 1);
+  return sunPlaquetteInfinite(N, beta) ** area;
 }
