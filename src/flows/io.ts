@@ -1,0 +1,85 @@
+/**
+ * Model files: JSON { format: 'gaugeflow-model', version, flow: <payload of flow.toJSON()>, meta }.
+ * Written to a temporary file and renamed, so a crash never leaves a half-written model; a wrong,
+ * truncated or foreign file is a clear error naming the file.
+ */
+import { readFileSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import type { Flow } from './types.ts';
+import { IRCPMFlow, type IRCPMJSON } from './stack.ts';
+import { manifoldByName } from '../manifolds/index.ts';
+
+export const MODEL_FORMAT = 'gaugeflow-model';
+export const MODEL_VERSION = 1;
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  savedAt: string;
+  flow: { type: string; manifold: string } & Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+export function saveFlow(path: string, flow: Flow, meta?: Record<string, unknown>): void {
+  const file: ModelFile = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    savedAt: new Date().toISOString(),
+    flow: flow.toJSON() as ModelFile['flow'],
+    meta,
+  };
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, JSON.stringify(file));
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    throw new Error(`cannot write model file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Rebuild a flow from its toJSON() payload. */
+export async function flowFromJSON(payload: ModelFile['flow']): Promise<Flow> {
+  if (!payload || typeof payload !== 'object' || typeof payload.type !== 'string') throw new Error('model payload has no flow type');
+  switch (payload.type) {
+    case 'ircpm':
+      return IRCPMFlow.fromJSON(payload as unknown as IRCPMJSON);
+    case 'cnf': {
+      const { CNF } = await import('./cnf.ts');
+      return CNF.fromJSON(payload as never, manifoldByName(payload.manifold));
+    }
+    default:
+      throw new Error(`unknown flow type '${payload.type}' (expected ircpm or cnf)`);
+  }
+}
+
+export function readModelFile(path: string): ModelFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read model file ${path}: ${(e as Error).message}`);
+  }
+  let json: ModelFile;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
+  }
+  if (!json || typeof json !== 'object' || json.format !== MODEL_FORMAT) throw new Error(`${path} is not a gaugeflow model file (format field missing or wrong)`);
+  if (json.version !== MODEL_VERSION) throw new Error(`model file ${path} has format version ${json.version}; this gaugeflow reads version ${MODEL_VERSION}`);
+  if (!json.flow || typeof json.flow !== 'object') throw new Error(`model file ${path} has no flow payload`);
+  return json;
+}
+
+export async function loadFlow(path: string): Promise<Flow> {
+  const file = readModelFile(path);
+  try {
+    return await flowFromJSON(file.flow);
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Training loops: reverse KL from an energy (log-density up to a constant) and maximum likelihood
+ * from samples, with Adam, cosine learning-rate decay and global-norm gradient clipping.
+ */
+import { tf } from '../backend/index.ts';
+import type { Flow } from '../flows/types.ts';
+import type { Energy } from '../targets/index.ts';
+import { makeProgress } from './progress.ts';
+
+export interface TrainOptions {
+  steps: number;
+  batch?: number;
+  lr?: number;
+  /** final learning rate as a fraction of lr (cosine decay); 1 = constant */
+  lrFinal?: number;
+  clipNorm?: number;
+  rng?: () => number;
+  /** show a progress bar (only on a TTY, never under CI) */
+  progress?: boolean;
+  json?: boolean;
+  onStep?: (step: number, loss: number, info: StepInfo) => void;
+}
+
+export interface StepInfo {
+  okFraction: number;
+  gradNorm: number;
+  lr: number;
+}
+
+export interface TrainResult {
+  losses: number[];
+  seconds: number;
+}
+
+function cosineLR(lr: number, lrFinal: number, step: number, steps: number): number {
+  return lr * (lrFinal + (1 - lrFinal) * 0.5 * (1 + Math.cos((Math.PI * step) / Math.max(1, steps))));
+}
+
+function applyStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.NamedTensorMap, clipNorm: number): number {
+  const list = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  const norm = Math.sqrt(list.reduce((s, g) => s + (tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]) as number), 0));
+  if (!Number.isFinite(norm)) {
+    tf.dispose(list);
+    return norm; // skip a non-finite step rather than poisoning the parameters
+  }
+  const scale = norm > clipNorm ? clipNorm / norm : 1;
+  const named: tf.NamedTensorMap = {};
+  vars.forEach((v, i) => (named[v.name] = scale === 1 ? list[i] : tf.mul(list[i], scale)));
+  optimizer.applyGradients(named);
+  tf.dispose(list);
+  if (scale !== 1) tf.dispose(Object.values(named));
+  return norm;
+}
+
+function loop(flow: Flow, opts: TrainOptions, label: string, lossFn: (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number }): TrainResult {
+  const steps = opts.steps;
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`training: steps must be a non-negative integer, got ${steps}`);
+  const batch = opts.batch ?? 256;
+  const lr = opts.lr ?? 1e-3;
+  const lrFinal = opts.lrFinal ?? 0.05;
+  const clip = opts.clipNorm ?? 10;
+  const rng = opts.rng ?? Math.random;
+  const optimizer = tf.train.adam(lr);
+  const bar = opts.progress ? makeProgress(steps, { json: opts.json, label }) : { update() {}, stop() {} };
+  const losses: number[] = [];
+  const t0 = performance.now();
+  try {
+    for (let step = 0; step < steps; step++) {
+      optimizer.learningRate = cosineLR(lr, lrFinal, step, steps);
+      let okFraction = 1;
+      const { value, grads } = tf.variableGrads(() => {
+        const r = lossFn(batch, rng);
+        okFraction = r.okFraction;
+        return r.loss;
+      }, flow.variables);
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const gradNorm = applyStep(optimizer, flow.variables, grads, clip);
+      tf.dispose(Object.values(grads));
+      losses.push(loss);
+      bar.update(step + 1, { loss, ok: okFraction });
+      opts.onStep?.(step, loss, { okFraction, gradNorm, lr: optimizer.learningRate });
+    }
+  } finally {
+    bar.stop();
+    optimizer.dispose();
+  }
+  return { losses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Reverse KL: minimise E_q[log q(x) − u(x)] over fresh flow samples (u = log-density up to a
+ * constant). Samples with ok = 0 are masked out of the loss.
+ */
+export function trainReverseKL(flow: Flow, logp: Energy, opts: TrainOptions): TrainResult {
+  return loop(flow, opts, 'reverse KL', (batch, rng) => {
+    const s = flow.sample(batch, rng);
+    const okCount = s.ok.sum().dataSync()[0];
+    const loss = tf.tidy(() => {
+      const okB = tf.cast(s.ok, 'bool');
+      const diff = tf.where(okB, tf.sub(s.logq, logp(s.x)), tf.zerosLike(s.logq));
+      return tf.div(tf.sum(diff), Math.max(1, okCount)) as tf.Scalar;
+    });
+    tf.dispose([s.x, s.logq, s.ok]);
+    return { loss, okFraction: okCount / batch };
+  });
+}
+
+/** Maximum likelihood: minimise −E_data[log q(x)] over minibatches drawn with replacement. */
+export function trainMaxLikelihood(flow: Flow, data: tf.Tensor2D, opts: TrainOptions): TrainResult {
+  const N = data.shape[0];
+  if (N === 0) throw new Error('maximum likelihood: empty data set');
+  return loop(flow, opts, 'max likelihood', (batch, rng) => {
+    const idx = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) idx[i] = Math.floor(rng() * N);
+    const loss = tf.tidy(() => tf.neg(tf.mean(flow.logProb(tf.gather(data, tf.tensor1d(idx, 'int32'))))) as tf.Scalar);
+    return { loss, okFraction: 1 };
+  });
+}
+
+/** Mean negative log-likelihood (nats) of a data set, in batches, accumulated in float64. */
+export function meanNLL(flow: Flow, data: tf.Tensor2D, batch = 2000): number {
+  const N = data.shape[0];
+  let s = 0;
+  for (let i = 0; i < N; i += batch) {
+    const b = Math.min(batch, N - i);
+    const lp = tf.tidy(() => flow.logProb(tf.slice(data, [i, 0], [b, data.shape[1]])).dataSync());
+    for (const v of lp) s -= v;
+  }
+  return s / N;
+}
