@@ -292,8 +292,10 @@ let expY: F64 = new Float64Array(0), expR: F64 = new Float64Array(0), expT: F64 
 
 /**
  * out = exp(A) for traceless anti-Hermitian A. SU(2): closed form cos θ + (sin θ/θ) A with θ² = −A².
- * Otherwise scaling and squaring with a Taylor series (Horner) truncated below 1e-18 at ‖A/2^s‖_F ≤ 1/2;
- * unitarity holds to a few ulps times 2^s. Valid as a plain matrix exponential for any A.
+ * N ≥ 3 with ‖A‖_F > 2: through the eigen-decomposition of the normal matrix A. SU(3) with 1e-3 < ‖A‖_F ≤ 2:
+ * Cayley–Hamilton closed form (Morningstar–Peardon). Otherwise a Taylor series (Horner) truncated below
+ * 1e-18, after scaling to ‖A/2^s‖_F ≤ 1/2 (s ≤ 2) and squaring back. Unitarity to ~1e-14 at any norm;
+ * |det − 1| ≲ N·ε·‖A‖ (the phases themselves carry that much rounding).
  */
 export function expTAH(a: F64, ao: number, out: F64, oo: number, N: number): void {
   if (N === 2) {
@@ -310,7 +312,74 @@ export function expTAH(a: F64, ao: number, out: F64, oo: number, N: number): voi
     out[oo + 6] = c + s * yr; out[oo + 7] = s * yi;
     return;
   }
+  let n2 = 0;
+  for (let k = 0, e = 2 * N * N; k < e; k++) n2 += a[ao + k] * a[ao + k];
+  // ‖A‖_F > 2: squaring (or, for SU(3), the cancelling O(u²) terms of the closed form) would cost unitarity
+  // digits; diagonalising the normal matrix A = V diag(iλ) V† keeps exp(A) = V diag(e^{iλ}) V† unitary to
+  // rounding at any norm. HMC steps are far below this threshold.
+  if (n2 > 4) return expByEigen(a, ao, out, oo, N);
+  // Near 0 the Cayley–Hamilton coefficients lose relative accuracy (denominator ∝ ‖A‖²); Taylor is cheap there.
+  if (N === 3 && n2 > 1e-6) return expSU3(a, ao, out, oo);
   expGeneral(a, ao, out, oo, N);
+}
+
+let xev: F64 = new Float64Array(0), xph: F64 = new Float64Array(0), xvec: F64 = new Float64Array(0);
+
+function expByEigen(a: F64, ao: number, out: F64, oo: number, N: number): void {
+  xev = scratch(xev, 2 * N); xph = scratch(xph, N); xvec = scratch(xvec, 2 * N * N);
+  eigNormal(a, ao, N, xev, 0, xvec, 0);
+  for (let k = 0; k < N; k++) xph[k] = xev[2 * k + 1];
+  fromEigen(xph, 0, xvec, 0, out, oo, N);
+}
+
+const q2 = new Float64Array(18), qh = new Float64Array(18);
+
+/**
+ * exp(iQ), Q = −iA Hermitian traceless, by Cayley–Hamilton: exp(iQ) = f0 + f1 Q + f2 Q² with the
+ * coefficients of Morningstar & Peardon, Phys. Rev. D 69 (2004) 054501, eqs. (23)–(34).
+ */
+function expSU3(a: F64, ao: number, out: F64, oo: number): void {
+  for (let k = 0; k < 18; k += 2) { qh[k] = a[ao + k + 1]; qh[k + 1] = -a[ao + k]; }
+  mul3(qh, 0, qh, 0, q2, 0);
+  const c1 = 0.5 * (q2[0] + q2[8] + q2[16]);
+  // c0 = det Q = tr(Q³)/3 = (1/3) Σ_ij Re(Q²_ij Q_ji)
+  let t3 = 0;
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+    const x = 2 * (3 * i + j), y = 2 * (3 * j + i);
+    t3 += q2[x] * qh[y] - q2[x + 1] * qh[y + 1];
+  }
+  let c0 = t3 / 3;
+  const neg = c0 < 0;
+  if (neg) c0 = -c0;
+  const c0max = 2 * Math.pow(c1 / 3, 1.5);
+  const theta = Math.acos(Math.min(1, c0 / c0max));
+  const u = Math.sqrt(c1 / 3) * Math.cos(theta / 3);
+  const w = Math.sqrt(c1) * Math.sin(theta / 3);
+  const u2 = u * u, w2 = w * w;
+  const xi0 = Math.abs(w) < 0.05 ? 1 - (w2 / 6) * (1 - (w2 / 20) * (1 - w2 / 42)) : Math.sin(w) / w;
+  const cw = Math.cos(w);
+  const c2u = Math.cos(2 * u), s2u = Math.sin(2 * u), cu = Math.cos(u), su = -Math.sin(u); // e^{2iu}, e^{−iu}
+  // h0 = (u² − w²) e^{2iu} + e^{−iu} [8u² cos w + 2iu(3u² + w²) ξ0]
+  let br = 8 * u2 * cw, bi = 2 * u * (3 * u2 + w2) * xi0;
+  let h0r = (u2 - w2) * c2u + (cu * br - su * bi), h0i = (u2 - w2) * s2u + (cu * bi + su * br);
+  // h1 = 2u e^{2iu} − e^{−iu} [2u cos w − i(3u² − w²) ξ0]
+  br = 2 * u * cw; bi = -(3 * u2 - w2) * xi0;
+  let h1r = 2 * u * c2u - (cu * br - su * bi), h1i = 2 * u * s2u - (cu * bi + su * br);
+  // h2 = e^{2iu} − e^{−iu} [cos w + 3iu ξ0]
+  br = cw; bi = 3 * u * xi0;
+  let h2r = c2u - (cu * br - su * bi), h2i = s2u - (cu * bi + su * br);
+  const den = 1 / (9 * u2 - w2);
+  h0r *= den; h0i *= den; h1r *= den; h1i *= den; h2r *= den; h2i *= den;
+  // c0 < 0: f_j(−c0) = (−1)^j conj f_j(c0)
+  if (neg) { h0i = -h0i; h1r = -h1r; h2i = -h2i; }
+  for (let k = 0; k < 18; k += 2) {
+    const qr = qh[k], qi = qh[k + 1], pr = q2[k], pi = q2[k + 1];
+    out[oo + k] = h1r * qr - h1i * qi + h2r * pr - h2i * pi;
+    out[oo + k + 1] = h1r * qi + h1i * qr + h2r * pi + h2i * pr;
+  }
+  out[oo] += h0r; out[oo + 1] += h0i;
+  out[oo + 8] += h0r; out[oo + 9] += h0i;
+  out[oo + 16] += h0r; out[oo + 17] += h0i;
 }
 
 function expGeneral(a: F64, ao: number, out: F64, oo: number, N: number): void {
@@ -350,12 +419,34 @@ let eigH: F64 = new Float64Array(0), eigQ: F64 = new Float64Array(0), eigV: F64 
 /**
  * Eigen-decomposition of a unitary (more generally normal) matrix: U = V diag(e^{iφ}) V† with V unitary.
  * Writes φ_k ∈ (−π, π] to phases[po+k] and V (row-major, column k = eigenvector k) to vecs at vo.
- * Method: Householder reduction to Hessenberg form, then complex shifted QR (Wilkinson shifts, exceptional
- * shifts against stagnation) applied to the whole matrix, so the accumulated Q is the Schur basis; for a
- * normal matrix the Schur form is diagonal, hence Q holds orthonormal eigenvectors — also for exactly or
- * nearly degenerate eigenvalues, where any orthonormal basis of the eigenspace is returned.
+ * Method (schurNormal): Householder reduction to Hessenberg form, then complex shifted QR (Wilkinson
+ * shifts, exceptional shifts against stagnation) applied to the whole matrix, so the accumulated Q is the
+ * Schur basis; for a normal matrix the Schur form is diagonal, hence Q holds orthonormal eigenvectors —
+ * also for exactly or nearly degenerate eigenvalues, where any orthonormal basis of the eigenspace is returned.
  */
 export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: number, vecs: F64, vo: number): void {
+  schurNormal(a, ao, N);
+  const H = eigH, n2 = 2 * N * N;
+  for (let k = 0; k < N; k++) {
+    const p = Math.atan2(H[2 * (k * N + k) + 1], H[2 * (k * N + k)]);
+    phases[po + k] = p === -Math.PI ? Math.PI : p;
+  }
+  for (let k = 0; k < n2; k++) vecs[vo + k] = eigQ[k];
+}
+
+/**
+ * Eigen-decomposition of any normal matrix (unitary, Hermitian, anti-Hermitian): A = V diag(λ) V†, V unitary.
+ * Complex eigenvalues go to evals (re, im interleaved) at eo, V to vecs at vo.
+ */
+export function eigNormal(a: F64, ao: number, N: number, evals: F64, eo: number, vecs: F64, vo: number): void {
+  schurNormal(a, ao, N);
+  const H = eigH, n2 = 2 * N * N;
+  for (let k = 0; k < N; k++) { evals[eo + 2 * k] = H[2 * (k * N + k)]; evals[eo + 2 * k + 1] = H[2 * (k * N + k) + 1]; }
+  for (let k = 0; k < n2; k++) vecs[vo + k] = eigQ[k];
+}
+
+/** Complex Schur form of A left in eigH (upper triangular; diagonal for normal A) with its basis in eigQ. */
+function schurNormal(a: F64, ao: number, N: number): void {
   const n2 = 2 * N * N;
   eigH = scratch(eigH, n2); eigQ = scratch(eigQ, n2); eigV = scratch(eigV, 2 * N); eigCS = scratch(eigCS, 4 * N);
   const H = eigH, Q = eigQ, v = eigV, cs = eigCS;
@@ -425,7 +516,7 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
     }
     if (l === hi) { hi--; iter = 0; continue; }
     iter++; total++;
-    if (total > 100 * N) throw new Error(`eigUnitary: QR iteration did not converge for N=${N}`);
+    if (total > 100 * N) throw new Error(`eigUnitary/eigNormal: QR iteration did not converge for N=${N}`);
     // Wilkinson shift: eigenvalue of the trailing 2×2 closer to H[hi][hi].
     let mur: number, mui: number;
     const ar = H[ix(hi - 1, hi - 1)], ai = H[ix(hi - 1, hi - 1) + 1];
@@ -480,9 +571,6 @@ export function eigUnitary(a: F64, ao: number, N: number, phases: F64, po: numbe
     }
     for (let i = l; i <= hi; i++) { H[ix(i, i)] += mur; H[ix(i, i) + 1] += mui; }
   }
-  for (let k = 0; k < N; k++) phases[po + k] = Math.atan2(H[ix(k, k) + 1], H[ix(k, k)]);
-  for (let k = 0; k < n2; k++) vecs[vo + k] = Q[k];
-  for (let k = 0; k < N; k++) if (phases[po + k] === -Math.PI) phases[po + k] = Math.PI;
 }
 
 /** out = V diag(e^{iφ}) V† (the inverse of eigUnitary). */

@@ -4,7 +4,7 @@ import { makeRng, fillGaussian } from '../lattices/random.ts';
 import { haarSUN } from '../lattices/haar.ts';
 import {
   mul, mulAdjA, mulAdjB, adjoint, det, trace, reunitarize, expTAH, eigUnitary, fromEigen, projectTAH,
-  unitarityError, sunError, setIdentity, reTraceMul, reTraceMulAdjB, algebraDot,
+  unitarityError, sunError, setIdentity, reTraceMul, reTraceMulAdjB, algebraDot, eigNormal,
 } from '../lattices/matrix.ts';
 import { randomAlgebra } from '../lattices/action.ts';
 
@@ -167,6 +167,27 @@ test('expTAH: in SU(N) to 1e-12 and equals V diag(e^{iφ}) V† for X = V diag(i
       assert.ok(sunError(E, 0, N) < 1e-12, `exp unitarity N=${N} scale=${scale}: ${sunError(E, 0, N)}`);
       const ref = diagPhases(phi, V, N);
       assert.ok(maxDiff(E, ref) < 1e-11 * Math.max(1, scale), `exp value N=${N} scale=${scale}: ${maxDiff(E, ref)}`);
+    }
+  }
+});
+
+test('eigNormal diagonalises Hermitian and anti-Hermitian matrices; expTAH stays unitary (1e-14) at large norms', () => {
+  for (const N of [3, 4, 6]) {
+    const X = new Float64Array(m2(N)), E = new Float64Array(m2(N)), V = new Float64Array(m2(N)), ev = new Float64Array(2 * N);
+    for (const scale of [3, 50, 400]) {
+      randomAlgebra(N, rng, X, 0);
+      for (let k = 0; k < X.length; k++) X[k] *= scale;
+      expTAH(X, 0, E, 0, N);
+      assert.ok(unitarityError(E, 0, N) < 1e-14, `N=${N} scale=${scale}: ${unitarityError(E, 0, N)}`);
+      const d = det(E, 0, N);
+      assert.ok(Math.hypot(d.re - 1, d.im) < 1e-15 * N * scale * 10);
+      eigNormal(X, 0, N, ev, 0, V, 0);
+      // eigenvalues of an anti-Hermitian matrix are imaginary; X = V diag(λ) V†
+      const ph = new Float64Array(N);
+      for (let k = 0; k < N; k++) { assert.ok(Math.abs(ev[2 * k]) < 1e-12 * scale); ph[k] = ev[2 * k + 1]; }
+      const R = new Float64Array(m2(N));
+      fromEigen(ph, 0, V, 0, R, 0, N); // = V diag(e^{iλ}) V† = exp(X)
+      assert.ok(maxDiff(R, E) < 1e-14 * scale);
     }
   }
 });
