@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { averagePlaquette } from '../lattices/action.ts';
 import { u1Exact2D } from '../lattices/exact.ts';
 import { loadConfig } from '../lattices/io.ts';
@@ -112,6 +113,38 @@ test('save-configs: every 2nd measured configuration is written and reloads to t
         assert.is(averagePlaquette(field), run.chains[k]!.series[0]![j]);
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('kernelModule: a custom kernel runs in workers, and its error rejects the run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-kernel-'));
+  try {
+    const registry = fileURLToPath(new URL('../samplers/registry.ts', import.meta.url));
+    const mod = join(dir, 'failing-kernel.mts'); // .mts: ESM without a package.json around it
+    writeFileSync(
+      mod,
+      `import { buildKernel as base } from ${JSON.stringify(registry)};
+export function buildKernel(spec) {
+  const b = base(spec);
+  const step = b.kernel.step.bind(b.kernel);
+  let n = 0;
+  b.kernel.step = (s, r) => { if (++n === 30) throw new Error('kernel blew up at update 30'); return step(s, r); };
+  return b;
+}
+`,
+    );
+    try {
+      await runChains({ spec: u1, seed: 1, chains: 3, workers: 2, nPerChain: 1_000_000, therm: 0, kernelModule: mod });
+      assert.unreachable();
+    } catch (e) {
+      assert.match((e as Error).message, /kernel blew up at update 30/, (e as Error).message);
+    }
+    // Below the failure point the plugged-in kernel is the baseline one: same numbers.
+    const a = await runChains({ spec: u1, seed: 1, chains: 2, workers: 2, nPerChain: 20, therm: 0, kernelModule: mod });
+    const b = await runChains({ spec: u1, seed: 1, chains: 2, workers: 0, nPerChain: 20, therm: 0 });
+    assert.equal(Array.from(a.chains[1]!.series[0]!), Array.from(b.chains[1]!.series[0]!));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
