@@ -117,7 +117,11 @@ export class SunMd implements HmcSystem {
     this.force.set(this.forceOld);
   }
 
+  private accepts = 0;
+
+  /** Reunitarise every 10th accepted trajectory: drift off SU(N) is ~1e-15 per trajectory. */
   afterAccept(): void {
+    if (++this.accepts % 10 !== 0) return;
     const N = this.N, m = 2 * N * N, U = this.links;
     for (let l = 0, o = 0; l < this.nLinks; l++, o += m) reunitarize(U, o, N);
   }
