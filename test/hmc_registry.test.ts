@@ -28,7 +28,7 @@ test('buildKernel builds lattice, group and kernel from a spec (defaults: τ = 1
 });
 
 test('buildKernel rejects bad specs with messages naming the problem', () => {
-  const bad: [Partial<SamplerSpec> & Record<string, unknown>, RegExp][] = [
+  const bad: [Record<string, unknown>, RegExp][] = [
     [{ beta: -1 }, /beta/],
     [{ beta: NaN }, /beta/],
     [{ L: 1 }, /L must be an integer >= 2/],
@@ -44,7 +44,7 @@ test('buildKernel rejects bad specs with messages naming the problem', () => {
     [{ trajLength: -1 }, /trajLength/],
     [{ sampler: 'heatbath', orSteps: -2 }, /orSteps/],
   ];
-  for (const [patch, re] of bad) assert.throws(() => buildKernel({ ...base, ...patch } as SamplerSpec), re, JSON.stringify(patch));
+  for (const [patch, re] of bad) assert.throws(() => buildKernel({ ...base, ...patch } as unknown as SamplerSpec), re, JSON.stringify(patch));
 });
 
 test('SU(3) links stay in SU(3) over many HMC trajectories (periodic reunitarisation)', () => {
