@@ -13,6 +13,8 @@ export interface ObservableSummary {
   tauInt: number;
   tauIntErr: number;
   ess: number;
+  /** ESS per second of sampler-update time summed over chains (measurement excluded): the figure of merit for comparing samplers */
+  essPerSecond: number;
   /** rank-normalised split R̂ (Vehtari et al. 2021); NaN if undefined (constant data, < 4 draws) */
   rhat: number;
   /** present when the Γ-method window could not be chosen (series too short) */
@@ -37,6 +39,7 @@ export interface RunSummary {
 export function summariseRun(run: RunResult): RunSummary {
   const chains = run.chains.filter((c) => c.measured > 0);
   const names = run.chains[0]?.names ?? [];
+  const updateSeconds = run.chains.reduce((a, c) => a + c.updateSeconds, 0);
   const observables: Record<string, ObservableSummary> = {};
   for (const [i, name] of names.entries()) {
     if (chains.length === 0) break;
@@ -48,7 +51,15 @@ export function summariseRun(run: RunResult): RunSummary {
     } catch {
       // too few draws for a split R̂: leave it undefined
     }
-    const s: ObservableSummary = { mean: g.value, err: g.err, tauInt: g.tauInt, tauIntErr: g.tauIntErr, ess: g.ess, rhat };
+    const s: ObservableSummary = {
+      mean: g.value,
+      err: g.err,
+      tauInt: g.tauInt,
+      tauIntErr: g.tauIntErr,
+      ess: g.ess,
+      essPerSecond: updateSeconds > 0 ? g.ess / updateSeconds : NaN,
+      rhat,
+    };
     if (g.warning) s.warning = g.warning;
     observables[name] = s;
   }

@@ -47,6 +47,9 @@ test('heat bath 2D U(1) L=4 β=1: plaquette and Q² agree with the exact values'
   assert.is(s.acceptance, 1); // heat bath always accepts
   assert.is(s.measured, 10_000);
   assert.ok(s.secondsPerUpdate > 0 && s.secondsPerUpdate < 0.01, `${s.secondsPerUpdate} s/update`);
+  const seconds = run.chains.reduce((a, c) => a + c.updateSeconds, 0);
+  assert.ok(Math.abs(p.essPerSecond - p.ess / seconds) < 1e-9 * p.essPerSecond);
+  assert.ok(Math.abs(s.secondsPerUpdate - seconds / (4 * 2550)) < 1e-15);
 });
 
 test('abort in-process: chains stop at the next update, measurements so far are kept', async () => {
