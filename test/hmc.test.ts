@@ -169,6 +169,31 @@ test('single-trajectory |ΔH| scales as ε² (slope of log|ΔH| vs log ε), Omel
   }
 });
 
+test('equilibrium ⟨ΔH²⟩ scales as ε⁴ for leapfrog (U(1) 8×8, β = 2; slope of log⟨ΔH²⟩ vs log ε)', () => {
+  const steps = [6, 8, 12, 16];
+  const logM: number[] = [], relErr: number[] = [];
+  for (const md of steps) {
+    const f = hotStart(makeLattice([8, 8]), { kind: 'u1' }, makeRng(31, 'start'));
+    const k = hmcKernel({ beta: 2, trajLength: 1, mdSteps: md, integrator: 'leapfrog' });
+    const sq: number[] = [];
+    runChain(f, k, 2200, 31 + md, (i, dH) => { if (i >= 200) sq.push(dH * dH); });
+    const r = gammaMethod(sq);
+    logM.push(Math.log(r.value));
+    relErr.push(r.err / r.value);
+  }
+  const xs = steps.map((n) => -Math.log(n));
+  const mx = xs.reduce((a, b) => a + b) / xs.length, my = logM.reduce((a, b) => a + b) / logM.length;
+  let sxy = 0, sxx = 0;
+  for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (logM[i] - my); sxx += (xs[i] - mx) ** 2; }
+  const slope = sxy / sxx;
+  // error of an unweighted least-squares slope from the per-point errors of log⟨ΔH²⟩
+  let v = 0;
+  for (let i = 0; i < xs.length; i++) v += ((xs[i] - mx) / sxx) ** 2 * relErr[i] ** 2;
+  const err = Math.sqrt(v);
+  assert.ok(err < 0.3, `slope error ${err} too large`);
+  assert.ok(Math.abs(slope - 4) < 4 * err + 0.1, `slope ${slope} ± ${err}, expected 4 (leading ε⁴ plus small higher orders)`);
+});
+
 function runChain(f: GaugeField, kernel: ReturnType<typeof hmcKernel>, n: number, seed: number, each: (i: number, dH: number, acc: boolean) => void): void {
   let s = kernel.init(f);
   const rng = makeRng(seed, 'chain', 0);
