@@ -104,7 +104,8 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
   const wilsonLoops = task.wilsonLoops ?? [];
   validateWilsonLoops(lattice, wilsonLoops);
   const names = observableNames(lattice, group, wilsonLoops);
-  const series = names.map(() => new Float64Array(task.nMeas));
+  // Grown by doubling: a run asked for 10⁸ measurements but stopped early must not reserve them.
+  let series = names.map(() => new Float64Array(Math.min(task.nMeas, 4096)));
   const row = new Float64Array(names.length);
   // Configuration I/O (and its hashing) is loaded only when configurations are kept.
   const io = task.saveConfigs ? await import('../lattices/io.ts') : null;
@@ -158,6 +159,14 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
       }
       if ((out.updates - task.therm) % task.measEvery === 0) {
         measure(state.field, names, row);
+        if (out.measured === series[0]!.length) {
+          const cap = Math.min(task.nMeas, 2 * series[0]!.length);
+          series = series.map((old) => {
+            const grown = new Float64Array(cap);
+            grown.set(old);
+            return grown;
+          });
+        }
         for (let i = 0; i < names.length; i++) series[i]![out.measured] = row[i]!;
         if (task.saveConfigs && io && out.measured % task.saveConfigs.every === 0) {
           await io.saveConfig(configPath(task.saveConfigs.dir, task.chain, out.measured), state.field, {
