@@ -3,7 +3,7 @@
  * lattice) and action+force evaluations per second, plain TypeScript on Float64Array.
  * Usage: npx tsx bench/lattice.ts [--seconds S]   → one JSON object on stdout, a table on stderr.
  */
-import { cpus, platform, release } from 'node:os';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { makeLattice } from '../lattices/geometry.ts';
 import { U1, su, linkSize, groupName, type Group } from '../lattices/group.ts';
 import { hotStart } from '../lattices/field.ts';
@@ -60,7 +60,7 @@ const cases = [
 const out = {
   benchmark: 'lattice-kernels',
   backend: 'none (plain TS)',
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, os: `${platform()} ${release()}` },
+  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, os: `${platform()} ${release()}`, loadavg1: loadavg()[0] },
   secondsPerMeasurement: seconds,
   results: cases,
 };
