@@ -25,9 +25,9 @@ function maxAbsDiff(a: Float64Array, b: Float64Array): number {
   return m;
 }
 
-function system(group: 'u1' | 'su3' | 'su2', dims: number, L: number, beta: number, seed: number): { f: GaugeField; sys: HmcSystem } {
+function system(group: 'u1' | 'su2' | 'su3' | 'su4', dims: number, L: number, beta: number, seed: number): { f: GaugeField; sys: HmcSystem } {
   const lat = makeLattice(new Array(dims).fill(L));
-  const g = group === 'u1' ? { kind: 'u1' as const } : { kind: 'sun' as const, N: group === 'su2' ? 2 : 3 };
+  const g = group === 'u1' ? { kind: 'u1' as const } : { kind: 'sun' as const, N: Number(group.slice(2)) };
   const f = hotStart(lat, g, makeRng(seed, 'start'));
   const sys = mdSystem(f, beta);
   sys.computeForce();
@@ -115,11 +115,12 @@ test('MD force is the derivative of the action: dS/dε(e^{εX}U_l) = −2 Re tr(
   }
 });
 
-test('exact reversibility: integrate, flip momenta, integrate back (U(1), SU(3); d = 2, 4; both integrators)', () => {
-  for (const group of ['u1', 'su3'] as const) {
-    for (const dims of [2, 4]) {
+test('exact reversibility: integrate, flip momenta, integrate back (U(1), SU(3) in d = 2, 4; SU(2) d = 3, SU(4) d = 2; both integrators)', () => {
+  const cases: ['u1' | 'su2' | 'su3' | 'su4', number][] = [['u1', 2], ['u1', 4], ['su3', 2], ['su3', 4], ['su2', 3], ['su4', 2]];
+  for (const [group, dims] of cases) {
+    {
       for (const integ of ['leapfrog', 'omelyan'] as IntegratorName[]) {
-        const L = dims === 2 ? 4 : 2;
+        const L = dims === 2 ? 4 : dims === 3 ? 3 : 2;
         const { f, sys } = system(group, dims, L, group === 'u1' ? 2 : 5, 3);
         sys.refreshMomenta(makeRng(3, 'mom', group, dims, integ));
         const u0 = links(f).slice();
