@@ -197,7 +197,7 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
   const cPos = Math.max(c, 0);
   const err = Math.sqrt(cPos / N);
   const tauInt = cPos / (2 * gamma[0]!);
-  // A healthy window spans several τ_int (W ≈ S τ ln(…) ≳ 4τ). W < 2τ_int means ρ(t) has not
+  // A healthy window spans several τ_int (W/τ_int ≳ 3 once N ≳ 100 τ). W < 2τ_int means ρ(t) has not
   // decayed inside the window — a series that has not decorrelated (e.g. a frozen topological
   // charge), where g(W) can still turn negative. Madras–Sokal then says nothing useful.
   if (!warning && tauInt > 1 && W < 2 * tauInt) {
@@ -214,7 +214,7 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
     tauInt,
     tauIntErr,
     window: W,
-    ess: tauInt > 0 ? N / (2 * tauInt) : N,
+    ess: tauInt > 0 ? N / (2 * tauInt) : NaN,
     N,
     replica: R,
     rho,
