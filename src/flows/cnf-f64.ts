@@ -3,7 +3,7 @@
  * It is the reference the tests difference numerically (float32 finite differences of the tfjs step
  * would drown the Jacobian in round-off), and a cheap per-point evaluator.
  */
-import type { PotentialSpec } from './cnf-potential.ts';
+import { timeFeatures, type PotentialSpec } from './cnf-potential.ts';
 import type { Geometry } from './rk4.ts';
 
 export class PotentialF64 {
@@ -30,7 +30,7 @@ export class PotentialF64 {
       nIn = 2 * this.G;
     }
     const sizes = [nIn, ...spec.hidden];
-    this.shapes = [[nIn, sizes[1]], [1, sizes[1]], [1, sizes[1]]];
+    this.shapes = [[nIn, sizes[1]], [1 + 2 * (spec.timeHarmonics ?? 0), sizes[1]], [1, sizes[1]]];
     for (let l = 1; l < spec.hidden.length; l++) this.shapes.push([sizes[l], sizes[l + 1]], [1, sizes[l + 1]]);
     this.shapes.push([sizes[sizes.length - 1], 1]);
     if (weights.length !== this.shapes.length) throw new Error(`PotentialF64: expected ${this.shapes.length} weight arrays, got ${weights.length}`);
@@ -66,7 +66,9 @@ export class PotentialF64 {
     const f = (a: number) => (activation === 'tanh' ? Math.tanh(a) : Math.log1p(Math.exp(a)));
     const df = (a: number) => (activation === 'tanh' ? 1 - Math.tanh(a) ** 2 : sig(a));
     const pre: number[][] = [];
-    const tw = Array.from(this.W[1], (v) => v * t);
+    const tau = timeFeatures(t, this.spec.timeHarmonics ?? 0);
+    const H1 = this.shapes[1][1];
+    const tw = Array.from({ length: H1 }, (_, j) => tau.reduce((acc, v, k) => acc + v * this.W[1][k * H1 + j], 0));
     let a = lin(u, 0, 2, tw);
     pre.push(a);
     let z = a.map(f);

@@ -81,3 +81,22 @@ export function defaultFeatures(m: Manifold, K: number, symmetry: Symmetry = 'no
   }
   return { kind: 'fourier', dim: D, groups: halfLattice(D, K).map((w) => [w]) };
 }
+
+/**
+ * Random Fourier features for ambient coordinates (sphere): `count` Gaussian-random directions per
+ * scale, ω = scale · unit direction, each its own group. Higher scales resolve sharper densities.
+ */
+export function randomFourierFeatures(dim: number, count: number, scales: number[], rng: () => number): FeatureSpec {
+  if (!(count > 0) || scales.length === 0) throw new Error('random features: need count > 0 and at least one scale');
+  const groups: number[][][] = [];
+  for (const sc of scales)
+    for (let i = 0; i < count; i++) {
+      const g = Array.from({ length: dim }, () => {
+        const u = Math.max(rng(), 1e-12);
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
+      });
+      const n = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
+      groups.push([g.map((v) => (sc * v) / n)]);
+    }
+  return { kind: 'fourier', dim, groups };
+}

@@ -27,6 +27,15 @@ export interface PotentialSpec {
   features: FeatureSpec;
   hidden: number[];
   activation: Activation;
+  /** time enters the first layer through τ(t) = (t, cos πkt, sin πkt for k = 1..timeHarmonics); default 0 */
+  timeHarmonics?: number;
+}
+
+/** τ(t) for a scalar time, as a JS array. */
+export function timeFeatures(t: number, harmonics: number): number[] {
+  const f = [t];
+  for (let k = 1; k <= harmonics; k++) f.push(Math.cos(Math.PI * k * t), Math.sin(Math.PI * k * t));
+  return f;
 }
 
 /** Φ and its x-derivatives for a batch: grad[d] is ∂Φ/∂x_d, hess[d][e] = ∂²Φ/∂x_d∂x_e (shared objects for d,e swapped). */
@@ -36,11 +45,11 @@ export interface PotentialJet {
   hess?: tf.Tensor1D[][];
 }
 
-/** A layer-wise jet: value [B,H], grad[d] [B,H] (or [1,H] when constant over the batch), hess[d][e]. */
-interface LayerJet {
-  value: tf.Tensor2D;
-  grad: tf.Tensor2D[];
-  hess?: (tf.Tensor2D | null)[][]; // null = identically zero
+/** A layer-wise jet with the derivative streams stacked: value [B,H], grad [D,B,H], Hessian pairs d ≤ e [P,B,H] (null = zero). */
+interface StackedJet {
+  v: tf.Tensor2D;
+  g: tf.Tensor3D;
+  h: tf.Tensor3D | null;
 }
 
 function act(a: tf.Tensor2D, kind: Activation): { s: tf.Tensor2D; d1: tf.Tensor2D; d2: tf.Tensor2D } {
@@ -72,7 +81,7 @@ export class Potential {
   private omega?: tf.Tensor2D;
   private omegaRows?: number[][];
   private groupSum?: tf.Tensor2D;
-  readonly weights: tf.Variable[]; // W1 (input→H1), wt (time→H1), b1, then per layer W, b, and wOut
+  readonly weights: tf.Variable[]; // W1 (input→H1), Wt (τ(t)→H1), b1, then per layer W, b, and wOut
   private nIn: number;
 
   constructor(spec: PotentialSpec, rng: () => number, init?: number[][]) {
@@ -102,7 +111,8 @@ export class Potential {
     }
     const sizes = [this.nIn, ...spec.hidden];
     const ws: tf.Tensor[] = [];
-    ws.push(glorot(this.nIn, sizes[1], rng), glorot(1, sizes[1], rng), tf.zeros([1, sizes[1]]));
+    const nT = 1 + 2 * (spec.timeHarmonics ?? 0);
+    ws.push(glorot(this.nIn, sizes[1], rng), glorot(nT, sizes[1], rng), tf.zeros([1, sizes[1]]));
     for (let l = 1; l < spec.hidden.length; l++) ws.push(glorot(sizes[l], sizes[l + 1], rng), tf.zeros([1, sizes[l + 1]]));
     // A small output layer: the flow starts close to the identity, which keeps early training stable.
     ws.push(tf.mul(glorot(sizes[sizes.length - 1], 1, rng), 0.1));
@@ -124,16 +134,31 @@ export class Potential {
     return this.weights.reduce((s, w) => s + w.size, 0);
   }
 
-  /** First-layer pre-activation jet. */
-  private firstLayer(x: tf.Tensor2D, t: number, order: 1 | 2): LayerJet {
+  /** Index pairs (d ≤ e) of the Hessian entries carried by the jets. */
+  private get pairs(): [number, number][] {
+    const P: [number, number][] = [];
+    for (let d = 0; d < this.dim; d++) for (let e = d; e < this.dim; e++) P.push([d, e]);
+    return P;
+  }
+
+  /** First-layer pre-activation jet: all derivative streams stacked along a leading axis. */
+  private firstLayer(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2): StackedJet {
     const [W1, wt, b1] = this.weights as unknown as tf.Tensor2D[];
     const D = this.dim;
-    const bias = tf.add(b1, tf.mul(wt, t)) as tf.Tensor2D;
+    const B = x.shape[0];
+    const H = W1.shape[1];
+    const K = this.spec.timeHarmonics ?? 0;
+    let bias: tf.Tensor2D;
+    if (typeof t === 'number') bias = tf.add(b1, tf.matMul(tf.tensor2d([timeFeatures(t, K)]), wt)) as tf.Tensor2D;
+    else {
+      const cols: tf.Tensor[] = [t];
+      for (let k = 1; k <= K; k++) cols.push(tf.cos(tf.mul(Math.PI * k, t)), tf.sin(tf.mul(Math.PI * k, t)));
+      bias = tf.add(b1, tf.matMul(K ? tf.concat(cols, 1) : t, wt)) as tf.Tensor2D;
+    }
     if (this.spec.features.kind === 'ambient') {
-      const value = tf.add(tf.matMul(x, W1), bias) as tf.Tensor2D;
-      const grad = Array.from({ length: D }, (_, d) => tf.slice(W1, [d, 0], [1, -1]) as tf.Tensor2D);
-      const hess = order === 2 ? Array.from({ length: D }, () => Array.from({ length: D }, () => null)) : undefined;
-      return { value, grad, hess };
+      const v = tf.add(tf.matMul(x, W1), bias) as tf.Tensor2D;
+      const g = tf.tile(tf.reshape(W1, [D, 1, H]), [1, B, 1]) as tf.Tensor3D;
+      return { v, g, h: null };
     }
     const G = this.nIn / 2;
     const Wc = tf.matMul(this.groupSum!, tf.slice(W1, [0, 0], [G, -1])) as tf.Tensor2D; // [M,H]
@@ -141,77 +166,65 @@ export class Potential {
     const phase = tf.matMul(x, this.omega!); // [B,M]
     const c = tf.cos(phase) as tf.Tensor2D;
     const s = tf.sin(phase) as tf.Tensor2D;
-    const value = tf.add(tf.add(tf.matMul(c, Wc), tf.matMul(s, Ws)), bias) as tf.Tensor2D;
-    const om = this.omegaRows!;
-    const col = (d: number) => tf.tensor2d(om.map((w) => w[d]), [1, om.length]);
-    const cols = Array.from({ length: D }, (_, d) => col(d));
-    const grad = cols.map((od) => tf.sub(tf.matMul(tf.mul(c, od), Ws), tf.matMul(tf.mul(s, od), Wc)) as tf.Tensor2D);
-    let hess: (tf.Tensor2D | null)[][] | undefined;
+    const M = c.shape[1];
+    const v = tf.add(tf.add(tf.matMul(c, Wc), tf.matMul(s, Ws)), bias) as tf.Tensor2D;
+    // rows of ω per coordinate: [D, 1, M]
+    const om = this.omega!.reshape([D, 1, M]);
+    const lin = (a: tf.Tensor, W: tf.Tensor2D, K: number) => tf.reshape(tf.matMul(tf.reshape(a, [K * B, M]), W), [K, B, H]);
+    // ∂_d cos(ω·x) = −ω_d sin, ∂_d sin = ω_d cos
+    const g = tf.sub(lin(tf.mul(c, om), Ws, D), lin(tf.mul(s, om), Wc, D)) as tf.Tensor3D;
+    let h: tf.Tensor3D | null = null;
     if (order === 2) {
-      hess = Array.from({ length: D }, () => new Array<tf.Tensor2D | null>(D).fill(null));
-      for (let d = 0; d < D; d++)
-        for (let e = d; e < D; e++) {
-          const oo = tf.mul(cols[d], cols[e]);
-          const h = tf.neg(tf.add(tf.matMul(tf.mul(c, oo), Wc), tf.matMul(tf.mul(s, oo), Ws))) as tf.Tensor2D;
-          hess[d][e] = h;
-          hess[e][d] = h;
-        }
+      const P = this.pairs;
+      const omRows = tf.unstack(om);
+      const oo = tf.mul(tf.stack(P.map((q) => omRows[q[0]])), tf.stack(P.map((q) => omRows[q[1]]))); // [P,1,M]
+      h = tf.neg(tf.add(lin(tf.mul(c, oo), Wc, P.length), lin(tf.mul(s, oo), Ws, P.length))) as tf.Tensor3D;
     }
-    return { value, grad, hess };
+    return { v, g, h };
   }
 
-  /** Φ(x, t) with ∂Φ (order 1) or ∂Φ and ∂²Φ (order 2), x: [B, dim]. */
-  jet(x: tf.Tensor2D, t: number, order: 1 | 2): PotentialJet {
+  /** Φ(x, t) with ∂Φ (order 1) or ∂Φ and ∂²Φ (order 2), x: [B, dim]; t a number or one time per sample [B, 1]. */
+  jet(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2): PotentialJet {
     if (x.shape[1] !== this.dim) throw new Error(`Potential: points have ${x.shape[1]} coordinates, expected ${this.dim}`);
     const D = this.dim;
+    const B = x.shape[0];
+    const P = this.pairs;
+    const I = P.map((q) => q[0]);
+    const J = P.map((q) => q[1]);
     let a = this.firstLayer(x, t, order);
     const nh = this.spec.hidden.length;
-    let z: LayerJet = a;
+    let z: StackedJet = a;
+    const lin = (m: tf.Tensor3D, W: tf.Tensor2D) => {
+      const [K, , Hin] = m.shape;
+      return tf.reshape(tf.matMul(tf.reshape(m, [K * B, Hin]), W), [K, B, W.shape[1]]) as tf.Tensor3D;
+    };
     for (let l = 0; l < nh; l++) {
-      // activation
-      const { s, d1, d2 } = act(a.value, this.spec.activation);
-      const grad = a.grad.map((g) => tf.mul(d1, g) as tf.Tensor2D);
-      let hess: (tf.Tensor2D | null)[][] | undefined;
+      const { s, d1, d2 } = act(a.v, this.spec.activation);
+      const g = tf.mul(d1, a.g) as tf.Tensor3D;
+      let h: tf.Tensor3D | null = null;
       if (order === 2) {
-        hess = Array.from({ length: D }, () => new Array<tf.Tensor2D | null>(D).fill(null));
-        for (let d = 0; d < D; d++)
-          for (let e = d; e < D; e++) {
-            let h = tf.mul(d2, tf.mul(a.grad[d], a.grad[e])) as tf.Tensor2D;
-            const ah = a.hess![d][e];
-            if (ah) h = tf.add(h, tf.mul(d1, ah)) as tf.Tensor2D;
-            hess[d][e] = h;
-            hess[e][d] = h;
-          }
+        // (tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks)
+        const gs = tf.unstack(a.g);
+        h = tf.mul(d2, tf.mul(tf.stack(I.map((i) => gs[i])), tf.stack(J.map((j) => gs[j])))) as tf.Tensor3D;
+        if (a.h) h = tf.add(h, tf.mul(d1, a.h)) as tf.Tensor3D;
       }
-      z = { value: s, grad, hess };
+      z = { v: s, g, h };
       if (l === nh - 1) break;
       const W = this.weights[3 + 2 * l] as unknown as tf.Tensor2D;
       const b = this.weights[4 + 2 * l] as unknown as tf.Tensor2D;
-      a = {
-        value: tf.add(tf.matMul(z.value, W), b) as tf.Tensor2D,
-        grad: z.grad.map((g) => tf.matMul(g, W) as tf.Tensor2D),
-        hess: z.hess?.map((row, d) => row.map((h, e) => (e < d ? null : h ? (tf.matMul(h, W) as tf.Tensor2D) : null))),
-      };
-      if (a.hess) for (let d = 0; d < D; d++) for (let e = 0; e < d; e++) a.hess[d][e] = a.hess[e][d];
+      a = { v: tf.add(tf.matMul(z.v, W), b) as tf.Tensor2D, g: lin(z.g, W), h: z.h ? lin(z.h, W) : null };
     }
     const wOut = this.weights[this.weights.length - 1] as unknown as tf.Tensor2D;
-    const B = x.shape[0];
-    const out = (m: tf.Tensor2D) => {
-      const r = tf.matMul(m, wOut).reshape([-1]) as tf.Tensor1D;
-      return r.shape[0] === B ? r : (tf.tile(r, [B]) as tf.Tensor1D);
-    };
-    const value = out(z.value);
-    const grad = z.grad.map(out);
+    const value = tf.reshape(tf.matMul(z.v, wOut), [B]) as tf.Tensor1D;
+    const grad = tf.unstack(tf.reshape(lin(z.g, wOut), [D, B])) as tf.Tensor1D[];
     let hess: tf.Tensor1D[][] | undefined;
     if (order === 2) {
+      const hs = tf.unstack(tf.reshape(lin(z.h!, wOut), [P.length, B])) as tf.Tensor1D[];
       hess = Array.from({ length: D }, () => new Array<tf.Tensor1D>(D));
-      for (let d = 0; d < D; d++)
-        for (let e = d; e < D; e++) {
-          const h = z.hess![d][e];
-          const v = h ? out(h) : (tf.zeros([B]) as tf.Tensor1D);
-          hess[d][e] = v;
-          hess[e][d] = v;
-        }
+      P.forEach(([d, e], k) => {
+        hess![d][e] = hs[k];
+        hess![e][d] = hs[k];
+      });
     }
     return { value, grad, hess };
   }

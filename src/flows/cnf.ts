@@ -21,7 +21,7 @@ import type { Flow } from './types.ts';
 import { Potential, type Activation, type FeatureSpec, type PotentialSpec } from './cnf-potential.ts';
 import { rk4Step, type Geometry } from './rk4.ts';
 import { exactStep, logAbsDet, sphereTangentBasis } from './cnf-exact.ts';
-import { defaultFeatures, geometryOf, type Symmetry } from './cnf-geometry.ts';
+import { defaultFeatures, geometryOf, randomFourierFeatures, type Symmetry } from './cnf-geometry.ts';
 
 export type CNFMode = 'exact' | 'divergence';
 
@@ -34,6 +34,10 @@ export interface CNFOptions {
   frequencies?: number;
   symmetry?: Symmetry;
   features?: FeatureSpec;
+  /** sphere: random Fourier features cos/sin(ω·x), `count` directions per scale |ω| ∈ scales (instead of x itself) */
+  randomFeatures?: { count: number; scales: number[] };
+  /** harmonics of the time features of Φ (see PotentialSpec) */
+  timeHarmonics?: number;
   mode?: CNFMode;
   /** rows per tfjs batch in sample/logProb (bounds memory of the exact Jacobians) */
   chunk?: number;
@@ -70,9 +74,14 @@ export class CNF implements Flow {
       shared ??
       new Potential(
         {
-          features: opts.features ?? defaultFeatures(manifold, opts.frequencies ?? 3, opts.symmetry),
+          features:
+            opts.features ??
+            (opts.randomFeatures
+              ? randomFourierFeatures(manifold.ambientDim, opts.randomFeatures.count, opts.randomFeatures.scales, rng)
+              : defaultFeatures(manifold, opts.frequencies ?? 3, opts.symmetry)),
           hidden: opts.hidden ?? [32, 32],
           activation: opts.activation ?? 'tanh',
+          timeHarmonics: opts.timeHarmonics ?? 0,
         },
         rng,
       );

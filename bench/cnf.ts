@@ -1,0 +1,145 @@
+/**
+ * CNF benchmarks (DESIGN §4). Prints one JSON line with backend, machine, seconds and parameters.
+ *
+ *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
+ *     npx tsx bench/cnf.ts --task fm --data /work/shared/data/earth/volerup.csv --split-seed 0
+ *   reverse KL from a named target, ESS/KL of the exact-mode proposal on 20000 fresh samples:
+ *     npx tsx bench/cnf.ts --task rkl --target rezende-4mode
+ *
+ * Common flags: --hidden 64,64 --steps 8 --iters 3000 --batch 256 --lr 3e-3 --seed 0 --out file.json
+ */
+import os from 'node:os';
+import fs from 'node:fs';
+import seedrandom from 'seedrandom';
+import { tf, initBackend } from '../src/backend/index.ts';
+import { sphere } from '../src/manifolds/index.ts';
+import { CNF } from '../src/flows/cnf.ts';
+import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
+import { readEarthCsv, splitRows } from '../src/train/flow-matching-data.ts';
+import { trainReverseKLCNF, evaluateProposal } from '../src/flows/cnf-train.ts';
+import type { Manifold } from '../src/manifolds/types.ts';
+import type { Symmetry } from '../src/flows/cnf-geometry.ts';
+
+/**
+ * Targets for the reverse-KL benchmark. rezende-4mode: the S² target of Rezende et al. 2020
+ * (Table 1), p(x) ∝ Σᵢ exp(10 μᵢ·x), four modes given by (azimuth, polar angle) below, with the
+ * third azimuth 5 (not 0.5) as needed to reproduce the paper's figure.
+ */
+function cnfTarget(name: string): { manifold: Manifold; logp: (x: tf.Tensor2D) => tf.Tensor1D; symmetry?: Symmetry } {
+  if (name === 'rezende-4mode') {
+    const modes = [
+      [1.5, 0.7 + Math.PI / 2],
+      [1.0, -1.0 + Math.PI / 2],
+      [5.0, 0.6 + Math.PI / 2],
+      [4.0, -0.7 + Math.PI / 2],
+    ].map(([az, polar]) => [Math.sin(polar) * Math.cos(az), Math.sin(polar) * Math.sin(az), Math.cos(polar)]);
+    const mu = tf.tensor2d(modes).transpose();
+    return {
+      manifold: sphere(2),
+      logp: (x) => tf.tidy(() => tf.logSumExp(tf.mul(10, tf.matMul(x, mu)), 1) as tf.Tensor1D),
+    };
+  }
+  throw new Error(`unknown target '${name}'`);
+}
+
+function flag(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+const backend = await initBackend();
+const task = flag('task', 'fm');
+const seed = flag('seed', '0');
+const hidden = flag('hidden', '64,64').split(',').map(Number);
+const steps = Number(flag('steps', '8'));
+const iters = Number(flag('iters', '3000'));
+const batch = Number(flag('batch', '256'));
+const lr = Number(flag('lr', '3e-3'));
+const activation = flag('activation', 'tanh') as 'tanh' | 'softplus';
+const out = flag('out', '');
+const rng = seedrandom(`cnf-bench-${seed}`);
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version };
+const t0 = Date.now();
+let result: Record<string, unknown>;
+
+if (task === 'fm') {
+  const path = flag('data', '/work/shared/data/earth/volerup.csv');
+  const splitSeed = Number(flag('split-seed', '0'));
+  const m = sphere(2);
+  const all = readEarthCsv(path);
+  const { train, val, test } = splitRows(all, splitSeed);
+  const rf = flag('rff', '');
+  const flow = new CNF(m, rng, {
+    hidden,
+    steps,
+    activation,
+    timeHarmonics: Number(flag('time-harmonics', '0')),
+    randomFeatures: rf ? { count: Number(rf.split(':')[0]), scales: rf.split(':')[1].split(',').map(Number) } : undefined,
+  });
+  const T = (rows: number[][]) => tf.tensor2d(rows, [rows.length, 3]);
+  const [tr, va, te] = [T(train), T(val), T(test)];
+  const evalSteps = Number(flag('eval-steps', '32'));
+  const log: unknown[] = [];
+  const history = trainFlowMatching(flow, tr, {
+    iterations: iters,
+    batch,
+    lr,
+    rng,
+    every: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
+    onProgress: (it, loss) => {
+      const entry = { it, loss, valNLL: meanNLL(flow, va, evalSteps), seconds: (Date.now() - t0) / 1000 };
+      log.push(entry);
+      console.error(JSON.stringify(entry));
+    },
+  });
+  const trainSeconds = (Date.now() - t0) / 1000;
+  result = {
+    task,
+    data: path,
+    splitSeed,
+    sizes: { train: train.length, val: val.length, test: test.length },
+    testNLL: meanNLL(flow, te, evalSteps),
+    valNLL: meanNLL(flow, va, evalSteps),
+    trainNLL: meanNLL(flow, tr, evalSteps),
+    uniformNLL: m.logVolume,
+    evalSteps,
+    finalLoss: history[history.length - 1],
+    trainSeconds,
+    log,
+  };
+  if (flag('save', '')) fs.writeFileSync(flag('save', ''), JSON.stringify(flow.toJSON()));
+} else if (task === 'rkl') {
+  const name = flag('target', 'rezende-4mode');
+  const target = cnfTarget(name);
+  const flow = new CNF(target.manifold, rng, { hidden, steps, activation, symmetry: target.symmetry, timeHarmonics: Number(flag('time-harmonics', '0')) });
+  const log: unknown[] = [];
+  trainReverseKLCNF(flow, target.logp, {
+    iterations: iters,
+    batch,
+    lr,
+    rng,
+    every: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
+    onProgress: (it, loss) => {
+      const e = evaluateProposal(flow, target.logp, Number(flag('eval-n', '4000')), seedrandom(`eval-${it}`));
+      const entry = { it, loss, ess: e.ess, kl: e.kl, seconds: (Date.now() - t0) / 1000 };
+      log.push(entry);
+      console.error(JSON.stringify(entry));
+    },
+  });
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const ev = evaluateProposal(flow, target.logp, 20000, seedrandom('final-eval'));
+  const evDiv = evaluateProposal(flow.with({ mode: 'divergence' }), target.logp, 20000, seedrandom('final-eval'));
+  result = { task, target: name, exact: ev, divergence: evDiv, trainSeconds, log };
+  if (flag('save', '')) fs.writeFileSync(flag('save', ''), JSON.stringify(flow.toJSON()));
+} else throw new Error(`unknown --task ${task} (fm | rkl)`);
+
+const json = {
+  bench: 'cnf',
+  backend,
+  machine,
+  seconds: (Date.now() - t0) / 1000,
+  params: { hidden, steps, iters, batch, lr, activation, seed, rff: flag('rff', ''), timeHarmonics: flag('time-harmonics', '0') },
+  ...result,
+};
+console.log(JSON.stringify(json));
+if (out) fs.writeFileSync(out, JSON.stringify(json, null, 1));
