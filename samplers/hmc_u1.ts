@@ -94,6 +94,31 @@ export class U1Md implements HmcSystem {
     }
   }
 
+  /** computeForce + kick + drift in one pass over the links: sinP is complete before any θ moves. */
+  forceKickDrift(kickEps: number, driftEps: number): void {
+    const th = this.theta, f = this.force, p = this.p, t = this.plaq, sP = this.sinP, beta = this.beta, nP = this.nPlaq;
+    for (let q = 0, i = 0; q < nP; q++, i += 4) sP[q] = beta * Math.sin(th[t[i]] + th[t[i + 1]] - th[t[i + 2]] - th[t[i + 3]]);
+    const plus = this.plus, minus = this.minus, n = f.length, k = this.perLink;
+    if (k === 1) {
+      for (let l = 0; l < n; l++) {
+        const fl = sP[plus[l]] - sP[minus[l]];
+        f[l] = fl;
+        const pl = p[l] - kickEps * fl;
+        p[l] = pl;
+        th[l] += driftEps * pl;
+      }
+    } else {
+      for (let l = 0, o = 0; l < n; l++, o += k) {
+        let fl = 0;
+        for (let j = 0; j < k; j++) fl += sP[plus[o + j]] - sP[minus[o + j]];
+        f[l] = fl;
+        const pl = p[l] - kickEps * fl;
+        p[l] = pl;
+        th[l] += driftEps * pl;
+      }
+    }
+  }
+
   kick(eps: number): void {
     const p = this.p, f = this.force, n = p.length;
     for (let l = 0; l < n; l++) p[l] -= eps * f[l];

@@ -15,6 +15,18 @@ export interface MdSystem {
   kick(eps: number): void;
   /** Link update U ← exp(eps·P)·U (U(1): θ ← θ + eps·p). */
   drift(eps: number): void;
+  /**
+   * Optional fused computeForce(); kick(kickEps); drift(driftEps) (driftEps = 0: no drift) in
+   * one pass over the links, for systems where the per-link loops cost as much as the force.
+   */
+  forceKickDrift?(kickEps: number, driftEps: number): void;
+}
+
+function forceKickDrift(sys: MdSystem, kickEps: number, driftEps: number): void {
+  if (sys.forceKickDrift) return sys.forceKickDrift(kickEps, driftEps);
+  sys.computeForce();
+  sys.kick(kickEps);
+  if (driftEps !== 0) sys.drift(driftEps);
 }
 
 export type IntegratorName = 'leapfrog' | 'omelyan';
@@ -25,11 +37,9 @@ export const OMELYAN_LAMBDA = 0.1931833275037836;
 /** Leapfrog (kick-drift-kick): error O(eps²) per unit time, one force per step. */
 export function leapfrog(sys: MdSystem, eps: number, nSteps: number): void {
   sys.kick(0.5 * eps);
-  for (let i = 0; i < nSteps; i++) {
-    sys.drift(eps);
-    sys.computeForce();
-    sys.kick(i === nSteps - 1 ? 0.5 * eps : eps);
-  }
+  sys.drift(eps);
+  for (let i = 0; i < nSteps - 1; i++) forceKickDrift(sys, eps, eps);
+  forceKickDrift(sys, 0.5 * eps, 0);
 }
 
 /**
@@ -39,13 +49,11 @@ export function leapfrog(sys: MdSystem, eps: number, nSteps: number): void {
  */
 export function omelyan(sys: MdSystem, eps: number, nSteps: number, lambda = OMELYAN_LAMBDA): void {
   sys.kick(lambda * eps);
+  sys.drift(0.5 * eps);
   for (let i = 0; i < nSteps; i++) {
-    sys.drift(0.5 * eps);
-    sys.computeForce();
-    sys.kick((1 - 2 * lambda) * eps);
-    sys.drift(0.5 * eps);
-    sys.computeForce();
-    sys.kick(i === nSteps - 1 ? lambda * eps : 2 * lambda * eps);
+    forceKickDrift(sys, (1 - 2 * lambda) * eps, 0.5 * eps);
+    const last = i === nSteps - 1;
+    forceKickDrift(sys, last ? lambda * eps : 2 * lambda * eps, last ? 0 : 0.5 * eps);
   }
 }
 
