@@ -27,6 +27,8 @@ export interface ExplicitMap {
 
 export interface IRCPMGeometry {
   explicit(y: tf.Tensor2D, psi: Potential): ExplicitMap;
+  /** g(y) only (first derivatives of ψ): [wrapped, raw] */
+  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D };
   /** tangent coordinates (in the frame Ex) of log_{g(y)}(x) */
   residual(x: tf.Tensor2D, ex: ExplicitMap): tf.Tensor2D;
   /** y ← exp_y(E_yᵀ c) */
@@ -55,6 +57,12 @@ class TorusGeometry implements IRCPMGeometry {
       const I = tf.eye(this.M.dim);
       const Ey = tf.tile(tf.expandDims(I, 0), [y.shape[0], 1, 1]) as tf.Tensor3D;
       return { x: wrapAngle(xRaw), xRaw, M: tf.add(I, d.hess) as tf.Tensor3D, Ey, Ex: Ey, gradPsi: d.grad };
+    });
+  }
+  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const xRaw = tf.add(y, psi.evaluateGrad(y).grad) as tf.Tensor2D;
+      return { x: wrapAngle(xRaw), xRaw };
     });
   }
   residual(x: tf.Tensor2D, ex: ExplicitMap): tf.Tensor2D {
@@ -112,6 +120,13 @@ class SphereGeometry implements IRCPMGeometry {
       const Ex = this.S.tangentBasis(x);
       const M = tf.matMul(tf.matMul(Ex, Dg), tf.transpose(Ey, [0, 2, 1])) as tf.Tensor3D;
       return { x, xRaw: x, M, Ey, Ex, gradPsi: v };
+    });
+  }
+  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const v = this.S.projTangent(y, psi.evaluateGrad(y).grad);
+      const x = this.S.exp(y, v);
+      return { x, xRaw: tf.clone(x) };
     });
   }
   residual(x: tf.Tensor2D, ex: ExplicitMap): tf.Tensor2D {

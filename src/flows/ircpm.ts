@@ -31,6 +31,10 @@ export interface SolveResult {
   ok: Float32Array;
   residual: Float32Array;
   iterations: number;
+  /** at the returned y: tangent Jacobian M [B·d·d], frames E_y and E_{g(y)} [B·d·m] */
+  M: Float32Array;
+  Ey: Float32Array;
+  Ex: Float32Array;
 }
 
 export class IRCPMLayer {
@@ -65,59 +69,71 @@ export class IRCPMLayer {
     });
   }
 
-  /** Inner solve, not differentiable (use `forward` for gradients). */
+  /**
+   * Inner solve, not differentiable (use `forward` for gradients). The per-sample state lives in JS
+   * arrays and each iteration evaluates ψ only on the samples still active, so a few slow samples do
+   * not make the whole batch pay for their extra iterations.
+   */
   solve(x: tf.Tensor2D): SolveResult {
-    const B = x.shape[0];
+    const [B, m] = x.shape;
+    const d = this.manifold.dim;
     const geo = this.geometry;
     const psi = this.potential;
-    const stopTol = this.tol / 20;
-    const evalAt = (y: tf.Tensor2D) =>
+    const stopTol = this.tol / 10;
+    const evalAt = (y: tf.Tensor2D, xs: tf.Tensor2D) =>
       tf.tidy(() => {
         const ex = geo.explicit(y, psi);
-        const r = geo.residual(x, ex);
-        const merit = tf.norm(r, 2, 1) as tf.Tensor1D;
+        const r = geo.residual(xs, ex);
+        const merit = tf.norm(r, 2, 1);
         const dir = solve(ex.M, r);
         // the Newton direction, capped in length for robustness far from the solution
         const len = tf.norm(geo.fromFrame(ex.Ey, dir), 2, 1, true);
-        const capped = tf.mul(dir, tf.minimum(1, tf.div(this.maxStep, tf.add(len, 1e-12)))) as tf.Tensor2D;
-        return { merit, dir: capped, Ey: ex.Ey, detM: det(ex.M) };
+        const capped = tf.mul(dir, tf.minimum(1, tf.div(this.maxStep, tf.add(len, 1e-12))));
+        return [merit, capped, ex.Ey, det(ex.M), ex.M, ex.Ex].map((t) => t.dataSync() as Float32Array);
       });
-    let y = tf.clone(x);
-    let st = evalAt(y);
-    let alpha = tf.ones([B, 1]);
+    const yArr = x.dataSync().slice() as Float32Array;
+    const [merit, dir, Ey, detM, Mj, Ex] = evalAt(x, x).map((a) => a.slice() as Float32Array);
+    const alpha = new Float32Array(B).fill(1);
+    const xArr = x.dataSync();
     let it = 0;
     for (; it < this.maxIter; it++) {
-      const merit = st.merit.dataSync();
-      const a = alpha.dataSync();
-      let active = 0;
-      for (let i = 0; i < B; i++) if (merit[i] > stopTol && a[i] > 1e-5 && Number.isFinite(merit[i])) active++;
-      if (active === 0) break;
-      const yc = geo.step(y, st.Ey, tf.tidy(() => tf.mul(alpha, st.dir)) as tf.Tensor2D);
-      const sc = evalAt(yc);
-      const next = tf.tidy(() => {
-        const accept = tf.logicalAnd(tf.less(sc.merit, st.merit), tf.greater(st.merit, stopTol));
-        const acc2 = tf.reshape(accept, [-1, 1]);
-        const acc3 = tf.reshape(accept, [-1, 1, 1]);
-        return {
-          y: tf.where(acc2, yc, y) as tf.Tensor2D,
-          merit: tf.where(accept, sc.merit, st.merit) as tf.Tensor1D,
-          dir: tf.where(acc2, sc.dir, st.dir) as tf.Tensor2D,
-          Ey: tf.where(acc3, sc.Ey, st.Ey) as tf.Tensor3D,
-          detM: tf.where(accept, sc.detM, st.detM) as tf.Tensor1D,
-          alpha: tf.where(acc2, tf.onesLike(alpha), tf.mul(alpha, 0.5)),
-        };
+      const active: number[] = [];
+      for (let i = 0; i < B; i++) if (merit[i] > stopTol && alpha[i] > 1e-4 && Number.isFinite(merit[i])) active.push(i);
+      if (active.length === 0) break;
+      const A = active.length;
+      const pick = (src: ArrayLike<number>, w: number, scale?: Float32Array) => {
+        const out = new Float32Array(A * w);
+        active.forEach((i, k) => {
+          for (let j = 0; j < w; j++) out[k * w + j] = src[i * w + j] * (scale ? scale[i] : 1);
+        });
+        return out;
+      };
+      const [mc, dc, Ec, detc, Mc, Exc, yc] = tf.tidy(() => {
+        const yA = tf.tensor2d(pick(yArr, m), [A, m]);
+        const xA = tf.tensor2d(pick(xArr, m), [A, m]);
+        const EA = tf.tensor3d(pick(Ey, d * m), [A, d, m]);
+        const cA = tf.tensor2d(pick(dir, d, alpha), [A, d]);
+        const yNew = geo.step(yA, EA, cA);
+        return [...evalAt(yNew, xA), yNew.dataSync() as Float32Array];
       });
-      tf.dispose([y, yc, alpha, st.merit, st.dir, st.Ey, st.detM, sc.merit, sc.dir, sc.Ey, sc.detM]);
-      y = next.y;
-      alpha = next.alpha;
-      st = { merit: next.merit, dir: next.dir, Ey: next.Ey, detM: next.detM };
+      active.forEach((i, k) => {
+        if (mc[k] < merit[i]) {
+          merit[i] = mc[k];
+          detM[i] = detc[k];
+          alpha[i] = 1;
+          for (let j = 0; j < m; j++) yArr[i * m + j] = yc[k * m + j];
+          for (let j = 0; j < d; j++) dir[i * d + j] = dc[k * d + j];
+          for (let j = 0; j < d * m; j++) Ey[i * d * m + j] = Ec[k * d * m + j];
+          for (let j = 0; j < d * m; j++) Ex[i * d * m + j] = Exc[k * d * m + j];
+          for (let j = 0; j < d * d; j++) Mj[i * d * d + j] = Mc[k * d * d + j];
+        } else {
+          alpha[i] *= 0.5;
+        }
+      });
     }
-    const residual = st.merit.dataSync().slice() as Float32Array;
-    const dm = st.detM.dataSync();
     const ok = new Float32Array(B);
-    for (let i = 0; i < B; i++) ok[i] = residual[i] < this.tol && dm[i] > 0 && Number.isFinite(residual[i]) ? 1 : 0;
-    tf.dispose([alpha, st.merit, st.dir, st.Ey, st.detM]);
-    return { y, ok, residual, iterations: it };
+    for (let i = 0; i < B; i++) ok[i] = merit[i] < this.tol && detM[i] > 0 && Number.isFinite(merit[i]) ? 1 : 0;
+    return { y: tf.tensor2d(yArr, [B, m]), ok, residual: merit, iterations: it, M: Mj, Ey, Ex };
   }
 
   /**
@@ -131,32 +147,36 @@ export class IRCPMLayer {
    * carries −E_xᵀλ through g_θ to every parameter.
    */
   forward(x: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D; ok: Float32Array } {
-    let ok: Float32Array = new Float32Array(0);
+    const [B, m] = x.shape;
+    const d = this.manifold.dim;
+    let res: SolveResult | null = null;
     // The solve itself runs inside a customGrad forward, which tfjs never records on the tape.
     const detachedSolve = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const res = this.solve(args[0] as tf.Tensor2D);
-      ok = res.ok;
+      res = this.solve(args[0] as tf.Tensor2D);
       return { value: res.y as tf.Tensor, gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
     });
     const y0 = detachedSolve(x) as tf.Tensor2D;
-    const ex0 = this.geometry.explicit(y0, this.potential); // on the tape: depends on θ at fixed y₀
+    const sol = res as unknown as SolveResult;
+    const gRaw = this.geometry.explicitPoint(y0, this.potential); // on the tape: g_θ at fixed y₀
     const geo = this.geometry;
     const implicit = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      (args[2] as tf.GradSaveFunc)([ex0.M, ex0.Ey, ex0.Ex]);
+      void args;
       return {
         value: tf.clone(y0) as tf.Tensor,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [M, Ey, Ex] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-          const lam = solve(tf.transpose(M, [0, 2, 1]) as tf.Tensor3D, geo.toFrame(Ey, dy as tf.Tensor2D));
-          const lamAmb = geo.fromFrame(Ex, lam);
-          return [lamAmb, tf.neg(lamAmb)];
-        },
+        gradFunc: (dy: tf.Tensor) =>
+          tf.tidy(() => {
+            const M = tf.tensor3d(sol.M, [B, d, d]);
+            const Ey = tf.tensor3d(sol.Ey, [B, d, m]);
+            const Ex = tf.tensor3d(sol.Ex, [B, d, m]);
+            const lam = solve(tf.transpose(M, [0, 2, 1]) as tf.Tensor3D, geo.toFrame(Ey, dy as tf.Tensor2D));
+            const lamAmb = geo.fromFrame(Ex, lam);
+            return [lamAmb, tf.neg(lamAmb)];
+          }),
       };
     });
-    const y = implicit(x, ex0.xRaw) as tf.Tensor2D;
+    const y = implicit(x, gRaw.xRaw) as tf.Tensor2D;
     const logdet = tf.tidy(() => logAbsDet(this.geometry.explicit(y, this.potential).M));
-    tf.dispose([y0, ex0.x, ex0.M, ex0.Ey, ex0.Ex, ex0.gradPsi]);
-    if (ex0.xRaw !== ex0.x) ex0.xRaw.dispose();
-    return { y, logdet, ok };
+    tf.dispose([y0, gRaw.x, gRaw.xRaw]);
+    return { y, logdet, ok: sol.ok };
   }
 }

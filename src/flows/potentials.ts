@@ -26,6 +26,8 @@ export interface Potential {
   readonly inputDim: number;
   readonly variables: tf.Variable[];
   evaluate(x: tf.Tensor2D): PotentialDerivatives;
+  /** value and gradient only (cheaper: no Hessian rows) */
+  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D };
   toJSON(): PotentialJSON;
 }
 
@@ -67,7 +69,7 @@ function symmetricFromPairs(list: tf.Tensor1D[], m: number): tf.Tensor3D {
 }
 
 /** Fourier features and their first/second derivatives, stacked as [(1 + m + P)·B, 2K]. */
-function fourierStack(x: tf.Tensor2D, freq: number[][]): tf.Tensor2D {
+function fourierStack(x: tf.Tensor2D, freq: number[][], order: 1 | 2): tf.Tensor2D {
   const m = x.shape[1];
   const A = tf.tensor2d(freq); // [K, m]
   const t = tf.matMul(x, tf.transpose(A)); // [B, K]
@@ -78,18 +80,18 @@ function fourierStack(x: tf.Tensor2D, freq: number[][]): tf.Tensor2D {
     const ai = tf.tensor1d(freq.map((k) => k[i]));
     blocks.push(tf.concat([tf.mul(tf.neg(s), ai), tf.mul(c, ai)], 1));
   }
-  for (const [i, j] of pairs(m)) {
+  for (const [i, j] of order === 2 ? pairs(m) : []) {
     const aij = tf.tensor1d(freq.map((k) => k[i] * k[j]));
     blocks.push(tf.concat([tf.mul(tf.neg(c), aij), tf.mul(tf.neg(s), aij)], 1));
   }
   return tf.concat(blocks, 0) as tf.Tensor2D;
 }
 
-function ambientStack(x: tf.Tensor2D): tf.Tensor2D {
+function ambientStack(x: tf.Tensor2D, order: 1 | 2): tf.Tensor2D {
   const [B, m] = x.shape;
   const blocks: tf.Tensor[] = [x];
   for (let i = 0; i < m; i++) blocks.push(tf.tile(tf.oneHot(tf.tensor1d([i], 'int32'), m).toFloat(), [B, 1]));
-  blocks.push(tf.zeros([(pairs(m).length) * B, m]));
+  if (order === 2) blocks.push(tf.zeros([pairs(m).length * B, m]));
   return tf.concat(blocks, 0) as tf.Tensor2D;
 }
 
@@ -133,31 +135,46 @@ export class MLPPotential implements Potential {
 
   evaluate(x: tf.Tensor2D): PotentialDerivatives {
     return tf.tidy(() => {
-      const [B, m] = x.shape;
-      if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
-      const P = pairs(m);
-      const nBlocks = 1 + m + P.length;
-      let S = this.spec.features.kind === 'fourier' ? fourierStack(x, this.spec.features.frequencies) : ambientStack(x);
-      for (let l = 0; l < this.W.length; l++) {
-        const Z = tf.matMul(S, this.W[l]);
-        const parts = tf.split(Z, nBlocks, 0);
-        const z = tf.add(parts[0], this.b[l]);
-        const s1 = tf.sigmoid(z);
-        const s2 = tf.mul(s1, tf.sub(1, s1));
-        const J = parts.slice(1, 1 + m);
-        const out: tf.Tensor[] = [tf.softplus(z)];
-        for (let i = 0; i < m; i++) out.push(tf.mul(s1, J[i]));
-        P.forEach(([i, j], p) => out.push(tf.add(tf.mul(s2, tf.mul(J[i], J[j])), tf.mul(s1, parts[1 + m + p]))));
-        S = tf.concat(out, 0) as tf.Tensor2D;
-      }
-      const r = tf.reshape(tf.matMul(S, this.wOut), [nBlocks, B]);
-      const rows = tf.unstack(r) as tf.Tensor1D[];
+      const m = x.shape[1];
+      const rows = this.propagate(x, 2);
       return {
         value: rows[0],
         grad: tf.stack(rows.slice(1, 1 + m), 1) as tf.Tensor2D,
         hess: symmetricFromPairs(rows.slice(1 + m), m),
       };
     });
+  }
+
+  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const rows = this.propagate(x, 1);
+      return { value: rows[0], grad: tf.stack(rows.slice(1), 1) as tf.Tensor2D };
+    });
+  }
+
+  /** Rows [ψ, ∂₁ψ…∂ₘψ, (∂ᵢ∂ⱼψ)_{i≤j}] (the last group only for order 2), each [B]. */
+  private propagate(x: tf.Tensor2D, order: 1 | 2): tf.Tensor1D[] {
+    const [B, m] = x.shape;
+    if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
+    const P = order === 2 ? pairs(m) : [];
+    const nBlocks = 1 + m + P.length;
+    let S = this.spec.features.kind === 'fourier' ? fourierStack(x, this.spec.features.frequencies, order) : ambientStack(x, order);
+    for (let l = 0; l < this.W.length; l++) {
+      const Z = tf.matMul(S, this.W[l]);
+      const parts = tf.split(Z, nBlocks, 0);
+      const z = tf.add(parts[0], this.b[l]);
+      const s1 = tf.sigmoid(z);
+      const J = parts.slice(1, 1 + m);
+      const out: tf.Tensor[] = [tf.softplus(z)];
+      for (let i = 0; i < m; i++) out.push(tf.mul(s1, J[i]));
+      if (P.length) {
+        const s2 = tf.mul(s1, tf.sub(1, s1));
+        P.forEach(([i, j], p) => out.push(tf.add(tf.mul(s2, tf.mul(J[i], J[j])), tf.mul(s1, parts[1 + m + p]))));
+      }
+      S = tf.concat(out, 0) as tf.Tensor2D;
+    }
+    const r = tf.reshape(tf.matMul(S, this.wOut), [nBlocks, B]);
+    return tf.unstack(r) as tf.Tensor1D[];
   }
 
   toJSON(): PotentialJSON {
@@ -203,6 +220,13 @@ export class FourierPotential implements Potential {
       const S = tf.sum(tf.mul(k2, tf.add(tf.abs(this.alpha), tf.abs(this.beta))));
       const factor = tf.mul(this.spec.eta, tf.div(tf.tanh(S), tf.add(S, 1e-12)));
       return { a: tf.mul(factor, this.alpha) as tf.Tensor1D, b: tf.mul(factor, this.beta) as tf.Tensor1D };
+    });
+  }
+
+  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const { value, grad } = this.evaluate(x);
+      return { value, grad };
     });
   }
 
