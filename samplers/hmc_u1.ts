@@ -1,7 +1,8 @@
 /**
  * U(1) molecular dynamics on plain Float64Arrays: link angles θ, conjugate momenta p,
- * H = ½Σp² + S, S = −β Σ_P cos θ_P. The force is computed plaquette by plaquette (one sin per
- * plaquette, scattered to its four links) from the cached plaquette link table — this is the
+ * H = ½Σp² + S, S = −β Σ_P cos θ_P. The force takes one sin per plaquette (from the cached
+ * plaquette link table) and one gather per link over precomputed ± plaquette lists, fused with
+ * the momentum kick and the next drift: two passes per MD step, bound by Math.sin. This is the
  * hot loop of every U(1) HMC trajectory.
  */
 import type { U1Field } from '../lattices/field.ts';
