@@ -64,6 +64,12 @@ test('sphere: points stay unit, tangent basis is orthonormal and orthogonal to x
     const gram = tf.matMul(E, tf.transpose(E, [0, 2, 1]));
     const eyeErr = tf.max(tf.abs(tf.sub(gram, tf.eye(n)))).dataSync()[0];
     assert.ok(eyeErr < 1e-5, `EEᵀ = I to ${eyeErr}`);
+    // positively oriented: det [E; x] = +1 everywhere (both hemispheres, poles, equator)
+    const full = tf.concat([E, tf.expandDims(xs, 1)], 1).arraySync() as number[][][];
+    for (const F of full) {
+      const det3 = (a: number[][]) => a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+      if (n === 2) assert.ok(Math.abs(det3(F) - 1) < 1e-5, `orientation det = ${det3(F)}`);
+    }
     const ortho = tf.max(tf.abs(tf.matMul(E, tf.expandDims(xs, 2)))).dataSync()[0];
     assert.ok(ortho < 1e-5, `E x = 0 to ${ortho}`);
     const v = tf.randomNormal([203, n + 1], 0, 1, 'float32', 3) as tf.Tensor2D;

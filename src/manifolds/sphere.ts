@@ -69,8 +69,9 @@ export class Sphere implements Manifold {
   /**
    * Rows of the Householder reflection H = I − 2wwᵀ/|w|², w = x + σ e_last (σ = sign x_last), that
    * maps e_last to −σx: the other columns H e_j = e_j − 2 w x_j/|w|² are orthonormal and ⊥ x, and
-   * |w|² ≥ 2 keeps them well conditioned everywhere. The frame is not smooth across x_last = 0, but
-   * the flows only use it through basis-independent quantities (determinants between bases).
+   * |w|² ≥ 2 keeps them well conditioned everywhere. The first row is multiplied by σ so that
+   * (E, x) is always positively oriented. The frame is not smooth across x_last = 0, but the flows
+   * only use it through frame-independent quantities (determinants between oriented frames).
    */
   tangentBasis(x: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
@@ -85,7 +86,11 @@ export class Sphere implements Manifold {
       const xj = tf.slice(x, [0, 0], [B, n]); // [B, n]
       const coef = tf.div(tf.mul(-2, xj), w2); // [B, n]
       const eye = tf.slice(tf.eye(m), [0, 0], [n, m]); // [n, m]
-      return tf.add(tf.expandDims(eye, 0), tf.mul(tf.expandDims(coef, 2), tf.expandDims(w, 1))) as tf.Tensor3D;
+      const E = tf.add(tf.expandDims(eye, 0), tf.mul(tf.expandDims(coef, 2), tf.expandDims(w, 1)));
+      // det[H e_0, …, H e_{n−1}, x] = σ (H is a reflection and x = −σ H e_last): flipping the first row
+      // by σ orients every frame positively, so signs of determinants between frames are meaningful.
+      const flip = tf.concat([tf.reshape(sigma, [B, 1, 1]), tf.ones([B, n - 1, 1])], 1);
+      return tf.mul(E, flip) as tf.Tensor3D;
     });
   }
   sampleUniform(n: number, rng: () => number): tf.Tensor2D {
