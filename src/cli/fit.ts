@@ -1,0 +1,133 @@
+/**
+ * `gaugeflow fit`: train a flow on a manifold, either by reverse KL to a named target or by maximum
+ * likelihood on an Earth data set (lat,lon CSV on S²), and report ESS / KL or test NLL as JSON.
+ *
+ *   gaugeflow fit --manifold torus2|sphere2 --target <name> --flow ircpm|cnf [--stack 3] [--steps N]
+ *                 [--seed S] [--out model.json] [--json]
+ *   gaugeflow fit --manifold sphere2 --data <csv> --flow ircpm|cnf [--split-seed S] --json
+ */
+import seedrandom from 'seedrandom';
+import { parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { initBackend, tf } from '../backend/index.ts';
+import { manifoldByName } from '../manifolds/index.ts';
+import type { Manifold } from '../manifolds/types.ts';
+import type { Flow } from '../flows/types.ts';
+import { makeIRCPM, IRCPMFlow } from '../flows/stack.ts';
+import { boundDiagnostics } from '../flows/ircpm-diagnostics.ts';
+import { countParams } from '../flows/potentials.ts';
+import { saveFlow } from '../flows/io.ts';
+import { targetByName, targets } from '../targets/index.ts';
+import { trainReverseKL, trainMaxLikelihood, meanNLL } from '../train/train.ts';
+import { evaluate } from '../train/evaluate.ts';
+import { loadLatLonCSV, latLonToSphere, splitIndices } from '../data/earth.ts';
+
+const specs = {
+  manifold: { type: 'string', choices: ['torus2', 'sphere2'], help: 'manifold (implied by --target when omitted)' },
+  target: { type: 'string', choices: Object.keys(targets), help: 'named target density (reverse KL)' },
+  data: { type: 'string', help: 'CSV of lat,lon degrees on S² (maximum likelihood)' },
+  flow: { type: 'string', choices: ['ircpm', 'cnf'], default: 'ircpm' },
+  stack: { type: 'int', min: 1, help: 'number of stacked layers [1 on tori, 3 on spheres]' },
+  separate: { type: 'boolean', help: 'separate parameters per stacked layer (default: shared)' },
+  hidden: { type: 'numbers', help: 'hidden layer widths, e.g. 128,128 [64,64 on tori, 128,128 on spheres]' },
+  potential: { type: 'string', choices: ['mlp', 'fourier'], default: 'mlp', help: 'IRCPM potential (fourier: tori only, Hessian bound by construction)' },
+  symmetric: { type: 'boolean', help: "use the target's symmetry-invariant features (rezende-correlated)" },
+  steps: { type: 'int', min: 0, default: 1000 },
+  batch: { type: 'int', min: 1, default: 256 },
+  lr: { type: 'number', default: 3e-3 },
+  seed: { type: 'int', default: 1 },
+  'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
+  'eval-samples': { type: 'int', min: 100, default: 20000 },
+  out: { type: 'string', help: 'save the trained model (JSON) here' },
+  json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
+  help: { type: 'boolean' },
+} satisfies FlagSpecs;
+
+type Flags = ReturnType<typeof parseFlags<typeof specs>>;
+
+/** The one place where a flow is constructed from the command line. */
+async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, symmetry?: number[][]): Promise<Flow> {
+  const onSphere = manifold.name.startsWith('sphere');
+  switch (flags.flow) {
+    case 'ircpm':
+      return makeIRCPM(manifold, rng, {
+        layers: flags.stack ?? (onSphere ? 3 : 1),
+        shared: !flags.separate,
+        hidden: flags.hidden ?? (onSphere ? [128, 128] : [64, 64]),
+        potential: flags.potential as 'mlp' | 'fourier',
+        frequencies: flags.potential === 'fourier' ? 3 : 1,
+        invariantFrequencies: flags.symmetric ? symmetry : undefined,
+      });
+    case 'cnf':
+      // CNF construction (helper F2) goes here.
+      throw new UsageError('--flow cnf is not wired into fit yet');
+    default:
+      throw new UsageError(`unknown flow '${flags.flow}'`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, specs);
+  if (flags.help) {
+    console.log(`usage: gaugeflow fit (--target <name> | --data <csv>) [flags]\n\n${flagHelp(specs)}`);
+    return 0;
+  }
+  if (!flags.target === !flags.data) throw new UsageError('give exactly one of --target <name> or --data <csv>');
+  const target = flags.target ? targetByName(flags.target) : undefined;
+  const manifoldName = flags.manifold ?? target?.manifold ?? 'sphere2';
+  if (target && target.manifold !== manifoldName) throw new UsageError(`target ${target.name} lives on ${target.manifold}, not ${manifoldName}`);
+  if (flags.data && manifoldName !== 'sphere2') throw new UsageError('--data (lat,lon) needs --manifold sphere2');
+  if (flags.symmetric && !target?.symmetry) throw new UsageError('--symmetric needs a target with a continuous symmetry (rezende-correlated)');
+
+  const backend = await initBackend();
+  const manifold = manifoldByName(manifoldName);
+  const rng = seedrandom(`fit-${flags.seed}`);
+  const flow = await buildFlow(flags, manifold, rng, target?.symmetry);
+  const t0 = performance.now();
+  const common = { steps: flags.steps!, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json };
+  const result: Record<string, unknown> = {
+    command: 'fit',
+    manifold: manifold.name,
+    flow: flags.flow,
+    params: countParams(flow.variables),
+    steps: flags.steps,
+    seed: flags.seed,
+  };
+  if (flow instanceof IRCPMFlow) Object.assign(result, { layers: flow.nLayers, shared: flow.potentials.length === 1, symmetric: !!flags.symmetric, potential: flags.potential });
+
+  if (target) {
+    result.target = target.name;
+    const tr = trainReverseKL(flow, target.logp, common);
+    const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
+    Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
+  } else {
+    const rows = loadLatLonCSV(flags.data!);
+    const pts = latLonToSphere(rows);
+    const split = splitIndices(pts.length, flags['split-seed']!);
+    const take = (idx: number[]) => tf.tensor2d(idx.map((i) => pts[i]), [idx.length, 3]);
+    const [train, val, test] = [take(split.train), take(split.val), take(split.test)];
+    const tr = trainMaxLikelihood(flow, train, common);
+    Object.assign(result, {
+      data: flags.data,
+      splitSeed: flags['split-seed'],
+      sizes: { train: split.train.length, val: split.val.length, test: split.test.length },
+      trainNLL: meanNLL(flow, train),
+      valNLL: meanNLL(flow, val),
+      testNLL: meanNLL(flow, test),
+      finalLoss: tr.losses.at(-1) ?? null,
+    });
+    tf.dispose([train, val, test]);
+  }
+  if (flow instanceof IRCPMFlow) result.bounds = boundDiagnostics(flow, 20000, seedrandom(`diag-${flags.seed}`));
+  result.wallSeconds = (performance.now() - t0) / 1000;
+  result.backend = backend;
+  if (flags.out) {
+    saveFlow(flags.out, flow, { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed });
+    result.model = flags.out;
+  }
+  if (flags.json) console.log(JSON.stringify(result));
+  else {
+    for (const [k, v] of Object.entries(result)) if (k !== 'bounds') console.log(`${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`);
+    if (result.bounds) console.log(`bounds         ${JSON.stringify(result.bounds)}`);
+  }
+  return 0;
+}
