@@ -1,0 +1,123 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import seedrandom from 'seedrandom';
+import { initBackend, tf } from '../src/backend/index.ts';
+import { torus, sphere } from '../src/manifolds/index.ts';
+import type { Manifold } from '../src/manifolds/types.ts';
+import type { Flow } from '../src/flows/types.ts';
+import { makeIRCPM } from '../src/flows/stack.ts';
+import { targetByName, targets } from '../src/targets/index.ts';
+import { trainReverseKL, trainMaxLikelihood, meanNLL } from '../src/train/train.ts';
+import { evaluate } from '../src/train/evaluate.ts';
+
+test.before(async () => {
+  await initBackend();
+});
+
+/** The uniform proposal as a Flow, with an optional fraction of samples flagged not ok. */
+function uniformFlow(M: Manifold, badEvery = 0): Flow {
+  return {
+    manifold: M,
+    variables: [],
+    sample(n, rng) {
+      const x = M.sampleUniform(n, rng);
+      const ok = new Float32Array(n).map((_, i) => (badEvery && i % badEvery === 0 ? 0 : 1));
+      return { x, logq: tf.fill([n], -M.logVolume) as tf.Tensor1D, ok: tf.tensor1d(ok) };
+    },
+    logProb: (x) => tf.fill([x.shape[0]], -M.logVolume) as tf.Tensor1D,
+    toJSON: () => ({ type: 'uniform' }),
+  };
+}
+
+test('targets: tf and float64 log-densities agree; exact log Z matches quadrature (T²) and Monte Carlo (S²)', () => {
+  for (const t of Object.values(targets)) {
+    const M = t.manifold === 'torus2' ? torus(2) : sphere(2);
+    const x = M.sampleUniform(50, seedrandom(t.name));
+    const a = t.logp(x).dataSync();
+    x.arraySync().forEach((p, i) => assert.ok(Math.abs(a[i] - t.logp64(p)) < 2e-5, t.name));
+  }
+  for (const name of ['rezende-unimodal', 'rezende-multimodal', 'rezende-correlated']) {
+    const t = targetByName(name);
+    const k = 200;
+    const h = (2 * Math.PI) / k;
+    let z = 0;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) z += Math.exp(t.logp64([-Math.PI + (i + 0.5) * h, -Math.PI + (j + 0.5) * h]));
+    assert.ok(Math.abs(Math.log(z * h * h) - t.logZ) < 1e-9, `${name}: log Z`);
+  }
+  const t = targetByName('rezende-4mode');
+  const S = sphere(2);
+  const N = 200000;
+  const lp = t.logp(S.sampleUniform(N, seedrandom('mc'))).dataSync();
+  let s1 = 0;
+  let s2 = 0;
+  for (const l of lp) {
+    const w = Math.exp(l - t.logZ + S.logVolume);
+    s1 += w;
+    s2 += w * w;
+  }
+  const mean = s1 / N;
+  const se = Math.sqrt((s2 / N - mean * mean) / N);
+  assert.ok(Math.abs(mean - 1) < 4 * se, `4-mode: Z_MC/Z = ${mean} ± ${se}`);
+  assert.throws(() => targetByName('nope'), /unknown target/);
+});
+
+test('evaluate: ESS and KL of the uniform proposal match a direct float64 computation; rejected samples count as weight 0', () => {
+  const M = torus(2);
+  const t = targetByName('rezende-unimodal');
+  const ev = evaluate(uniformFlow(M), t.logp, 4000, seedrandom('e'), { exactLogZ: t.logZ });
+  const xs = M.sampleUniform(4000, seedrandom('e')).arraySync();
+  const lw = xs.map((p) => t.logp64(p) + M.logVolume);
+  const w = lw.map(Math.exp);
+  const s1 = w.reduce((a, b) => a + b, 0);
+  const s2 = w.reduce((a, b) => a + b * b, 0);
+  assert.ok(Math.abs(ev.ess - (s1 * s1) / (4000 * s2)) < 1e-5);
+  const klDirect = Math.log(s1 / 4000) - lw.reduce((a, b) => a + b, 0) / 4000;
+  assert.ok(Math.abs(ev.kl - klDirect) < 1e-5);
+  // exact KL(uniform ‖ p) = log Z − E_u[log p̃] − log|T²| with E_u[log p̃] = E_u[cos + cos] = 0
+  const klTrue = t.logZ - M.logVolume;
+  assert.ok(Math.abs(ev.klExact! - klTrue) < 0.05, `${ev.klExact} vs ${klTrue}`);
+  const bad = evaluate(uniformFlow(M, 4), t.logp, 4000, seedrandom('e'));
+  assert.ok(Math.abs(bad.okFraction - 0.75) < 1e-9);
+  assert.ok(bad.ess < 0.8 * ev.ess + 1e-9, 'rejections lower the ESS');
+  // proposal = target: ESS = 1, KL = 0
+  const same = evaluate(uniformFlow(M), (x) => tf.zeros([x.shape[0]]) as tf.Tensor1D, 1000, seedrandom('z'));
+  assert.ok(Math.abs(same.ess - 1) < 1e-12 && Math.abs(same.kl) < 1e-9);
+});
+
+test('reverse KL on T² (tiny IRCPM, 60 steps) raises the ESS on rezende-unimodal', () => {
+  const M = torus(2);
+  const t = targetByName('rezende-unimodal');
+  const rng = seedrandom('rkl');
+  const flow = makeIRCPM(M, rng, { hidden: [16, 16] });
+  const before = evaluate(flow, t.logp, 2000, seedrandom('b'));
+  const res = trainReverseKL(flow, t.logp, { steps: 60, batch: 128, lr: 1e-2, rng });
+  const after = evaluate(flow, t.logp, 2000, seedrandom('a'));
+  assert.is(res.losses.length, 60);
+  assert.ok(before.ess < 0.7, `initial ESS ${before.ess}`);
+  assert.ok(after.ess > 0.9, `trained ESS ${after.ess}`);
+  // the loss is an upper bound: E_q[log q − log p̃] ≥ −log Z
+  const tail = res.losses.slice(-10).reduce((a, b) => a + b, 0) / 10;
+  assert.ok(tail > -t.logZ - 0.02 && tail < -t.logZ + 0.1, `loss ${tail} vs −log Z ${-t.logZ}`);
+});
+
+test('maximum likelihood on S² (IRCPM) lowers the data NLL below the uniform log 4π', () => {
+  const S = sphere(2);
+  // samples concentrated around the north pole
+  const rng = seedrandom('ml');
+  const pts: number[][] = [];
+  while (pts.length < 400) {
+    const v = [0.4 * (rng() - 0.5), 0.4 * (rng() - 0.5), 1];
+    const n = Math.hypot(...v);
+    pts.push(v.map((a) => a / n));
+  }
+  const data = tf.tensor2d(pts);
+  const flow = makeIRCPM(S, rng, { layers: 1, hidden: [16] });
+  const nll0 = meanNLL(flow, data);
+  assert.ok(Math.abs(nll0 - S.logVolume) < 0.05, `initial NLL ${nll0}`);
+  trainMaxLikelihood(flow, data, { steps: 40, batch: 128, lr: 2e-2, rng });
+  const nll = meanNLL(flow, data);
+  assert.ok(nll < S.logVolume - 0.3, `NLL ${nll} vs log 4π = ${S.logVolume}`);
+  assert.throws(() => trainMaxLikelihood(flow, tf.zeros([0, 3]) as tf.Tensor2D, { steps: 1 }), /empty/);
+});
+
+test.run();
