@@ -57,9 +57,20 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
         frequencies: flags.potential === 'fourier' ? 3 : 1,
         invariantFrequencies: flags.symmetric ? symmetry : undefined,
       });
-    case 'cnf':
-      // CNF construction (helper F2) goes here.
-      throw new UsageError('--flow cnf is not wired into fit yet');
+    case 'cnf': {
+      // Continuous normalizing flow (helper F2): 8 RK4 steps, time harmonics in Φ. Targets train in
+      // 'hybrid' mode (divergence gradients, exact discrete-map log q values, so the ESS/KL printed
+      // are those of the proposal actually applied); data use the continuous-time density
+      // (backward integration with the divergence), as the manifold-CNF literature reports NLL.
+      const { CNF } = await import('../flows/cnf.ts');
+      return new CNF(manifold, rng, {
+        hidden: flags.hidden ?? [48, 48],
+        steps: 8,
+        timeHarmonics: 1,
+        invariantDirections: flags.symmetric ? symmetry : undefined,
+        mode: flags.data ? 'divergence' : 'hybrid',
+      });
+    }
     default:
       throw new UsageError(`unknown flow '${flags.flow}'`);
   }

@@ -100,3 +100,14 @@ export function randomFourierFeatures(dim: number, count: number, scales: number
     }
   return { kind: 'fourier', dim, groups };
 }
+
+/** Fourier features of given integer combinations r·x only (Φ invariant under the shifts orthogonal to all rows). */
+export function invariantFeatures(m: Manifold, rows: number[][], K: number): FeatureSpec {
+  const geo = geometryOf(m);
+  if (geo.kind !== 'flat') throw new Error(`CNF: invariant directions need a flat torus, not ${m.name}`);
+  for (const r of rows)
+    if (r.length !== geo.dim || !r.every(Number.isInteger)) throw new Error(`CNF: invariant direction ${JSON.stringify(r)} must have ${geo.dim} integer entries`);
+  const groups: number[][][] = [];
+  for (const r of rows) for (let k = 1; k <= K; k++) groups.push([r.map((v) => k * v)]);
+  return { kind: 'fourier', dim: geo.dim, groups };
+}

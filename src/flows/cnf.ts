@@ -21,9 +21,15 @@ import type { Flow } from './types.ts';
 import { Potential, type Activation, type FeatureSpec, type PotentialSpec } from './cnf-potential.ts';
 import { rk4Step, type Geometry } from './rk4.ts';
 import { exactStep, logAbsDet, sphereTangentBasis } from './cnf-exact.ts';
-import { defaultFeatures, geometryOf, randomFourierFeatures, type Symmetry } from './cnf-geometry.ts';
+import { defaultFeatures, geometryOf, invariantFeatures, randomFourierFeatures, type Symmetry } from './cnf-geometry.ts';
 
-export type CNFMode = 'exact' | 'divergence';
+/**
+ * 'exact': density of the discrete map (proposal use); 'divergence': continuous-time density
+ * (training, data NLL); 'hybrid': `sample` returns the exact value of log q but carries the θ-gradient
+ * of the divergence estimate (they differ by O(h⁴)), and `logProb` is the continuous-time density —
+ * for training loops whose final evaluation must see the map actually applied.
+ */
+export type CNFMode = 'exact' | 'divergence' | 'hybrid';
 
 export interface CNFOptions {
   hidden?: number[];
@@ -33,6 +39,8 @@ export interface CNFOptions {
   /** largest Fourier frequency for the torus features (power sums up to this order on the maximal torus) */
   frequencies?: number;
   symmetry?: Symmetry;
+  /** generic invariance: Φ depends on x only through the given integer combinations (rows) — features cos/sin(k r·x), k = 1..frequencies */
+  invariantDirections?: number[][];
   features?: FeatureSpec;
   /** sphere: random Fourier features cos/sin(ω·x), `count` directions per scale |ω| ∈ scales (instead of x itself) */
   randomFeatures?: { count: number; scales: number[] };
@@ -78,7 +86,9 @@ export class CNF implements Flow {
             opts.features ??
             (opts.randomFeatures
               ? randomFourierFeatures(manifold.ambientDim, opts.randomFeatures.count, opts.randomFeatures.scales, rng)
-              : defaultFeatures(manifold, opts.frequencies ?? 3, opts.symmetry)),
+              : opts.invariantDirections
+                ? invariantFeatures(manifold, opts.invariantDirections, opts.frequencies ?? 3)
+                : defaultFeatures(manifold, opts.frequencies ?? 3, opts.symmetry)),
           hidden: opts.hidden ?? [32, 32],
           activation: opts.activation ?? 'tanh',
           timeHarmonics: opts.timeHarmonics ?? 0,
@@ -143,6 +153,16 @@ export class CNF implements Flow {
     const x0 = this.manifold.sampleUniform(n, rng);
     if (this.mode === 'divergence') {
       const { x, logq } = this.push(x0, 'divergence');
+      return { x, logq, ok: tf.isFinite(logq).cast('float32') as tf.Tensor1D };
+    }
+    if (this.mode === 'hybrid') {
+      const { x, logq: ldiv } = this.push(x0, 'divergence');
+      const ex = this.pushExact64(x0);
+      ex.x.dispose();
+      const d = ldiv.dataSync();
+      // a constant (off the tape) correction: value = exact log q, gradient = that of the divergence
+      const corr = tf.tensor1d(Float32Array.from(ex.logq, (v, i) => v - d[i]));
+      const logq = tf.add(ldiv, corr) as tf.Tensor1D;
       return { x, logq, ok: tf.isFinite(logq).cast('float32') as tf.Tensor1D };
     }
     const xs: tf.Tensor2D[] = [];
@@ -257,16 +277,18 @@ export class CNF implements Flow {
     return { z: zn.map((w) => w / nz), residual: ang };
   }
 
-  /** logProb in the flow's mode: 'divergence' = continuous-time density (backward integration); 'exact' = Newton-inverted discrete map. */
+  /** logProb in the flow's mode: 'divergence'/'hybrid' = continuous-time density (backward integration, differentiable); 'exact' = Newton-inverted discrete map. */
   logProb(x: tf.Tensor2D): tf.Tensor1D {
-    if (this.mode === 'divergence') return this.logProbDivergence(x);
+    if (this.mode !== 'exact') return this.logProbDivergence(x);
     const { logq, ok, x0 } = this.logProbExact(x);
     x0.dispose();
     return tf.tensor1d(Float32Array.from(logq, (v, i) => (ok[i] ? v : NaN)));
   }
 
   toJSON(): CNFJSON {
-    return { type: 'cnf', manifold: this.manifold.name, steps: this.steps, mode: this.mode, symmetry: this.symmetry, potential: this.potential.toJSON() };
+    // a saved model is a proposal: 'hybrid' (a training device) is stored as 'exact'
+    const mode = this.mode === 'hybrid' ? 'exact' : this.mode;
+    return { type: 'cnf', manifold: this.manifold.name, steps: this.steps, mode, symmetry: this.symmetry, potential: this.potential.toJSON() };
   }
 
   static fromJSON(json: CNFJSON, manifold: Manifold): CNF {
