@@ -14,8 +14,18 @@ export {
   logBesselISigned,
   lnGamma,
 } from './exact/bessel.ts';
-export { u1Exact2D, u1ExactTorus, u1Infinite2D, u1GScaled, u1WilsonLoop2D, u1WilsonLoopTorus } from './exact/u1.ts';
-export type { U1Exact, U1Derivs } from './exact/u1.ts';
+export {
+  u1Exact2D,
+  u1ExactTorus,
+  u1Infinite2D,
+  u1GScaled,
+  u1GScaledTail,
+  u1WilsonLoop2D,
+  u1WilsonLoopTorus,
+  u1ChargeDistribution2D,
+  u1ChargeDistributionTorus,
+} from './exact/u1.ts';
+export type { U1Exact, U1Derivs, U1ChargeDistribution } from './exact/u1.ts';
 export {
   sunPlaquetteInfinite,
   sunLogZ,

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { u1Exact2D, u1ExactTorus, u1GScaled, u1Infinite2D, u1WilsonLoop2D, u1WilsonLoopTorus } from '../lattices/exact/u1.ts';
+import {
+  u1Exact2D, u1ExactTorus, u1GScaled, u1GScaledTail, u1Infinite2D, u1WilsonLoop2D, u1WilsonLoopTorus, u1ChargeDistribution2D,
+} from '../lattices/exact/u1.ts';
 import { besselI, besselIScaled } from '../lattices/exact/bessel.ts';
 
 /** |x − ref| within half a unit of the last digit shown in `ref` (i.e. x rounds to ref). */
@@ -127,6 +129,32 @@ test('Wilson loops: area 1 is the plaquette, A ↔ V−A symmetry, explicit sum,
   const w = besselI(1, 2) / besselI(0, 2);
   assert.ok(Math.abs(u1WilsonLoop2D(2, 64, 3, 4) - w ** 12) < 1e-14);
   assert.throws(() => u1WilsonLoop2D(2, 4, 4, 1), /fit inside/);
+});
+
+test('g(ν) at non-integer ν: Bessel + K-integral form equals the direct Fourier integral', () => {
+  for (const [nu, beta] of [[0.3, 2], [1.5, 20], [7.25, 2], [12.6, 6]] as const) {
+    const a = u1GScaledTail(nu, beta);
+    const b = u1GScaled(nu, beta).g;
+    assert.ok(Math.abs(a - b) < 1e-14, `ν=${nu} β=${beta}: ${a} vs ${b}`);
+  }
+  // β = 0: g(ν) = sin(νπ)/(νπ)
+  assert.ok(Math.abs(u1GScaledTail(2.5, 0) - Math.sin(2.5 * Math.PI) / (2.5 * Math.PI)) < 1e-15);
+});
+
+test('charge distribution P(Q): normalised, ⟨Q²⟩ agrees with −∂²_ϑ ln Z, Irwin–Hall at β = 0', () => {
+  for (const [beta, L] of [[2, 8], [6, 16], [1, 2], [0, 2], [2, 32]] as const) {
+    const d = u1ChargeDistribution2D(beta, L);
+    const sum = d.P.reduce((a, p) => a + p, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-12, `β=${beta} L=${L}: ΣP = ${sum}`);
+    const ref = u1Exact2D(beta, L).Q2;
+    // Σ Q² P(Q) adds the ~1e-14 absolute error of each P(Q) with weight Q²
+    assert.ok(Math.abs(d.Q2 - ref) < 1e-10 * Math.max(1, ref), `β=${beta} L=${L}: ${d.Q2} vs ${ref}`);
+    assert.ok(d.P.every((p, i) => p === d.P[d.P.length - 1 - i]), 'P(Q) = P(−Q)');
+  }
+  // β = 0, V = 4: the sum of four uniform angles/2π at integers (Irwin–Hall): P = 1/6, 2/3, 1/6
+  const d0 = u1ChargeDistribution2D(0, 2);
+  const at = (q: number): number => d0.P[d0.Q.indexOf(q)]!;
+  assert.ok(Math.abs(at(0) - 2 / 3) < 1e-13 && Math.abs(at(1) - 1 / 6) < 1e-13 && Math.abs(at(2)) < 1e-13);
 });
 
 test('bad input throws', () => {
