@@ -240,6 +240,33 @@ test('HMC reproduces the exact 2D U(1) plaquette and ⟨Q²⟩ on 6×6 at β = 2
   assert.ok(Math.abs(rq.value - ex.Q2) < 4 * rq.err, `Q² ${rq.value} ± ${rq.err} vs exact ${ex.Q2}`);
 });
 
+test('rejected trajectories restore links bit for bit; cached action and force stay those of the field', () => {
+  for (const group of ['u1', 'su3'] as const) {
+    const lat = makeLattice([4, 4]);
+    const f = hotStart(lat, group === 'u1' ? { kind: 'u1' } : { kind: 'sun', N: 3 }, makeRng(41, group));
+    // one huge leapfrog step: ΔH is enormous and the proposal is rejected
+    const wild = hmcKernel({ beta: 3, trajLength: 6, mdSteps: 1, integrator: 'leapfrog' });
+    const s = wild.init(f);
+    const before = links(f).slice();
+    const [, info] = wild.step(s, makeRng(41, 'wild'));
+    assert.ok(!info.accepted && info.deltaH! > 50, `${group}: expected a rejection, ΔH = ${info.deltaH}`);
+    assert.equal(Array.from(links(f)), Array.from(before), `${group}: links not restored`);
+    // a coarse chain mixing accepts and rejects: the cached S and F must remain those of the field
+    const kc = hmcKernel({ beta: 3, trajLength: 1, mdSteps: group === 'u1' ? 3 : 2, integrator: 'leapfrog' });
+    const sc = kc.init(f);
+    const rng = makeRng(41, 'chain');
+    let acc = 0, rej = 0;
+    for (let i = 0; i < 40; i++) { const [, inf] = kc.step(sc, rng); if (inf.accepted) acc++; else rej++; }
+    assert.ok(acc > 0 && rej > 0, `${group}: want both accepts and rejects (acc ${acc}, rej ${rej})`);
+    const S = wilsonAction(f, 3);
+    assert.ok(Math.abs(sc.action - S) < 1e-9 * Math.abs(S), `${group}: cached action ${sc.action} vs ${S}`);
+    const fresh = mdSystem(f, 3);
+    fresh.computeForce();
+    const F = (sc.sys as unknown as { force: Float64Array }).force, F0 = (fresh as unknown as { force: Float64Array }).force;
+    assert.ok(maxAbsDiff(F, F0) < 1e-9, `${group}: cached force is stale by ${maxAbsDiff(F, F0)}`);
+  }
+});
+
 test('hmcKernel rejects bad options with clear messages', () => {
   assert.throws(() => hmcKernel({ beta: -1, trajLength: 1, mdSteps: 10, integrator: 'leapfrog' }), /beta/);
   assert.throws(() => hmcKernel({ beta: 1, trajLength: 0, mdSteps: 10, integrator: 'leapfrog' }), /trajLength/);
