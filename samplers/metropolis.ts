@@ -3,9 +3,10 @@
  *
  * The proposal does not depend on the chain state, so all draws can be made first (in batches,
  * possibly asynchronously / on workers) and the cheap sequential accept/reject pass runs
- * afterwards with its own rng stream, consuming exactly one uniform per step. Batch b is drawn
- * with makeRng(seed, 'proposal', b) and the pass uses makeRng(seed, 'accept'), so the chain is a
- * deterministic function of (seed, batchSize) whatever the concurrency of the drawing.
+ * afterwards with its own rng stream, consuming exactly one uniform per step. For chain k, batch b
+ * is drawn with makeRng(seed, 'chain', k, 'proposal', b) and the pass uses
+ * makeRng(seed, 'chain', k, 'accept') (DESIGN §6), so the chain is a deterministic function of
+ * (seed, k, batchSize) whatever the concurrency of the drawing.
  *
  * Weights: w(x) = log p(x) − log q(x). A proposal that failed (e.g. an unconverged flow solve)
  * must report log q = +Infinity (or the target log p = −Infinity): its weight is −∞ and it is
@@ -82,6 +83,8 @@ export interface IndependenceOptions<X> {
   nSteps: number;
   batchSize: number;
   seed: string | number;
+  /** Chain index k for the named random streams (default 0). */
+  chain?: number;
   /** Batches drawn concurrently before each sequential pass (default 1). Does not change results. */
   concurrency?: number;
   /** Start of the chain (default: start at the first proposal draw). */
@@ -106,7 +109,9 @@ export async function independenceMetropolis<X>(
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be an integer >= 1 (got ${batchSize})`);
   const concurrency = opts.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be an integer >= 1 (got ${concurrency})`);
-  const acceptRng = makeRng(opts.seed, 'accept');
+  const chain = opts.chain ?? 0;
+  if (!Number.isInteger(chain) || chain < 0) throw new Error(`chain must be an integer >= 0 (got ${chain})`);
+  const acceptRng = makeRng(opts.seed, 'chain', chain, 'accept');
   const states: X[] = [];
   const accepted = new Uint8Array(nSteps);
   const acceptProb = new Float64Array(nSteps);
@@ -120,7 +125,7 @@ export async function independenceMetropolis<X>(
     const ids: number[] = [];
     for (let b = b0; b < Math.min(nBatches, b0 + concurrency); b++) ids.push(b);
     const batches = await Promise.all(
-      ids.map((b) => Promise.resolve(proposal.sample(Math.min(batchSize, nSteps - b * batchSize), makeRng(opts.seed, 'proposal', b)))),
+      ids.map((b) => Promise.resolve(proposal.sample(Math.min(batchSize, nSteps - b * batchSize), makeRng(opts.seed, 'chain', chain, 'proposal', b)))),
     );
     for (const batch of batches) {
       const r = metropolisPass(target, batch, current, acceptRng);

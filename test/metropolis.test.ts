@@ -65,7 +65,7 @@ test('a non-uniform proposal is weighted correctly: von Mises(κ=1) proposal for
   assert.ok(Math.abs(g.value - exact) < 4 * g.err, `⟨cos θ⟩ = ${g.value} ± ${g.err} vs ${exact}`);
 });
 
-test('results are bit-identical for any concurrency and for asynchronous proposals', async () => {
+test('results are bit-identical for any concurrency and for asynchronous proposals; chains get their own streams', async () => {
   const target = wilsonTarget(3, 4);
   const opts = { nSteps: 700, batchSize: 64, seed: 'det' };
   const a = await independenceMetropolis(target, haarProposal(3), opts);
@@ -74,6 +74,8 @@ test('results are bit-identical for any concurrency and for asynchronous proposa
   assert.equal(Array.from(a.logw), Array.from(b.logw));
   for (let i = 0; i < a.states.length; i++) assert.equal(Array.from(a.states[i]), Array.from(b.states[i]));
   assert.ok(a.acceptRate > 0 && a.acceptRate < 1);
+  const c = await independenceMetropolis(target, haarProposal(3), { ...opts, chain: 1 });
+  assert.not.equal(Array.from(c.logw), Array.from(a.logw), 'chain 1 must use its own streams');
 });
 
 test('accept/reject pass: min(1, e^{Δw}), failed proposals (log q = +∞) never accepted, NaN throws', () => {
