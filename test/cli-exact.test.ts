@@ -56,6 +56,17 @@ test('in-process: SU(N) plaquette (infinite by default, finite on request) and s
   assert.equal(single.coeffs, [0.17, -0.65, 1.22]);
 });
 
+test('in-process: --loops and --charges', async () => {
+  const j = JSON.parse((await capture(() => run(['--group', 'u1', '--L', '8', '--beta', '2', '--loops', '1x1,2x3', '--charges', '--json']))).out);
+  assert.ok(near(j.wilson['1x1'], j.plaquette, 1e-14));
+  assert.ok(j.wilson['2x3'] > 0 && j.wilson['2x3'] < j.plaquette ** 5);
+  const sumP = j.charges.P.reduce((a: number, p: number) => a + p, 0);
+  const q2 = j.charges.Q.reduce((a: number, q: number, i: number) => a + q * q * j.charges.P[i], 0);
+  assert.ok(near(sumP, 1, 1e-12) && near(q2, j.Q2, 1e-10) && j.Q4 > j.Q2);
+  const su = JSON.parse((await capture(() => run(['--group', 'su2', '--beta', '4', '--loops', '2x2', '--json']))).out);
+  assert.ok(near(su.wilson['2x2'], su.plaquette ** 4, 1e-15));
+});
+
 test('in-process: human table', async () => {
   const r = await capture(() => run(['--group', 'u1', '--L', '8', '--beta', '2']));
   assert.is(r.code, 0);
@@ -84,6 +95,10 @@ test('usage errors: every bad invocation is a UsageError (main turns it into exi
     ['--group', 'u1', '--L', '8', '--beta', 'abc'],
     ['--L', '8', '--beta', '1'],
     ['--group', 'u1', '--L', '8'],
+    ['--group', 'u1', '--L', '4', '--beta', '1', '--loops', '4x1'],
+    ['--group', 'u1', '--L', '4', '--beta', '1', '--loops', '2by2'],
+    ['--group', 'su2', '--beta', '1', '--charges'],
+    ['--group', 'su3', '--beta', '1', '--target', 'single', '--loops', '1x1'],
   ];
   for (const argv of bad) {
     let thrown: unknown;

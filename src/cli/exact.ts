@@ -4,11 +4,14 @@
  *   2D SU(N):                   ⟨(1/N) Re tr P⟩                (infinite volume by default,
  *                                                               periodic L×L with --volume finite)
  *   single matrix (--target single): p(U) ∝ exp((β/N) Re tr Σ_k c_k U^k), ⟨(1/N) Re tr U⟩, ln(Z/Z_Haar)
+ *   --loops RxT,…: Wilson loops (lattice targets); --charges: U(1) charge distribution P(Q)
  * Pure float64 TypeScript: this command must not load TensorFlow.js.
  */
 import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
-import { u1Exact2D, u1Infinite2D } from '../../lattices/exact/u1.ts';
-import { sunExact2D, sunPlaquetteInfinite, sunSinglePlaquette } from '../../lattices/exact/sun.ts';
+import { u1ChargeDistribution2D, u1Exact2D, u1Infinite2D, u1WilsonLoop2D } from '../../lattices/exact/u1.ts';
+import {
+  sunExact2D, sunPlaquetteInfinite, sunSinglePlaquette, sunWilsonLoop2D, sunWilsonLoopInfinite,
+} from '../../lattices/exact/sun.ts';
 import { singleMatrixSUN, singleMatrixU1, SINGLE_MATRIX_MAX_N } from '../../lattices/exact/single-matrix.ts';
 
 const specs = {
@@ -20,6 +23,8 @@ const specs = {
   target: { type: 'string', choices: ['lattice', 'single'], default: 'lattice', help: 'lattice theory or single-matrix density' },
   coeffs: { type: 'numbers', help: 'single-matrix coefficients c1,c2,… of (β/N) Re tr Σ c_k U^k [default 1]' },
   volume: { type: 'string', choices: ['finite', 'infinite'], help: 'default: finite for u1, infinite for SU(N)' },
+  loops: { type: 'string', help: 'Wilson loops R×T, e.g. 1x1,2x2,2x3 (lattice targets; R, T < L on a torus)' },
+  charges: { type: 'boolean', help: 'U(1) finite volume: the exact distribution P(Q) and ⟨Q⁴⟩' },
   json: { type: 'boolean', help: 'print one JSON object' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies FlagSpecs;
@@ -33,6 +38,9 @@ export interface ExactRequest {
   target?: 'lattice' | 'single';
   coeffs?: number[];
   volume?: 'finite' | 'infinite';
+  /** Wilson loops as [R, T] */
+  loops?: [number, number][];
+  charges?: boolean;
 }
 
 export interface ExactResult {
@@ -51,7 +59,21 @@ export interface ExactResult {
   chi: number | null;
   retr: number | null;
   logZ: number | null;
+  /** ⟨(1/N) Re tr W(R×T)⟩ keyed "RxT", when --loops was given */
+  wilson?: Record<string, number>;
+  /** U(1) with --charges: P(Q) for Q = −Qmax..Qmax, and ⟨Q⁴⟩ */
+  charges?: { Q: number[]; P: number[] };
+  Q4?: number;
   backend: 'none';
+}
+
+/** "1x1,2x3" → [[1,1],[2,3]] */
+export function parseLoops(raw: string): [number, number][] {
+  return raw.split(',').map((item) => {
+    const m = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(item);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--loops expects RxT items like 2x3, got '${item}'`);
+    return [Number(m[1]), Number(m[2])];
+  });
 }
 
 /** Validate a request and compute the exact values. Bad combinations are UsageErrors. */
@@ -77,6 +99,8 @@ export function computeExact(req: ExactRequest): ExactResult {
   if (target === 'single') {
     const coeffs = req.coeffs ?? [1];
     if (req.volume === 'infinite') throw new UsageError('--volume infinite does not apply to --target single');
+    if (req.loops) throw new UsageError('--loops applies only to lattice targets');
+    if (req.charges) throw new UsageError('--charges applies only to 2D U(1) in finite volume');
     if (N > SINGLE_MATRIX_MAX_N && coeffs.length > 1) {
       throw new UsageError(
         `single-matrix targets with several coefficients are exact for N ≤ ${SINGLE_MATRIX_MAX_N} only (torus quadrature); got N = ${N}`,
@@ -92,29 +116,55 @@ export function computeExact(req: ExactRequest): ExactResult {
   }
   const volume = req.volume ?? (group === 'u1' ? 'finite' : 'infinite');
   if (volume === 'finite' && L === null) throw new UsageError('finite volume needs --L (or pass --volume infinite)');
+  if (req.charges && !(group === 'u1' && volume === 'finite')) {
+    throw new UsageError('--charges applies only to 2D U(1) in finite volume');
+  }
+  for (const [R, T] of req.loops ?? []) {
+    if (volume === 'finite' && (R >= L! || T >= L!)) {
+      throw new UsageError(`Wilson loop ${R}x${T} must fit inside the ${L}x${L} torus (R, T < L)`);
+    }
+  }
   const none = { coeffs: null, retr: null } as const;
+  let out: ExactResult;
   if (group === 'u1') {
     if (volume === 'finite') {
       const r = u1Exact2D(beta, L!);
-      return { ...base, ...none, volume, plaquette: r.plaquette, Q2: r.Q2, chi: r.chi, logZ: r.logZ };
+      out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: r.Q2, chi: r.chi, logZ: r.logZ };
+    } else {
+      const r = u1Infinite2D(beta);
+      out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: r.chi, logZ: null };
     }
-    const r = u1Infinite2D(beta);
-    return { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: r.chi, logZ: null };
-  }
-  if (volume === 'finite') {
+  } else if (volume === 'finite') {
     const r = sunExact2D(N, beta, L!);
-    return { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: null, logZ: r.logZ };
+    out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: null, logZ: r.logZ };
+  } else {
+    // Free energy per plaquette in infinite volume: ln z(β).
+    const z = sunSinglePlaquette(N, beta);
+    out = { ...base, ...none, volume, plaquette: z.retr, Q2: null, chi: null, logZ: z.logZ };
   }
-  const plaquette = sunPlaquetteInfinite(N, beta);
-  // Free energy per plaquette in infinite volume: ln z(β).
-  const logZ = sunSinglePlaquette(N, beta).logZ;
-  return { ...base, ...none, volume, plaquette, Q2: null, chi: null, logZ };
+  if (req.loops) {
+    const wilson: Record<string, number> = {};
+    for (const [R, T] of req.loops) {
+      let w: number;
+      if (group === 'u1') w = volume === 'finite' ? u1WilsonLoop2D(beta, L!, R, T) : out.plaquette ** (R * T);
+      else w = volume === 'finite' ? sunWilsonLoop2D(N, beta, L!, R, T) : sunWilsonLoopInfinite(N, beta, R * T);
+      wilson[`${R}x${T}`] = w;
+    }
+    out.wilson = wilson;
+  }
+  if (req.charges) {
+    const d = u1ChargeDistribution2D(beta, L!);
+    out.charges = { Q: d.Q, P: d.P };
+    out.Q4 = d.Q4;
+  }
+  return out;
 }
 
 /** Inputs first, then results, then provenance: stable, readable JSON. */
 function ordered(r: ExactResult): ExactResult {
-  const { command, group, N, dims, L, beta, target, coeffs, volume, plaquette, Q2, chi, retr, logZ, backend } = r;
-  return { command, group, N, dims, L, beta, target, coeffs, volume, plaquette, Q2, chi, retr, logZ, backend };
+  const { command, group, N, dims, L, beta, target, coeffs, volume, plaquette, Q2, chi, retr, logZ, wilson, charges, Q4, backend } = r;
+  const extra = { ...(wilson ? { wilson } : {}), ...(Q4 !== undefined ? { Q4 } : {}), ...(charges ? { charges } : {}) };
+  return { command, group, N, dims, L, beta, target, coeffs, volume, plaquette, Q2, chi, retr, logZ, ...extra, backend };
 }
 
 function fmt(x: number): string {
@@ -138,6 +188,13 @@ function table(r: ExactResult): string {
       rows.push(['<(1/N) Re tr P>', r.plaquette], [r.volume === 'finite' ? 'ln Z' : 'ln z per plaquette', r.logZ]);
     }
   }
+  for (const [k, v] of Object.entries(r.wilson ?? {})) rows.push([`W(${k})`, v]);
+  if (r.Q4 !== undefined) rows.push(['<Q^4>', r.Q4]);
+  if (r.charges) {
+    r.charges.Q.forEach((q, i) => {
+      if (r.charges!.P[i]! > 1e-12) rows.push([`P(Q = ${q})`, r.charges!.P[i]!]);
+    });
+  }
   const shown = rows.filter(([, v]) => v !== null) as [string, number][];
   const w = Math.max(...shown.map(([k]) => k.length));
   return [title, ...shown.map(([k, v]) => `  ${k.padEnd(w)}  ${fmt(v)}`)].join('\n');
@@ -146,7 +203,7 @@ function table(r: ExactResult): string {
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, specs);
   if (f.help) {
-    console.log(`usage: gaugeflow exact --group u1|su2|su3|suN [--N n] --beta b [--L l] [--dims 2] [--volume finite|infinite] [--target single --coeffs c1,c2,...] [--json]\n${flagHelp(specs)}`);
+    console.log(`usage: gaugeflow exact --group u1|su2|su3|suN [--N n] --beta b [--L l] [--dims 2] [--volume finite|infinite] [--target single --coeffs c1,c2,...] [--loops RxT,...] [--charges] [--json]\n${flagHelp(specs)}`);
     return 0;
   }
   if (f.group === undefined) throw new UsageError('--group is required (u1|su2|su3|suN)');
@@ -160,6 +217,8 @@ export async function run(argv: string[]): Promise<number> {
     target: f.target as ExactRequest['target'],
     coeffs: f.coeffs,
     volume: f.volume as ExactRequest['volume'],
+    loops: f.loops === undefined ? undefined : parseLoops(f.loops),
+    charges: f.charges,
   });
   console.log(f.json ? JSON.stringify(ordered(result)) : table(result));
   return 0;
