@@ -80,6 +80,8 @@ if (task === 'fm') {
   const [tr, va, te] = [T(train), T(val), T(test)];
   const evalSteps = Number(flag('eval-steps', '32'));
   const log: unknown[] = [];
+  // model selection on the validation split: keep the parameters with the best validation NLL
+  let best = { valNLL: Infinity, it: 0, weights: [] as Float32Array[] };
   const history = trainFlowMatching(flow, tr, {
     iterations: iters,
     batch,
@@ -88,17 +90,24 @@ if (task === 'fm') {
     every: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
     onProgress: (it, loss) => {
       const entry = { it, loss, valNLL: meanNLL(flow, va, evalSteps), seconds: (Date.now() - t0) / 1000 };
+      if (entry.valNLL < best.valNLL) best = { valNLL: entry.valNLL, it, weights: flow.variables.map((v) => v.dataSync().slice() as Float32Array) };
       log.push(entry);
       console.error(JSON.stringify(entry));
     },
   });
   const trainSeconds = (Date.now() - t0) / 1000;
+  const lastValNLL = meanNLL(flow, va, evalSteps);
+  if (flag('select', 'best-val') === 'best-val' && best.valNLL < lastValNLL)
+    flow.variables.forEach((v, i) => v.assign(tf.tensor(best.weights[i], v.shape)));
   result = {
     task,
+    selectedIteration: best.valNLL < lastValNLL && flag('select', 'best-val') === 'best-val' ? best.it : iters,
+    lastValNLL,
     data: path,
     splitSeed,
     sizes: { train: train.length, val: val.length, test: test.length },
     testNLL: meanNLL(flow, te, evalSteps),
+    testNLLsteps64: meanNLL(flow, te, 64),
     valNLL: meanNLL(flow, va, evalSteps),
     trainNLL: meanNLL(flow, tr, evalSteps),
     uniformNLL: m.logVolume,
