@@ -11,9 +11,10 @@
  * β-derivatives are analytic (Jacobi's formula, one column replaced by ∂_β of the Bessel
  * entries, ∂_x I_n = (I_{n−1} + I_{n+1})/2), never finite differences.
  *
- * Accuracy: the Toeplitz determinants cancel like x^{−N(N−1)/2} at large x = β/N, so expect a
- * relative error ~1e-15·x^{N(N−1)/2} (1e-11 for SU(3) at β = 90, worse for larger N·β).
- * The quadrature in single-matrix.ts is an independent check for N ≤ 4.
+ * Accuracy: the Bessel-Toeplitz matrices become ill-conditioned as x = β/N grows (their symbol
+ * e^{x cos k} spans e^{±x}), so rounding grows with N and β. Measured by recomputing with
+ * similarity-rescaled entries: ≲1e-13 for N ≤ 4 up to β = 100 (and against the torus
+ * quadrature in single-matrix.ts, an independent method), ≲1e-10 at N = 10, β = 100.
  */
 import { logBesselISigned } from './bessel.ts';
 import { signedLogDet, signedLogSumExp } from './logdet.ts';
