@@ -91,6 +91,7 @@ test('β = 0: uniform plaquettes, ⟨cos⟩ = 0 and ⟨Q²⟩ = V/12', () => {
 test('large volumes stay finite and approach the infinite-volume values', () => {
   const inf = u1Infinite2D(2);
   assert.ok(Math.abs(inf.plaquette - besselI(1, 2) / besselI(0, 2)) < 1e-15);
+  assert.ok(Math.abs(inf.logZ - Math.log(besselI(0, 2))) < 1e-15);
   for (const L of [64, 256]) {
     const r = u1Exact2D(2, L);
     assert.ok(Number.isFinite(r.logZ) && Number.isFinite(r.Q2));

@@ -125,14 +125,16 @@ export function u1Exact2D(beta: number, L: number): { plaquette: number; Q2: num
 }
 
 /**
- * Infinite-volume 2D U(1): plaquettes decouple, ⟨cos θ_P⟩ = I₁(β)/I₀(β) and
- * χ_t = ⟨φ²⟩/4π² with φ distributed as e^{β cos φ} on (−π, π].
+ * Infinite-volume 2D U(1): plaquettes decouple, ⟨cos θ_P⟩ = I₁(β)/I₀(β),
+ * χ_t = ⟨φ²⟩/4π² with φ distributed as e^{β cos φ} on (−π, π], and ln Z/V = ln I₀(β).
  */
-export function u1Infinite2D(beta: number): { plaquette: number; chi: number } {
+export function u1Infinite2D(beta: number): { plaquette: number; chi: number; logZ: number } {
   assertBeta(beta);
   const d = u1GScaled(0, beta);
   return {
     plaquette: besselIRatio(0, beta),
+    /** free energy per plaquette, ln I₀(β) */
+    logZ: logBesselIScaled(0, beta) + beta,
     chi: -d.d2g / d.g / (4 * Math.PI * Math.PI),
   };
 }

@@ -132,7 +132,7 @@ export function computeExact(req: ExactRequest): ExactResult {
       out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: r.Q2, chi: r.chi, logZ: r.logZ };
     } else {
       const r = u1Infinite2D(beta);
-      out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: r.chi, logZ: null };
+      out = { ...base, ...none, volume, plaquette: r.plaquette, Q2: null, chi: r.chi, logZ: r.logZ };
     }
   } else if (volume === 'finite') {
     const r = sunExact2D(N, beta, L!);
