@@ -16,6 +16,7 @@ function toDigits(x: number, ref: string, what: string): void {
 test('reference values: SU(2) β=2 and SU(3) β=4 in infinite volume', () => {
   toDigits(sunPlaquetteInfinite(2, 2), '0.433127', 'SU(2) β=2');
   toDigits(sunPlaquetteInfinite(3, 4), '0.279619', 'SU(3) β=4');
+  assert.ok(Math.abs(sunPlaquetteInfinite(2, 2) - 0.433127) <= 2e-6 && Math.abs(sunPlaquetteInfinite(3, 4) - 0.279619) <= 2e-6);
 });
 
 test('SU(2) closed forms: z = 2I₁(β)/β, plaquette = I₂/I₁, c_j/d_j = (2/β) I_{2j+1}', () => {

@@ -20,6 +20,10 @@ test('reference values: β=2, L=8 and β=6, L=16', () => {
   const b = u1Exact2D(6, 16);
   toDigits(b.plaquette, '0.912359', '⟨cos θ_P⟩ β=6 L=16');
   toDigits(b.Q2, '1.19470', '⟨Q²⟩ β=6 L=16');
+  // and within 2e-6 absolute of every quoted value
+  for (const [x, ref] of [[a.plaquette, 0.697775], [a.Q2, 1.2393], [b.plaquette, 0.912359], [b.Q2, 1.1947]]) {
+    assert.ok(Math.abs(x! - ref!) <= 2e-6, `${x} vs ${ref}`);
+  }
 });
 
 test('g(n) by quadrature equals I_n(β); g is even in ν and g′(0) = 0', () => {
