@@ -53,12 +53,12 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
       if (s % logEvery === 0 || s === steps - 1) {
         console.error(`[${name}] step ${s} loss ${loss.toFixed(5)} ok ${info.okFraction.toFixed(3)} |g| ${info.gradNorm.toFixed(3)} lr ${info.lr.toExponential(2)} ${((performance.now() - t0) / 1000).toFixed(0)}s`);
       }
-      if (outDir && s > 0 && s % 250 === 0) saveFlow(`${outDir}/${name}.json`, flow, { step: s });
+      if (outDir && s > 0 && s % 50 === 0) saveFlow(`${outDir}/${name}.model.json`, flow, { step: s });
     },
   });
   const ev = evaluate(flow, T.logp, 20000, seedrandom(`eval-${name}-${seed}`), { exactLogZ: T.logZ });
   const diag = boundDiagnostics(flow, 20000, seedrandom(`diag-${name}`));
-  if (outDir) saveFlow(`${outDir}/${name}.json`, flow, { step: steps, ess: ev.ess });
+  if (outDir) saveFlow(`${outDir}/${name}.model.json`, flow, { step: steps, ess: ev.ess });
   return {
     case: name,
     target: c.target,

@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import seedrandom from 'seedrandom';
 import { initBackend, tf } from '../src/backend/index.ts';
-import { torus, sphere } from '../src/manifolds/index.ts';
+import { torus, sphere, maximalTorus } from '../src/manifolds/index.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
 import { makeIRCPM, IRCPMFlow } from '../src/flows/stack.ts';
-import { MLPPotential, FourierPotential, fourierFrequencies, type MLPSpec } from '../src/flows/potentials.ts';
+import { MLPPotential, FourierPotential, fourierFrequencies, powerSumFeatures, type MLPSpec } from '../src/flows/potentials.ts';
 import { boundDiagnostics, symmetricEigenvalues } from '../src/flows/ircpm-diagnostics.ts';
 import { det, logAbsDet, inverse, solve } from '../src/flows/logdet.ts';
 
@@ -332,6 +332,31 @@ test('equivariance: with ψ a function of x₁ + x₂, f(x + (t, −t)) = f(x) +
   const free = scaledFlow(M, 'free', 60);
   const e2 = Math.max(...arr(M.dist(free.layers[0].solve(M.exp(x, tf.add(tf.zerosLike(x), shift) as tf.Tensor2D)).y, M.exp(free.layers[0].solve(x).y, tf.add(tf.zerosLike(x), shift) as tf.Tensor2D))));
   assert.ok(e2 > 1e-3);
+});
+
+test('SU(3) maximal torus: power-sum ψ gives a permutation-equivariant map; density integrates to 1', () => {
+  const M = maximalTorus(3);
+  const flow = makeIRCPM(M, seedrandom('su3'), { hidden: [16, 16], features: powerSumFeatures(3, 2) });
+  const last = flow.potentials[0].variables[flow.potentials[0].variables.length - 1];
+  last.assign(tf.mul(last, 60));
+  const layer = flow.layers[0];
+  const x = M.sampleUniform(200, seedrandom('su3x'));
+  // swap θ₁ ↔ θ₃ in the free angles: (x₁, x₂) → (−x₁ − x₂, x₂)
+  const swap13 = (t: tf.Tensor2D) => tf.tidy(() => M.exp(tf.zerosLike(t) as tf.Tensor2D, tf.matMul(t, tf.tensor2d([[-1, 0], [-1, 1]])) as tf.Tensor2D));
+  const r0 = layer.solve(x);
+  const r1 = layer.solve(swap13(x));
+  assert.ok(r0.ok.every((o) => o === 1) && r1.ok.every((o) => o === 1));
+  const err = Math.max(...arr(M.dist(r1.y, swap13(r0.y))));
+  assert.ok(err < 2e-5, `permutation equivariance error ${err}`);
+  assert.ok(Math.max(...arr(M.dist(r0.y, x))) > 0.1, 'the map moves points');
+  const back = Math.max(...arr(M.dist(layer.inverse(r0.y).x, x)));
+  assert.ok(back < 1e-5, `g(f(x)) = x to ${back}`);
+  const k = 120;
+  const h = (2 * Math.PI) / k;
+  const pts: number[][] = [];
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) pts.push([-Math.PI + (i + 0.5) * h, -Math.PI + (j + 0.5) * h]);
+  const z = arr(flow.logProb(tf.tensor2d(pts))).reduce((s, l) => s + Math.exp(l), 0) * h * h;
+  assert.ok(Math.abs(z - 1) < 1e-3, `∫ q dθ₁dθ₂ = ${z}`);
 });
 
 test('Fourier potential: Hessian bound holds by construction; diagnostics report it', () => {

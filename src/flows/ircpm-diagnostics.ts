@@ -72,8 +72,11 @@ export function boundDiagnostics(flow: IRCPMFlow, n = 20000, rng: () => number =
       const b = Math.min(batch, n - done);
       const [g, h] = tf.tidy(() => {
         const x = M.sampleUniform(b, rng);
+        const geo = layer.geometry as { tangentNorm?: (v: tf.Tensor2D) => tf.Tensor1D };
         const G = onSphere ? M.projTangent(x, psi.evaluateGrad(x).grad) : psi.evaluateGrad(x).grad;
-        return [tf.norm(G, 2, 1).dataSync(), layer.geometry.riemannianHessian(x, psi).dataSync()];
+        // on a torus with metric G the Riemannian gradient is G⁻¹∇ψ and |G⁻¹∇ψ|_G = |∇ψ|_{G⁻¹}
+        const gn = geo.tangentNorm && !onSphere ? geo.tangentNorm(layer.geometry.explicitPoint(x, psi).xRaw.sub(x) as tf.Tensor2D) : tf.norm(G, 2, 1);
+        return [gn.dataSync(), layer.geometry.riemannianHessian(x, psi).dataSync()];
       });
       for (let i = 0; i < b; i++) {
         maxG = Math.max(maxG, g[i]);

@@ -9,6 +9,7 @@
 import { tf } from '../backend/index.ts';
 import type { Manifold } from '../manifolds/types.ts';
 import { FlatTorus, wrapAngle } from '../manifolds/torus.ts';
+import { MaximalTorus } from '../manifolds/maximal-torus.ts';
 import { Sphere } from '../manifolds/sphere.ts';
 import type { Potential } from './potentials.ts';
 
@@ -48,20 +49,60 @@ function frameTranspose(E: tf.Tensor3D, c: tf.Tensor2D): tf.Tensor2D {
   return tf.sum(tf.mul(E, tf.expandDims(c, 2)), 1) as tf.Tensor2D; // [B, m]
 }
 
+/**
+ * Flat tori in angle coordinates with a constant metric G: g(y) = y + G⁻¹∇ψ(y), J_g = I + G⁻¹∇²ψ (a
+ * coordinate Jacobian, so densities are w.r.t. dθ, which is the Riemannian volume up to √det G).
+ * G = I on Tⁿ. On the SU(N) maximal torus G = I + 11ᵀ, the metric induced from ℝᴺ by
+ * θ = (φ, −Σφ): under it every permutation of the N eigen-phases is an isometry, so a
+ * permutation-invariant ψ gives a permutation-equivariant map (Lemma 1).
+ */
 class TorusGeometry implements IRCPMGeometry {
-  constructor(readonly M: FlatTorus) {}
+  /** G⁻¹ and an orthonormal frame L⁻¹ (G = LLᵀ), or null for G = I */
+  private readonly Ginv: number[][] | null = null;
+  private readonly frame: number[][] | null = null;
+  constructor(readonly M: FlatTorus) {
+    if (M instanceof MaximalTorus) {
+      const n = M.dim;
+      const N = M.N;
+      this.Ginv = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0) - 1 / N));
+      // Cholesky of G = I + 11ᵀ, then invert the triangular factor
+      const G = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 1)));
+      const L = G.map(() => new Array(n).fill(0));
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          let s = G[i][j];
+          for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
+          L[i][j] = i === j ? Math.sqrt(s) : s / L[j][j];
+        }
+      }
+      const Li = L.map(() => new Array(n).fill(0));
+      for (let c = 0; c < n; c++) {
+        for (let i = 0; i < n; i++) {
+          let s = i === c ? 1 : 0;
+          for (let k = 0; k < i; k++) s -= L[i][k] * Li[k][c];
+          Li[i][c] = s / L[i][i];
+        }
+      }
+      this.frame = Li;
+    }
+  }
+  private raise(grad: tf.Tensor2D): tf.Tensor2D {
+    return this.Ginv ? (tf.matMul(grad, tf.tensor2d(this.Ginv)) as tf.Tensor2D) : grad; // G⁻¹ symmetric
+  }
   explicit(y: tf.Tensor2D, psi: Potential): ExplicitMap {
     return tf.tidy(() => {
       const d = psi.evaluate(y);
-      const xRaw = tf.add(y, d.grad) as tf.Tensor2D;
+      const v = this.raise(d.grad);
+      const xRaw = tf.add(y, v) as tf.Tensor2D;
       const I = tf.eye(this.M.dim);
+      const H = this.Ginv ? tf.matMul(tf.tile(tf.expandDims(tf.tensor2d(this.Ginv), 0), [y.shape[0], 1, 1]), d.hess) : d.hess;
       const Ey = tf.tile(tf.expandDims(I, 0), [y.shape[0], 1, 1]) as tf.Tensor3D;
-      return { x: wrapAngle(xRaw), xRaw, M: tf.add(I, d.hess) as tf.Tensor3D, Ey, Ex: Ey, gradPsi: d.grad };
+      return { x: wrapAngle(xRaw), xRaw, M: tf.add(I, H) as tf.Tensor3D, Ey, Ex: Ey, gradPsi: v };
     });
   }
   explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
     return tf.tidy(() => {
-      const xRaw = tf.add(y, psi.evaluateGrad(y).grad) as tf.Tensor2D;
+      const xRaw = tf.add(y, this.raise(psi.evaluateGrad(y).grad)) as tf.Tensor2D;
       return { x: wrapAngle(xRaw), xRaw };
     });
   }
@@ -78,7 +119,20 @@ class TorusGeometry implements IRCPMGeometry {
     return tf.clone(v);
   }
   riemannianHessian(y: tf.Tensor2D, psi: Potential): tf.Tensor3D {
-    return tf.tidy(() => psi.evaluate(y).hess);
+    return tf.tidy(() => {
+      const H = psi.evaluate(y).hess;
+      if (!this.frame) return H;
+      const E = tf.tile(tf.expandDims(tf.tensor2d(this.frame), 0), [y.shape[0], 1, 1]);
+      return tf.matMul(tf.matMul(E, H), tf.transpose(E, [0, 2, 1])) as tf.Tensor3D;
+    });
+  }
+  /** Riemannian norm of a coordinate tangent vector (diagnostics) */
+  tangentNorm(v: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      if (!this.Ginv) return tf.norm(v, 2, 1) as tf.Tensor1D;
+      // |v|²_G = vᵀ(I + 11ᵀ)v
+      return tf.sqrt(tf.add(tf.sum(tf.square(v), 1), tf.square(tf.sum(v, 1)))) as tf.Tensor1D;
+    });
   }
 }
 

@@ -31,7 +31,12 @@ export interface Potential {
   toJSON(): PotentialJSON;
 }
 
-export type FeatureSpec = { kind: 'ambient' } | { kind: 'fourier'; frequencies: number[][] };
+/**
+ * Fourier features are cos(k·x), sin(k·x) for the rows k of `frequencies` (2K base features, cosines
+ * first); `combine` ([F, 2K]), when given, replaces them by F fixed linear combinations — e.g. the
+ * power sums Σ_j e^{ikθ_j} of SU(N) eigen-phases, which are invariant under permutations.
+ */
+export type FeatureSpec = { kind: 'ambient' } | { kind: 'fourier'; frequencies: number[][]; combine?: number[][] };
 
 export interface MLPSpec {
   kind: 'mlp';
@@ -69,7 +74,7 @@ function symmetricFromPairs(list: tf.Tensor1D[], m: number): tf.Tensor3D {
 }
 
 /** Fourier features and their first/second derivatives, stacked as [(1 + m + P)·B, 2K]. */
-function fourierStack(x: tf.Tensor2D, freq: number[][], order: 1 | 2): tf.Tensor2D {
+function fourierStack(x: tf.Tensor2D, freq: number[][], order: 1 | 2, combine?: number[][]): tf.Tensor2D {
   const m = x.shape[1];
   const A = tf.tensor2d(freq); // [K, m]
   const t = tf.matMul(x, tf.transpose(A)); // [B, K]
@@ -84,7 +89,9 @@ function fourierStack(x: tf.Tensor2D, freq: number[][], order: 1 | 2): tf.Tensor
     const aij = tf.tensor1d(freq.map((k) => k[i] * k[j]));
     blocks.push(tf.concat([tf.mul(tf.neg(c), aij), tf.mul(tf.neg(s), aij)], 1));
   }
-  return tf.concat(blocks, 0) as tf.Tensor2D;
+  const S = tf.concat(blocks, 0) as tf.Tensor2D;
+  // the combination is linear, so it applies to the value and derivative rows alike
+  return combine ? (tf.matMul(S, tf.transpose(tf.tensor2d(combine))) as tf.Tensor2D) : S;
 }
 
 function ambientStack(x: tf.Tensor2D, order: 1 | 2): tf.Tensor2D {
@@ -119,9 +126,12 @@ export class MLPPotential implements Potential {
       if (!features.frequencies.length || features.frequencies.some((k) => k.length !== inputDim || k.some((v) => !Number.isInteger(v)))) {
         throw new Error(`MLP potential: Fourier frequencies must be integer vectors of length ${inputDim}`);
       }
+      if (features.combine && features.combine.some((r) => r.length !== 2 * features.frequencies.length)) {
+        throw new Error(`MLP potential: each feature combination needs ${2 * features.frequencies.length} coefficients`);
+      }
     }
     this.inputDim = inputDim;
-    let fan = features.kind === 'fourier' ? 2 * features.frequencies.length : inputDim;
+    let fan = features.kind === 'fourier' ? (features.combine?.length ?? 2 * features.frequencies.length) : inputDim;
     for (const h of hidden) {
       this.W.push(initWeights(fan, h, 1 / Math.sqrt(fan), rng));
       this.b.push(tf.variable(tf.zeros([1, h])));
@@ -158,7 +168,8 @@ export class MLPPotential implements Potential {
     if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
     const P = order === 2 ? pairs(m) : [];
     const nBlocks = 1 + m + P.length;
-    let S = this.spec.features.kind === 'fourier' ? fourierStack(x, this.spec.features.frequencies, order) : ambientStack(x, order);
+    const f = this.spec.features;
+    let S = f.kind === 'fourier' ? fourierStack(x, f.frequencies, order, f.combine) : ambientStack(x, order);
     for (let l = 0; l < this.W.length; l++) {
       const Z = tf.matMul(S, this.W[l]);
       const parts = tf.split(Z, nBlocks, 0);
@@ -297,4 +308,28 @@ export function fourierFrequencies(m: number, K: number): number[][] {
 /** Number of trainable scalars. */
 export function countParams(vars: tf.Variable[]): number {
   return vars.reduce((s, v) => s + v.size, 0);
+}
+
+/**
+ * Permutation-invariant features on the SU(N) maximal torus in its N−1 free angles: Re and Im of the
+ * power sums p_k = Σ_{j=1}^{N} e^{ikθ_j}, k = 1…K, with θ_N = −Σ_{i<N} θ_i.
+ */
+export function powerSumFeatures(N: number, K: number): FeatureSpec {
+  const frequencies: number[][] = [];
+  for (let k = 1; k <= K; k++) {
+    for (let j = 0; j < N - 1; j++) frequencies.push(Array.from({ length: N - 1 }, (_, i) => (i === j ? k : 0)));
+    frequencies.push(Array.from({ length: N - 1 }, () => -k));
+  }
+  const F = frequencies.length;
+  const combine: number[][] = [];
+  for (let k = 0; k < K; k++) {
+    const cos = new Array(2 * F).fill(0);
+    const sin = new Array(2 * F).fill(0);
+    for (let j = 0; j < N; j++) {
+      cos[k * N + j] = 1;
+      sin[F + k * N + j] = 1;
+    }
+    combine.push(cos, sin);
+  }
+  return { kind: 'fourier', frequencies, combine };
 }

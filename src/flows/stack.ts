@@ -104,6 +104,8 @@ export interface IRCPMOptions {
   /** invariant features: e.g. [[1, 1]] makes ψ a function of x₁ + x₂ only (shift (t, −t) symmetry) */
   invariantFrequencies?: number[][];
   eta?: number;
+  /** explicit MLP features (e.g. powerSumFeatures(N, K) on the SU(N) maximal torus) */
+  features?: FeatureSpec;
   solver?: SolverOptions;
 }
 
@@ -120,7 +122,8 @@ export function makeIRCPM(manifold: Manifold, rng: () => number, opts: IRCPMOpti
       return new FourierPotential({ kind: 'fourier', inputDim: m, frequencies: freq, eta: opts.eta ?? 0.95 }, rng);
     }
     let features: FeatureSpec = { kind: 'ambient' };
-    if (isTorus) {
+    if (opts.features) features = opts.features;
+    else if (isTorus) {
       const freq = opts.invariantFrequencies ?? fourierFrequencies(m, opts.frequencies ?? 1);
       features = { kind: 'fourier', frequencies: freq };
     }

@@ -8,6 +8,10 @@
  * cancels in every normalised density.) Densities on this manifold are therefore with respect to
  * dθ₁…dθ_{N−1}; `weylLogDensity` gives the Haar-induced (Weyl) density in the same measure, so that
  * a flow targeting the eigenvalue distribution of a class function uses logp = weylLogDensity + …
+ * exp is the same for every constant metric (θ + v, wrapped); log/dist/tangentBasis here are those of
+ * the coordinate metric. Flows that need permutations of the N phases to be isometries (IRCPM,
+ * CNF with permutation symmetry) use the induced metric G in their own geometry, which changes
+ * neither the coordinates nor the reference measure dθ₁…dθ_{N−1}.
  */
 import { tf } from '../backend/index.ts';
 import { FlatTorus, wrapAngle } from './torus.ts';

@@ -44,11 +44,10 @@ function applyStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.N
     return norm; // skip a non-finite step rather than poisoning the parameters
   }
   const scale = norm > clipNorm ? clipNorm / norm : 1;
-  const named: tf.NamedTensorMap = {};
-  vars.forEach((v, i) => (named[v.name] = scale === 1 ? list[i] : tf.mul(list[i], scale)));
+  const named = vars.map((v, i) => ({ name: v.name, tensor: scale === 1 ? list[i] : tf.mul(list[i], scale) }));
   optimizer.applyGradients(named);
   tf.dispose(list);
-  if (scale !== 1) tf.dispose(Object.values(named));
+  if (scale !== 1) tf.dispose(named.map((n) => n.tensor));
   return norm;
 }
 
@@ -66,7 +65,8 @@ function loop(flow: Flow, opts: TrainOptions, label: string, lossFn: (batch: num
   const t0 = performance.now();
   try {
     for (let step = 0; step < steps; step++) {
-      optimizer.learningRate = cosineLR(lr, lrFinal, step, steps);
+      // tfjs reads the (protected) learningRate on every applyGradients call
+      (optimizer as unknown as { learningRate: number }).learningRate = cosineLR(lr, lrFinal, step, steps);
       let okFraction = 1;
       const { value, grads } = tf.variableGrads(() => {
         const r = lossFn(batch, rng);
@@ -79,7 +79,7 @@ function loop(flow: Flow, opts: TrainOptions, label: string, lossFn: (batch: num
       tf.dispose(Object.values(grads));
       losses.push(loss);
       bar.update(step + 1, { loss, ok: okFraction });
-      opts.onStep?.(step, loss, { okFraction, gradNorm, lr: optimizer.learningRate });
+      opts.onStep?.(step, loss, { okFraction, gradNorm, lr: cosineLR(lr, lrFinal, step, steps) });
     }
   } finally {
     bar.stop();
