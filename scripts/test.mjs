@@ -16,8 +16,9 @@ if (!skipTypecheck) {
   console.log('type check: ok');
 }
 
-const args = ['uvu', '-r', 'tsx', 'test', ...process.argv.slice(2)];
-const child = spawn(npx, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+// --no-color: otherwise uvu exports FORCE_COLOR=1, which leaks into every child process a test spawns.
+const args = ['uvu', '-r', 'tsx', '--no-color', 'test', ...process.argv.slice(2)];
+const child = spawn(npx, args, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 let out = '';
 child.stdout.on('data', (d) => {
   out += d.toString();
@@ -32,3 +33,4 @@ child.on('close', (code) => {
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(code === 0 && total > 0 ? 0 : 1);
 });
+

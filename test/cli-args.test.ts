@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseFlags, UsageError } from '../src/cli/args.ts';
+import { isUsageError, parseFlags, UsageError } from '../src/cli/args.ts';
+import { main } from '../src/cli/main.ts';
 
 const specs = {
   group: { type: 'string', choices: ['u1', 'su2'] as const, default: 'u1' },
@@ -35,5 +36,27 @@ for (const [argv, why] of [
     assert.throws(() => parseFlags([...argv], specs), (e: unknown) => e instanceof UsageError && why.test((e as Error).message));
   });
 }
+
+test('usage errors are recognised across module copies (by name), runtime errors are not', () => {
+  const foreign = new Error('x');
+  foreign.name = 'UsageError';
+  assert.ok(isUsageError(new UsageError('x')));
+  assert.ok(isUsageError(foreign));
+  assert.not.ok(isUsageError(new Error('x')));
+});
+
+test('main: unknown command and a lazily loaded command with a bad flag both exit 2', async () => {
+  const err = console.error;
+  const lines: string[] = [];
+  console.error = (...a: unknown[]) => void lines.push(a.join(' '));
+  try {
+    assert.is(await main(['frobnicate']), 2);
+    assert.is(await main(['exact', '--bogus']), 2);
+  } finally {
+    console.error = err;
+  }
+  assert.is(lines.length, 2);
+  assert.match(lines[1], /unknown flag --bogus/);
+});
 
 test.run();

@@ -2,7 +2,17 @@
  * A small strict flag parser shared by every subcommand: unknown flags, missing values and
  * malformed numbers are usage errors (exit code 2), never silently ignored.
  */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * Whether e is a usage error. Matched by name as well as by class: a loader can instantiate this
+ * module twice (tsx's CJS hook beside the ESM loader), and then `instanceof` fails across copies.
+ */
+export function isUsageError(e: unknown): boolean {
+  return e instanceof UsageError || (e instanceof Error && e.name === 'UsageError');
+}
 
 export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'numbers';
 

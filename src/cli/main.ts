@@ -3,7 +3,7 @@
  * `run(argv): Promise<number>` (the exit code) and is imported lazily so that `exact` does not
  * pay for loading TensorFlow.js.
  */
-import { UsageError } from './args.ts';
+import { isUsageError } from './args.ts';
 
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await cmd.load();
     return await mod.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (isUsageError(e)) {
       console.error(`gaugeflow ${name}: ${e.message}`);
       return 2;
     }
