@@ -230,6 +230,17 @@ test('reverse-KL loss gradient agrees with central finite differences (tiny mode
   assert.ok(Math.abs(fd - analytic) < 5e-3 * Math.abs(analytic) + 1e-4, `analytic ${analytic} vs FD ${fd}`);
 });
 
+test('exact logProb (Newton-inverted steps) of sampled points reproduces the sample log q', () => {
+  for (const [name, m, opts] of cases) {
+    const f = strongFlow(m, 's10', 3, 4, opts);
+    const s = f.sample(16, seedrandom('k'));
+    const lq = s.logq.dataSync();
+    const lp = f.logProb(s.x).dataSync();
+    lq.forEach((v, i) => assert.ok(Math.abs(v - lp[i]) < 2e-4, `${name}: sample log q ${v} vs logProb ${lp[i]}`));
+    assert.ok(s.ok.dataSync().every((v) => v === 1));
+  }
+});
+
 test("hybrid mode: log q value of the exact map, θ-gradient of the divergence estimate", () => {
   const m = torus(2);
   const f = strongFlow(m, 's9', 3, 2, { mode: 'hybrid' });

@@ -255,10 +255,11 @@ export class CNF implements Flow {
     const n = A - 1;
     const Ez = sphereTangentBasis(z);
     const Es = sphereTangentBasis(sz);
-    const cosd = Math.max(-1, Math.min(1, y.reduce((s, v, i) => s + v * sz[i], 0)));
-    const ang = Math.acos(cosd);
+    const cosd = y.reduce((s, v, i) => s + v * sz[i], 0);
     const perp = y.map((v, i) => v - cosd * sz[i]);
     const pn = Math.sqrt(perp.reduce((s, v) => s + v * v, 0));
+    // atan2, not acos: acos loses half the digits near 0 (√ε ≈ 3e-4 rad in float32 inputs)
+    const ang = Math.atan2(pn, cosd);
     const logv = pn > 0 ? perp.map((v) => (v * ang) / pn) : perp.map(() => 0);
     const r = Es.map((e) => e.reduce((s, v, i) => s + v * logv[i], 0));
     const M: number[] = [];
