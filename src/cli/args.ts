@@ -10,7 +10,7 @@ export class UsageError extends Error {
  * Whether e is a usage error. Matched by name as well as by class: a loader can instantiate this
  * module twice (tsx's CJS hook beside the ESM loader), and then `instanceof` fails across copies.
  */
-export function isUsageError(e: unknown): boolean {
+export function isUsageError(e: unknown): e is Error {
   return e instanceof UsageError || (e instanceof Error && e.name === 'UsageError');
 }
 
