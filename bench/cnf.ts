@@ -120,7 +120,11 @@ if (task === 'fm') {
 } else if (task === 'rkl') {
   const name = flag('target', 'rezende-4mode');
   const target = cnfTarget(name);
-  const flow = new CNF(target.manifold, rng, { hidden, steps, activation, symmetry: target.symmetry, timeHarmonics: Number(flag('time-harmonics', '0')) });
+  const init = flag('init', '');
+  // --init model.json continues training from a saved CNF (its architecture wins over the flags)
+  const flow = init
+    ? CNF.fromJSON(JSON.parse(fs.readFileSync(init, 'utf8')), target.manifold).with({ steps })
+    : new CNF(target.manifold, rng, { hidden, steps, activation, symmetry: target.symmetry, timeHarmonics: Number(flag('time-harmonics', '0')) });
   const log: unknown[] = [];
   trainReverseKLCNF(flow, target.logp, {
     iterations: iters,
@@ -147,7 +151,7 @@ const json = {
   backend,
   machine,
   seconds: (Date.now() - t0) / 1000,
-  params: { hidden, steps, iters, batch, lr, activation, seed, rff: flag('rff', ''), timeHarmonics: flag('time-harmonics', '0') },
+  params: { hidden, steps, iters, batch, lr, activation, seed, rff: flag('rff', ''), timeHarmonics: flag('time-harmonics', '0'), init: flag('init', '') },
   ...result,
 };
 console.log(JSON.stringify(json));

@@ -263,6 +263,10 @@ test("hybrid mode: log q value of the exact map, θ-gradient of the divergence e
   assert.ok(Math.abs(d.v - exactLoss) > 1e-4, 'divergence and exact should differ at 2 steps');
   h.g.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - d.g[i][j]) < 1e-6, 'gradients differ')));
   assert.is((f.toJSON() as { mode: string }).mode, 'exact');
+  // an 'exact' flow under a gradient tape behaves the same way rather than giving no gradient
+  const e = run(f.with({ mode: 'exact' }));
+  assert.ok(Math.abs(e.v - exactLoss) < 1e-5);
+  e.g.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - d.g[i][j]) < 1e-6)));
 });
 
 test('toJSON / fromJSON round trip and clear errors', () => {

@@ -7,8 +7,9 @@
  *   continuous-time density, differentiable w.r.t. θ, used for training (reverse KL and maximum
  *   likelihood) and for test NLL of data, as in the literature.
  * - 'exact': log q(x_N) = log π(x₀) − Σ_k log|det dS_k(x_k)|, the density of the discrete map that
- *   was actually applied. `sample` in this mode is what an MCMC proposal must use. Not
- *   differentiable w.r.t. θ.
+ *   was actually applied. `sample` in this mode is what an MCMC proposal must use. The exact
+ *   Jacobians are not differentiable w.r.t. θ; called under a gradient tape, `sample` returns the
+ *   same exact values with the θ-gradient of the divergence estimate (see 'hybrid').
  *
  * `logProb` in 'divergence' mode integrates the same scheme backward (only approximately the
  * inverse of the forward discrete map); in 'exact' mode it inverts every forward step by Newton's
@@ -155,7 +156,11 @@ export class CNF implements Flow {
       const { x, logq } = this.push(x0, 'divergence');
       return { x, logq, ok: tf.isFinite(logq).cast('float32') as tf.Tensor1D };
     }
-    if (this.mode === 'hybrid') {
+    // Under a gradient tape (a training loop) 'exact' behaves as 'hybrid': the value stays the exact
+    // discrete-map log q, and θ-gradients come from the divergence (the exact Jacobians are not
+    // differentiable), instead of silently giving no gradient at all.
+    const taped = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+    if (this.mode === 'hybrid' || taped) {
       const { x, logq: ldiv } = this.push(x0, 'divergence');
       const ex = this.pushExact64(x0);
       ex.x.dispose();
