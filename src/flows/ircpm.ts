@@ -23,6 +23,8 @@ export interface SolverOptions {
   maxIter?: number;
   /** longest Newton step (geodesic length); longer proposals are scaled down */
   maxStep?: number;
+  /** step multiples t of the restarts y = exp_x(−t grad ψ(x)) for samples that failed (default [1, 0.5, 2]) */
+  restarts?: number[];
 }
 
 export interface SolveResult {
@@ -42,6 +44,7 @@ export class IRCPMLayer {
   readonly tol: number;
   readonly maxIter: number;
   readonly maxStep: number;
+  readonly restarts: number[];
 
   constructor(readonly manifold: Manifold, readonly potential: Potential, opts: SolverOptions = {}) {
     this.geometry = ircpmGeometry(manifold);
@@ -51,6 +54,7 @@ export class IRCPMLayer {
     this.tol = opts.tol ?? 1e-5;
     this.maxIter = opts.maxIter ?? 60;
     this.maxStep = opts.maxStep ?? 1.0;
+    this.restarts = opts.restarts ?? [1, 0.5, 2];
   }
 
   /** g(y) and log|det J_g(y)| — explicit and differentiable in y and θ. */
@@ -75,6 +79,42 @@ export class IRCPMLayer {
    * not make the whole batch pay for their extra iterations.
    */
   solve(x: tf.Tensor2D): SolveResult {
+    const res = this.newton(x, x);
+    const [B, m] = x.shape;
+    const d = this.manifold.dim;
+    // Newton on g(y) = x can end on a saddle of h(x, ·) (det J_g < 0) or stall. Such samples get up to
+    // `restarts` more tries from starting points that are fixed functions of x, y = exp_x(−t grad ψ(x)),
+    // so the sampler stays a deterministic map of x and log q stays exact at every ok point.
+    for (const t of this.restarts) {
+      const bad: number[] = [];
+      for (let i = 0; i < B; i++) if (!res.ok[i]) bad.push(i);
+      if (bad.length === 0) break;
+      const idx = tf.tensor1d(bad, 'int32');
+      const xb = tf.gather(x, idx) as tf.Tensor2D;
+      const start = tf.tidy(() => {
+        const gx = this.geometry.explicitPoint(xb, this.potential).x;
+        return this.manifold.exp(xb, tf.mul(-t, this.manifold.log(xb, gx)) as tf.Tensor2D);
+      });
+      const r2 = this.newton(xb, start);
+      const y2 = r2.y.dataSync();
+      const yAll = res.y.dataSync().slice() as Float32Array;
+      bad.forEach((i, k) => {
+        if (!r2.ok[k]) return;
+        res.ok[i] = 1;
+        res.residual[i] = r2.residual[k];
+        for (let j = 0; j < m; j++) yAll[i * m + j] = y2[k * m + j];
+        for (let j = 0; j < d * d; j++) res.M[i * d * d + j] = r2.M[k * d * d + j];
+        for (let j = 0; j < d * m; j++) res.Ey[i * d * m + j] = r2.Ey[k * d * m + j];
+        for (let j = 0; j < d * m; j++) res.Ex[i * d * m + j] = r2.Ex[k * d * m + j];
+      });
+      res.iterations += r2.iterations;
+      tf.dispose([idx, xb, start, r2.y, res.y]);
+      res.y = tf.tensor2d(yAll, [B, m]);
+    }
+    return res;
+  }
+
+  private newton(x: tf.Tensor2D, yStart: tf.Tensor2D): SolveResult {
     const [B, m] = x.shape;
     const d = this.manifold.dim;
     const geo = this.geometry;
@@ -91,8 +131,8 @@ export class IRCPMLayer {
         const capped = tf.mul(dir, tf.minimum(1, tf.div(this.maxStep, tf.add(len, 1e-12))));
         return [merit, capped, ex.Ey, det(ex.M), ex.M, ex.Ex].map((t) => t.dataSync() as Float32Array);
       });
-    const yArr = x.dataSync().slice() as Float32Array;
-    const [merit, dir, Ey, detM, Mj, Ex] = evalAt(x, x).map((a) => a.slice() as Float32Array);
+    const yArr = yStart.dataSync().slice() as Float32Array;
+    const [merit, dir, Ey, detM, Mj, Ex] = evalAt(yStart, x).map((a) => a.slice() as Float32Array);
     const alpha = new Float32Array(B).fill(1);
     const xArr = x.dataSync();
     let it = 0;

@@ -80,7 +80,7 @@ export class IRCPMFlow implements Flow {
       manifold: this.manifold.name,
       layers: this.nLayers,
       shared: this.potentials.length === 1,
-      solver: { tol: l.tol, maxIter: l.maxIter, maxStep: l.maxStep },
+      solver: { tol: l.tol, maxIter: l.maxIter, maxStep: l.maxStep, restarts: l.restarts },
       potentials: this.potentials.map((p) => p.toJSON()),
     };
   }

@@ -10,7 +10,8 @@ import type { Energy } from '../targets/index.ts';
 
 export interface Evaluation {
   ess: number;
-  /** KL(q‖p) with log Z estimated from the same samples (or exact when given) */
+  /** KL(q‖p) with log Z estimated from the same samples; with rejections, q is the proposal
+   *  restricted to ok samples and renormalised (the rejection rate is `okFraction`) */
   kl: number;
   /** importance-sampling estimate of log Z */
   logZ: number;
@@ -49,8 +50,10 @@ export function evaluate(flow: Flow, logp: Energy, n = 20000, rng: () => number 
   mean /= logw.length;
   const ess = (s1 * s1) / (n * s2);
   const logZ = m + Math.log(s1 / n);
-  const out: Evaluation = { ess, kl: logZ - mean, logZ, n, okFraction: logw.length / n };
-  if (opts.exactLogZ !== undefined) out.klExact = opts.exactLogZ - mean;
+  // KL of the accepted proposal (renormalised over ok samples) to p: ≥ 0 by Jensen
+  const kl = m + Math.log(s1 / logw.length) - mean;
+  const out: Evaluation = { ess, kl, logZ, n, okFraction: logw.length / n };
+  if (opts.exactLogZ !== undefined) out.klExact = opts.exactLogZ - mean - Math.log(logw.length / n);
   void rejected;
   return out;
 }
