@@ -61,6 +61,30 @@ test('targets: tf and float64 log-densities agree; exact log Z matches quadratur
   assert.throws(() => targetByName('nope'), /unknown target/);
 });
 
+test('4-mode exact sampler: E_p[log p̃] from exact samples matches the self-normalised uniform estimate', () => {
+  const t = targetByName('rezende-4mode');
+  const xs = t.sampleExact!(20000, seedrandom('vmf'));
+  for (const x of xs.slice(0, 100)) assert.ok(Math.abs(Math.hypot(...x) - 1) < 1e-12);
+  const vals = xs.map((x) => t.logp64(x));
+  const m1 = vals.reduce((a, b) => a + b, 0) / vals.length;
+  const sd1 = Math.sqrt(vals.reduce((a, b) => a + (b - m1) ** 2, 0) / vals.length / vals.length);
+  // vMF(κ) on S²: E[μ·x] = coth κ − 1/κ, and the other modes contribute e^{10 μ_j·x} ≪ e^{10 μ_k·x}
+  // near mode k, so E[log p̃] ≈ 10 (coth 10 − 1/10) = 9.0 up to the small cross terms
+  const S = sphere(2);
+  const u = S.sampleUniform(200000, seedrandom('u')).arraySync();
+  let sw = 0;
+  let swl = 0;
+  for (const x of u) {
+    const l = t.logp64(x);
+    const w = Math.exp(l - 10);
+    sw += w;
+    swl += w * l;
+  }
+  const m2 = swl / sw;
+  assert.ok(Math.abs(m1 - m2) < 4 * sd1 + 0.01, `exact ${m1} ± ${sd1} vs importance ${m2}`);
+  assert.ok(Math.abs(m1 - 9) < 0.1);
+});
+
 test('evaluate: ESS and KL of the uniform proposal match a direct float64 computation; rejected samples count as weight 0', () => {
   const M = torus(2);
   const t = targetByName('rezende-unimodal');

@@ -4,6 +4,7 @@
  * (w.r.t. the manifold's volume measure) where it is known in closed form.
  */
 import { tf } from '../backend/index.ts';
+import { gaussian } from '../manifolds/random.ts';
 
 export type Energy = (x: tf.Tensor2D) => tf.Tensor1D;
 
@@ -18,6 +19,8 @@ export interface Target {
   logZ: number;
   /** invariant Fourier frequencies of a continuous symmetry of the target (for --symmetric) */
   symmetry?: number[][];
+  /** exact independent samples (ambient coordinates), where an exact sampler is known */
+  sampleExact?(n: number, rng: () => number): number[][];
 }
 
 const I0_1 = 1.2660658777520082; // modified Bessel I₀(1)
@@ -80,6 +83,31 @@ const fourMode: Target = {
   },
   // ∫_{S²} e^{κ μ·x} dA = 4π sinh(κ)/κ for each of the four terms
   logZ: Math.log(4 * ((4 * Math.PI * Math.sinh(10)) / 10)),
+  // equal-weight mixture of von Mises–Fisher(μ_k, κ = 10): all four terms have the same mass
+  sampleExact(n, rng) {
+    const kappa = 10;
+    const out: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const mu = mus[Math.min(3, Math.floor(rng() * 4))];
+      const u = rng();
+      const w = 1 + Math.log(u + (1 - u) * Math.exp(-2 * kappa)) / kappa;
+      // a uniform direction orthogonal to μ
+      let v: number[];
+      for (;;) {
+        v = [gaussian(rng), gaussian(rng), gaussian(rng)];
+        const d = v[0] * mu[0] + v[1] * mu[1] + v[2] * mu[2];
+        v = v.map((a, k) => a - d * mu[k]);
+        const nv = Math.hypot(...v);
+        if (nv > 1e-8) {
+          v = v.map((a) => a / nv);
+          break;
+        }
+      }
+      const r = Math.sqrt(Math.max(0, 1 - w * w));
+      out.push(mu.map((m, k) => w * m + r * v[k]));
+    }
+    return out;
+  },
 };
 
 export const targets: Record<string, Target> = Object.fromEntries([unimodal, multimodal, correlated, fourMode].map((t) => [t.name, t]));
