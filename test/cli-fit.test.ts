@@ -27,7 +27,7 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 
 test('fit --target --json prints ess, kl, params, wallSeconds, backend and bound diagnostics; --out saves a loadable model', async () => {
   const model = join(dir, 'm.json');
-  const r = await capture(['fit', '--manifold', 'torus2', '--target', 'rezende-correlated', '--symmetric', '--flow', 'ircpm', '--steps', '5', '--eval-samples', '500', '--hidden', '8,8', '--seed', '3', '--out', model, '--json']);
+  const r = await capture(['fit', '--manifold', 'torus2', '--target', 'rezende-correlated', '--symmetric', '--flow', 'ircpm', '--steps', '5', '--eval-samples', '500', '--hidden', '8,8', '--seed', '3', '--diag-points', '1000', '--out', model, '--json']);
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out.trim());
   for (const k of ['ess', 'kl', 'params', 'wallSeconds', 'backend', 'bounds', 'okFraction']) assert.ok(k in j, `missing ${k}`);
@@ -45,7 +45,7 @@ test('fit --data (lat,lon CSV with comments and header) reports train/val/test N
   const rows = ['# synthetic', 'lat,lon'];
   for (let i = 0; i < 100; i++) rows.push(`${(40 + 10 * Math.sin(i)).toFixed(3)},${(20 * Math.cos(3 * i)).toFixed(3)}`);
   writeFileSync(csv, rows.join('\n'));
-  const r = await capture(['fit', '--manifold', 'sphere2', '--data', csv, '--flow', 'ircpm', '--stack', '1', '--hidden', '8', '--steps', '3', '--split-seed', '2', '--json']);
+  const r = await capture(['fit', '--manifold', 'sphere2', '--data', csv, '--flow', 'ircpm', '--stack', '1', '--hidden', '8', '--steps', '3', '--split-seed', '2', '--diag-points', '1000', '--json']);
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out.trim());
   assert.equal(j.sizes, { train: 80, val: 10, test: 10 });

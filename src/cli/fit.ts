@@ -37,6 +37,7 @@ const specs = {
   seed: { type: 'int', default: 1 },
   'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
   'eval-samples': { type: 'int', min: 100, default: 20000 },
+  'diag-points': { type: 'int', min: 100, default: 20000, help: 'uniform points for the IRCPM bound diagnostics' },
   out: { type: 'string', help: 'save the trained model (JSON) here' },
   json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
   help: { type: 'boolean' },
@@ -128,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     tf.dispose([train, val, test]);
   }
-  if (flow instanceof IRCPMFlow) result.bounds = boundDiagnostics(flow, 20000, seedrandom(`diag-${flags.seed}`));
+  if (flow instanceof IRCPMFlow) result.bounds = boundDiagnostics(flow, flags['diag-points'], seedrandom(`diag-${flags.seed}`));
   result.wallSeconds = (performance.now() - t0) / 1000;
   result.backend = backend;
   if (flags.out) {
