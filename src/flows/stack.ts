@@ -22,8 +22,8 @@ export interface IRCPMJSON {
 export class IRCPMFlow implements Flow {
   readonly layers: IRCPMLayer[];
   readonly variables: tf.Variable[];
-  /** statistics of the last sample() call */
-  lastSolve = { iterations: 0, okFraction: 1, maxResidual: 0 };
+  /** fraction of ok samples in the last sample() call */
+  lastOkFraction = 1;
 
   constructor(readonly manifold: Manifold, readonly potentials: Potential[], readonly nLayers: number, readonly solver: SolverOptions = {}) {
     if (!Number.isInteger(nLayers) || nLayers < 1) throw new Error(`IRCPM stack: number of layers must be a positive integer, got ${nLayers}`);
@@ -43,7 +43,6 @@ export class IRCPMFlow implements Flow {
     let x = x0;
     let logq: tf.Tensor1D = tf.fill([n], -this.manifold.logVolume) as tf.Tensor1D;
     const ok = new Float32Array(n).fill(1);
-    let iterations = 0;
     for (const layer of this.layers) {
       const r = layer.forward(x);
       const next = tf.add(logq, r.logdet) as tf.Tensor1D;
@@ -56,7 +55,7 @@ export class IRCPMFlow implements Flow {
     x0.dispose();
     let okCount = 0;
     for (let i = 0; i < n; i++) okCount += ok[i];
-    this.lastSolve = { iterations, okFraction: okCount / n, maxResidual: 0 };
+    this.lastOkFraction = okCount / n;
     return { x, logq, ok: tf.tensor1d(ok) };
   }
 
