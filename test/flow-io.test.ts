@@ -39,6 +39,19 @@ test('save → load reproduces log q exactly (IRCPM stacks on T² and S², share
   assert.ok(readdirSync(dir).every((f) => !f.includes('.tmp-')));
 });
 
+test('a CNF model goes through the same file format (dispatch on the payload type)', async () => {
+  const { CNF } = await import('../src/flows/cnf.ts');
+  const f = new CNF(torus(2), seedrandom('cnf'), { hidden: [4], steps: 2 });
+  const path = join(dir, 'cnf.json');
+  saveFlow(path, f);
+  const g = await loadFlow(path);
+  assert.ok(g instanceof CNF);
+  const x = torus(2).sampleUniform(20, seedrandom('cx'));
+  const a = f.logProb(x).dataSync();
+  const b = g.logProb(x).dataSync();
+  for (let i = 0; i < 20; i++) assert.is(a[i], b[i]);
+});
+
 test('wrong, corrupt or truncated model files are clear errors', async () => {
   const flow = makeIRCPM(torus(2), seedrandom('d'), { hidden: [4] });
   const good = join(dir, 'good.json');
