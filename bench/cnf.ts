@@ -144,7 +144,48 @@ if (task === 'fm') {
   const evDiv = evaluateProposal(flow.with({ mode: 'divergence' }), target.logp, 20000, seedrandom('final-eval'));
   result = { task, target: name, exact: ev, divergence: evDiv, trainSeconds, log };
   if (flag('save', '')) fs.writeFileSync(flag('save', ''), JSON.stringify(flow.toJSON()));
-} else throw new Error(`unknown --task ${task} (fm | rkl)`);
+} else if (task === 'eval') {
+  // A saved reverse-KL model as a proposal: ESS/KL of the exact map and of the divergence estimate
+  // at several RK4 step counts, and the acceptance rate of an independence Metropolis chain that
+  // uses the exact log q.
+  const name = flag('target', 'rezende-4mode');
+  const target = cnfTarget(name);
+  const raw = JSON.parse(fs.readFileSync(flag('init', ''), 'utf8'));
+  // bench --save writes the bare payload, fit --out wraps it in a model file
+  const model = CNF.fromJSON(raw.flow ?? raw, target.manifold);
+  const n = Number(flag('eval-n', '20000'));
+  const rows: Record<string, unknown>[] = [];
+  for (const st of flag('eval-steps', String(model.steps)).split(',').map(Number)) {
+    const ts = Date.now();
+    const ex = evaluateProposal(model.with({ steps: st, mode: 'exact' }), target.logp, n, seedrandom('eval-exact'));
+    const secs = (Date.now() - ts) / 1000;
+    const dv = evaluateProposal(model.with({ steps: st, mode: 'divergence' }), target.logp, n, seedrandom('eval-exact'));
+    rows.push({ steps: st, exact: ex, divergence: dv, exactSampleSeconds: secs, imhAcceptance: imhAcceptance(model.with({ steps: st }), target.logp, n) });
+  }
+  result = { task, target: name, model: flag('init', ''), samples: n, rows };
+} else throw new Error(`unknown --task ${task} (fm | rkl | eval)`);
+
+/** Acceptance rate of independence Metropolis over n exact-mode proposals (log-weights in float64). */
+function imhAcceptance(flow: CNF, logp: (x: tf.Tensor2D) => tf.Tensor1D, n: number): number {
+  const r = seedrandom('imh');
+  let cur = -Infinity;
+  let acc = 0;
+  for (let s = 0; s < n; s += 4096) {
+    const m = Math.min(4096, n - s);
+    const smp = tf.tidy(() => flow.sample(m, r));
+    const lq = smp.logq.dataSync();
+    const lp = tf.tidy(() => logp(smp.x).dataSync());
+    for (let i = 0; i < m; i++) {
+      const lw = lp[i] - lq[i];
+      if (cur === -Infinity || Math.log(r()) < lw - cur) {
+        if (cur !== -Infinity) acc++;
+        cur = lw;
+      }
+    }
+    tf.dispose([smp.x, smp.logq, smp.ok]);
+  }
+  return acc / (n - 1);
+}
 
 const json = {
   bench: 'cnf',
