@@ -1,0 +1,48 @@
+/**
+ * gaugeflow's public API: one import for lattice physics, exact results, samplers and diagnostics,
+ * and the manifold flows with their training. The CLI (`gaugeflow`) is built on exactly this.
+ */
+// numerics backend
+export { initBackend, activeBackend, tf } from './backend/index.ts';
+export type { BackendName } from './backend/index.ts';
+
+// lattice physics (plain TypeScript on Float64Array) and exact reference results
+export * from '../lattices/index.ts';
+export * from '../lattices/exact.ts';
+
+// samplers: plug-in interfaces, kernels, independence Metropolis, the multi-chain runner, diagnostics
+export type { Kernel, StepInfo, Target, Proposal, ProposalBatch } from '../samplers/types.ts';
+export { buildKernel, validateSpec } from '../samplers/registry.ts';
+export type { SamplerSpec } from '../samplers/registry.ts';
+export { hmcKernel } from '../samplers/hmc.ts';
+export type { HmcOptions, HmcState } from '../samplers/hmc.ts';
+export { heatbathKernel } from '../samplers/heatbath.ts';
+export type { HeatbathOptions, HeatbathState } from '../samplers/heatbath.ts';
+export { independenceMetropolis, metropolisPass } from '../samplers/metropolis.ts';
+export type { IndependenceOptions, IndependenceResult } from '../samplers/metropolis.ts';
+export { runChains } from '../samplers/runner.ts';
+export type { RunOptions, RunResult } from '../samplers/runner.ts';
+export { summariseRun } from '../samplers/runner_analysis.ts';
+export type { RunSummary, ObservableSummary } from '../samplers/runner_analysis.ts';
+export * from '../samplers/diagnostics/index.ts';
+
+// manifolds, flows, training
+export { circle, torus, FlatTorus, sphere, Sphere, maximalTorus, MaximalTorus, manifoldByName } from './manifolds/index.ts';
+export type { Manifold } from './manifolds/index.ts';
+export type { Flow } from './flows/types.ts';
+export { makeIRCPM, IRCPMFlow } from './flows/stack.ts';
+export type { IRCPMOptions } from './flows/stack.ts';
+export { boundDiagnostics } from './flows/ircpm-diagnostics.ts';
+export { CNF } from './flows/cnf.ts';
+export type { CNFOptions, CNFMode } from './flows/cnf.ts';
+export { saveFlow, loadFlow } from './flows/io.ts';
+export { trainReverseKL, trainMaxLikelihood } from './train/train.ts';
+export type { TrainOptions, TrainResult } from './train/train.ts';
+export { evaluate } from './train/evaluate.ts';
+export type { Evaluation } from './train/evaluate.ts';
+export { targets, targetByName } from './targets/index.ts';
+export type { Energy, Target as NamedTarget } from './targets/index.ts';
+
+// a flow (or any density) as an MCMC proposal
+export { flowProposal, functionTarget } from './proposals/flow-proposal.ts';
+export type { FlowProposal } from './proposals/flow-proposal.ts';
