@@ -3,6 +3,7 @@
  *
  *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
  *     npx tsx bench/cnf.ts --task fm --data /work/shared/data/earth/volerup.csv --split-seed 0
+ *   probability-path matching (CNFM-style, uniform → vMF-KDE path) instead: add --loss cnfm --kappa 100
  *   reverse KL from a named target, ESS/KL of the exact-mode proposal on 20000 fresh samples:
  *     npx tsx bench/cnf.ts --task rkl --target rezende-4mode
  *
@@ -16,6 +17,7 @@ import { sphere } from '../src/manifolds/index.ts';
 import { CNF } from '../src/flows/cnf.ts';
 import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
 import { readEarthCsv, splitRows } from '../src/train/flow-matching-data.ts';
+import { trainCNFM } from '../src/train/flow-matching-cnfm.ts';
 import { trainReverseKLCNF, evaluateProposal } from '../src/flows/cnf-train.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
 import type { Symmetry } from '../src/flows/cnf-geometry.ts';
@@ -82,7 +84,9 @@ if (task === 'fm') {
   const log: unknown[] = [];
   // model selection on the validation split: keep the parameters with the best validation NLL
   let best = { valNLL: Infinity, it: 0, weights: [] as Float32Array[] };
-  const history = trainFlowMatching(flow, tr, {
+  const lossKind = flag('loss', 'fm');
+  const train_ = lossKind === 'cnfm' ? (f: CNF, d: tf.Tensor2D, o: Parameters<typeof trainFlowMatching>[2]) => trainCNFM(f, d, { ...o, kappa: Number(flag('kappa', '100')) }) : trainFlowMatching;
+  const history = train_(flow, tr, {
     iterations: iters,
     batch,
     lr,
@@ -101,6 +105,8 @@ if (task === 'fm') {
     flow.variables.forEach((v, i) => v.assign(tf.tensor(best.weights[i], v.shape)));
   result = {
     task,
+    loss: lossKind,
+    kappa: lossKind === 'cnfm' ? Number(flag('kappa', '100')) : undefined,
     selectedIteration: best.valNLL < lastValNLL && flag('select', 'best-val') === 'best-val' ? best.it : iters,
     lastValNLL,
     data: path,
