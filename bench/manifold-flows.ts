@@ -3,7 +3,7 @@
  * 20000 fresh samples, bound diagnostics, backend and machine.
  *
  *   npx tsx bench/manifold-flows.ts [--case t2-multimodal|t2-correlated-sym|t2-correlated-free|s2-4mode|all]
- *                                   [--steps N] [--seed S] [--out-dir DIR]
+ *                                   [--steps N] [--seed S] [--out-dir DIR] [--init model.json] [--lr LR]
  *
  * Long: run it in the background with `nice -n 10` and log to a file.
  */
@@ -11,10 +11,10 @@ import os from 'node:os';
 import seedrandom from 'seedrandom';
 import { initBackend, tf } from '../src/backend/index.ts';
 import { manifoldByName } from '../src/manifolds/index.ts';
-import { makeIRCPM, type IRCPMOptions } from '../src/flows/stack.ts';
+import { makeIRCPM, IRCPMFlow, type IRCPMOptions } from '../src/flows/stack.ts';
 import { boundDiagnostics } from '../src/flows/ircpm-diagnostics.ts';
 import { countParams } from '../src/flows/potentials.ts';
-import { saveFlow } from '../src/flows/io.ts';
+import { saveFlow, loadFlow } from '../src/flows/io.ts';
 import { targetByName } from '../src/targets/index.ts';
 import { trainReverseKL, trainMaxLikelihood } from '../src/train/train.ts';
 import { evaluate } from '../src/train/evaluate.ts';
@@ -49,11 +49,18 @@ const cases: Record<string, Case> = {
   's2-4mode': { target: 'rezende-4mode', flow: { layers: 3, shared: true, hidden: [128, 128] }, steps: 1500, batch: 256, lr: 2e-3, goal: 'ESS ≥ 0.995, KL ≤ 0.003 (paper: 99.5%, 0.003)' },
 };
 
-async function runCase(name: string, c: Case, steps: number, seed: number, outDir?: string, logEvery = 100) {
+async function runCase(name: string, c: Case, steps: number, seed: number, outDir?: string, init?: string, logEvery = 100) {
   const T = targetByName(c.target);
   const M = manifoldByName(T.manifold);
-  const rng = seedrandom(`bench-${name}-${seed}`);
-  const flow = makeIRCPM(M, rng, { ...c.flow, invariantFrequencies: c.symmetric ? T.symmetry : undefined });
+  const rng = seedrandom(`bench-${name}-${seed}${init ? '-resumed' : ''}`);
+  let flow = makeIRCPM(M, rng, { ...c.flow, invariantFrequencies: c.symmetric ? T.symmetry : undefined });
+  if (init) {
+    // continue training a saved model (fresh Adam state); the warm start is skipped
+    const loaded = await loadFlow(init);
+    if (!(loaded instanceof IRCPMFlow) || loaded.manifold.name !== M.name) throw new Error(`${init} is not an IRCPM model on ${M.name}`);
+    flow = loaded;
+    c = { ...c, warmStart: undefined };
+  }
   const t0 = performance.now();
   let warmSeconds = 0;
   if (c.warmStart) {
@@ -74,6 +81,7 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
   }
   const tr = trainReverseKL(flow, T.logp, {
     steps,
+    resumedFrom: init,
     batch: c.batch,
     lr: c.lr,
     rng,
@@ -97,6 +105,7 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
     symmetric: !!c.symmetric,
     params: countParams(flow.variables),
     steps,
+    resumedFrom: init,
     batch: c.batch,
     trainSeconds: tr.seconds,
     warmStart: c.warmStart ? { ...c.warmStart, seconds: warmSeconds } : undefined,
@@ -116,6 +125,8 @@ async function main() {
     steps: { type: 'int', min: 0 },
     seed: { type: 'int', default: 1 },
     'out-dir': { type: 'string' },
+    init: { type: 'string' },
+    lr: { type: 'number' },
   });
   const backend = await initBackend();
   const names = flags.case === 'all' || !flags.case ? Object.keys(cases).filter((k) => k !== 's2-4mode-warm') : flags.case.split(',');
@@ -123,7 +134,7 @@ async function main() {
   for (const n of names) {
     const c = cases[n];
     if (!c) throw new Error(`unknown case '${n}' (known: ${Object.keys(cases).join(', ')})`);
-    const r = await runCase(n, c, flags.steps ?? c.steps, flags.seed ?? 1, flags['out-dir']);
+    const r = await runCase(n, flags.lr ? { ...c, lr: flags.lr } : c, flags.steps ?? c.steps, flags.seed ?? 1, flags['out-dir'], flags.init);
     console.log(JSON.stringify({ ...r, backend }));
     results.push(r);
   }
