@@ -81,7 +81,6 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
   }
   const tr = trainReverseKL(flow, T.logp, {
     steps,
-    resumedFrom: init,
     batch: c.batch,
     lr: c.lr,
     rng,
