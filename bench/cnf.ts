@@ -93,7 +93,7 @@ if (task === 'fm') {
     rng,
     every: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
     onProgress: (it, loss) => {
-      const entry = { it, loss, valNLL: meanNLL(flow, va, evalSteps), seconds: (Date.now() - t0) / 1000 };
+      const entry = { it, loss, valNLL: meanNLL(flow, va, evalSteps), seconds: (Date.now() - t0) / 1000, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes };
       if (entry.valNLL < best.valNLL) best = { valNLL: entry.valNLL, it, weights: flow.variables.map((v) => v.dataSync().slice() as Float32Array) };
       log.push(entry);
       console.error(JSON.stringify(entry));

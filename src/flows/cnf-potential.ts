@@ -74,7 +74,6 @@ function glorot(rows: number, cols: number, rng: () => number, gain = 1): tf.Ten
 }
 
 export class Potential {
-  private static count = 0;
   readonly spec: PotentialSpec;
   readonly dim: number;
   /** Frequencies as a [D, M] matrix (fourier) and the group-sum matrix [M, G]. */
@@ -125,8 +124,8 @@ export class Potential {
         ws[i] = tf.tensor(a, shape);
       });
     }
-    Potential.count++;
-    this.weights = ws.map((w, i) => tf.variable(w, true, `cnf_potential${Potential.count}_w${i}`));
+    // unnamed: tfjs gives engine-unique names (module-level counters collide across module instances)
+    this.weights = ws.map((w) => tf.variable(w, true));
     ws.forEach((w) => w.dispose());
   }
 

@@ -20,7 +20,7 @@ import { tf } from '../backend/index.ts';
 import type { Manifold } from '../manifolds/types.ts';
 import type { Flow } from './types.ts';
 import { Potential, type Activation, type FeatureSpec, type PotentialSpec } from './cnf-potential.ts';
-import { rk4Step, type Geometry } from './rk4.ts';
+import { rk4Step, type Geometry, type StepResult as StepOut } from './rk4.ts';
 import { exactStep, logAbsDet, sphereTangentBasis } from './cnf-exact.ts';
 import { defaultFeatures, geometryOf, invariantFeatures, randomFourierFeatures, type Symmetry } from './cnf-geometry.ts';
 
@@ -117,12 +117,16 @@ export class CNF implements Flow {
     if (mode === 'divergence') {
       let x = x0;
       const ints: tf.Tensor1D[] = [];
+      // tidy per step: stage intermediates are freed at once (a gradient tape keeps what it needs)
       for (let k = 0; k < this.steps; k++) {
-        const r = rk4Step(this.potential, this.geometry, x, k * this.h, this.h, true);
+        const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, k * this.h, this.h, true) as unknown as tf.TensorContainer) as unknown as StepOut;
+        if (x !== x0) x.dispose();
         x = r.x;
         ints.push(r.divInt!);
       }
-      return { x, logq: tf.sub(base, tf.addN(ints)) as tf.Tensor1D };
+      const logq = tf.tidy(() => tf.sub(base, tf.addN(ints)) as tf.Tensor1D);
+      tf.dispose(ints);
+      return { x, logq };
     }
     const B = x0.shape[0];
     const acc = new Float64Array(B).fill(base);
@@ -191,12 +195,16 @@ export class CNF implements Flow {
     let x = x1;
     const ints: tf.Tensor1D[] = [];
     for (let k = this.steps - 1; k >= 0; k--) {
-      const r = rk4Step(this.potential, this.geometry, x, (k + 1) * this.h, -this.h, true);
+      const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, (k + 1) * this.h, -this.h, true) as unknown as tf.TensorContainer) as unknown as StepOut;
+      if (x !== x1) x.dispose();
       x = r.x;
       ints.push(r.divInt!);
     }
+    x.dispose();
     // Σ backward increments = −∫₀¹ ΔΦ dt
-    return tf.add(-this.manifold.logVolume, tf.addN(ints)) as tf.Tensor1D;
+    const lq = tf.tidy(() => tf.add(-this.manifold.logVolume, tf.addN(ints)) as tf.Tensor1D);
+    tf.dispose(ints);
+    return lq;
   }
 
   /**

@@ -127,7 +127,7 @@ export function trainFlowMatching(flow: CNF, data: tf.Tensor2D, opts: FlowMatchi
  * the quantity the manifold-CNF literature reports; it is not the density of the forward discrete
  * map (use the 'exact' mode for that).
  */
-export function meanNLL(flow: CNF, data: tf.Tensor2D, steps = 32, chunk = 1024): number {
+export function meanNLL(flow: CNF, data: tf.Tensor2D, steps = 32, chunk = 256): number {
   const f = flow.with({ mode: 'divergence', steps });
   let s = 0;
   const n = data.shape[0];
