@@ -41,7 +41,7 @@ const rowDot = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.sum(tf.mul(a, b), 1) as tf
 const col = (a: tf.Tensor1D) => tf.expandDims(a, 1) as tf.Tensor2D;
 
 /** Velocity grad Φ at y (and its Laplace–Beltrami divergence when asked). */
-export function field(pot: Potential, geo: Geometry, y: tf.Tensor2D, t: number, withDiv: boolean): FieldEval {
+export function field(pot: Potential, geo: Geometry, y: tf.Tensor2D, t: number | tf.Tensor2D, withDiv: boolean): FieldEval {
   const jet = pot.jet(y, t, withDiv ? 2 : 1);
   const D = geo.dim;
   if (geo.kind === 'flat') {
