@@ -2,7 +2,7 @@
  * CNF benchmarks (DESIGN §4). Prints one JSON line with backend, machine, seconds and parameters.
  *
  *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
- *     npx tsx bench/cnf.ts --task fm --data /work/shared/data/earth/volerup.csv --split-seed 0
+ *     npx tsx bench/cnf.ts --task fm --data ../shared/data/earth/volerup.csv --split-seed 0
  *   probability-path matching (CNFM-style, uniform → vMF-KDE path) instead: add --loss cnfm --kappa 100
  *   reverse KL from a named target, ESS/KL of the exact-mode proposal on 20000 fresh samples:
  *     npx tsx bench/cnf.ts --task rkl --target rezende-4mode
@@ -10,13 +10,14 @@
  * Common flags: --hidden 64,64 --steps 8 --iters 3000 --batch 256 --lr 3e-3 --seed 0 --out file.json
  */
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import seedrandom from 'seedrandom';
 import { tf, initBackend } from '../src/backend/index.ts';
 import { sphere } from '../src/manifolds/index.ts';
 import { CNF } from '../src/flows/cnf.ts';
 import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
-import { readEarthCsv, splitRows } from '../src/train/flow-matching-data.ts';
+import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
 import { trainCNFM } from '../src/train/flow-matching-cnfm.ts';
 import { trainReverseKLCNF, evaluateProposal } from '../src/flows/cnf-train.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
@@ -65,11 +66,14 @@ const t0 = Date.now();
 let result: Record<string, unknown>;
 
 if (task === 'fm') {
-  const path = flag('data', '/work/shared/data/earth/volerup.csv');
+  // default: the shared earth data beside this checkout (../shared/data/earth)
+  const path = flag('data', fileURLToPath(new URL('../../shared/data/earth/volerup.csv', import.meta.url)));
   const splitSeed = Number(flag('split-seed', '0'));
   const m = sphere(2);
-  const all = readEarthCsv(path);
-  const { train, val, test } = splitRows(all, splitSeed);
+  // the same reader and seeded 80/10/10 split as `gaugeflow fit --data`, so test sets coincide
+  const all = latLonToSphere(loadLatLonCSV(path));
+  const split = splitIndices(all.length, splitSeed);
+  const [train, val, test] = [split.train, split.val, split.test].map((ix) => ix.map((i) => all[i]!));
   const rf = flag('rff', '');
   const flow = new CNF(m, rng, {
     hidden,

@@ -1,14 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { tf, initBackend } from '../src/backend/index.ts';
 import { torus, sphere } from '../src/manifolds/index.ts';
 import { CNF } from '../src/flows/cnf.ts';
 import { geodesicPath, trainFlowMatching, meanNLL, flowMatchingLoss } from '../src/train/flow-matching.ts';
-import { readEarthCsv, splitRows, latLonToUnit } from '../src/train/flow-matching-data.ts';
 
 test.before(async () => {
   await initBackend();
@@ -90,29 +86,6 @@ test('flow-matching loss on T² is the metric norm of grad Φ − u (zero flow: 
   const loss = flowMatchingLoss(flow, xt, ut, t).dataSync()[0];
   const ref = (ut.arraySync() as number[][]).reduce((s, r) => s + r[0] ** 2 + r[1] ** 2, 0) / 64;
   assert.ok(Math.abs(loss - ref) < 1e-4 * ref, `${loss} vs ${ref}`);
-});
-
-test('earth data reader and the seeded 80/10/10 split', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gf-fm-'));
-  const f = path.join(dir, 'd.csv');
-  fs.writeFileSync(f, '# comment\nLatitude,Longitude\n0,0\n90,10\n-30,120\n');
-  const rows = readEarthCsv(f);
-  assert.is(rows.length, 3);
-  assert.ok(Math.abs(rows[0][0] - 1) < 1e-12 && Math.abs(rows[1][2] - 1) < 1e-12);
-  const u = latLonToUnit(-30, 120);
-  rows[2].forEach((v, i) => assert.ok(Math.abs(v - u[i]) < 1e-12));
-  fs.writeFileSync(f, 'Latitude,Longitude\n95,0\n');
-  assert.throws(() => readEarthCsv(f), /bad latitude/);
-  fs.rmSync(dir, { recursive: true });
-  const items = Array.from({ length: 827 }, (_, i) => i);
-  const s1 = splitRows(items, 3);
-  const s2 = splitRows(items, 3);
-  assert.equal(s1, s2);
-  assert.is(s1.train.length, 662);
-  assert.is(s1.val.length, 83);
-  assert.is(s1.test.length, 82);
-  assert.is(new Set([...s1.train, ...s1.val, ...s1.test]).size, 827);
-  assert.not.equal(splitRows(items, 4).test, s1.test);
 });
 
 test.run();
