@@ -12,6 +12,7 @@
  */
 import { tf } from '../backend/index.ts';
 import type { CNF } from '../flows/cnf.ts';
+import { trainWindowed, type FlowMatchingOptions } from './flow-matching.ts';
 import { field } from '../flows/rk4.ts';
 
 /** log of the vMF normaliser κ / (4π sinh κ) written as κ/(2π(1 − e^{−2κ})) · e^{−κ}, stable for large κ. */
@@ -35,15 +36,9 @@ export function sampleVmf(mu: number[], kappa: number, rng: () => number): numbe
   return mu.map((m, i) => w * m + s * (Math.cos(phi) * e1[i] + Math.sin(phi) * e2[i]));
 }
 
-export interface CNFMOptions {
-  iterations: number;
-  batch: number;
-  lr: number;
+export interface CNFMOptions extends FlowMatchingOptions {
+  /** concentration of the von Mises–Fisher kernels around the data */
   kappa: number;
-  rng: () => number;
-  lrFloor?: number;
-  every?: number;
-  onProgress?: (it: number, loss: number) => void | boolean;
 }
 
 /** The path quantities at points x and times t: ∂_t log p_t and grad log p_t (tangent). */
@@ -75,40 +70,19 @@ export function cnfmLoss(flow: CNF, x: tf.Tensor2D, t: tf.Tensor2D, dtLogP: tf.T
 /** Adam on the probability-path loss (S² only); returns mean losses per `every` iterations. */
 export function trainCNFM(flow: CNF, data: tf.Tensor2D, opts: CNFMOptions): number[] {
   if (flow.geometry.kind !== 'sphere' || flow.geometry.dim !== 3) throw new Error('CNFM path: implemented on S² only');
-  const { iterations, batch, lr, rng, kappa } = opts;
-  if (!(iterations > 0 && batch > 0 && lr > 0 && kappa > 0)) throw new Error('CNFM: iterations, batch, lr and kappa must be positive');
+  const { kappa } = opts;
+  if (!(kappa > 0)) throw new Error('CNFM: kappa must be positive');
   const pts = data.arraySync() as number[][];
-  const every = opts.every ?? 50;
-  const floor = opts.lrFloor ?? 0.05;
-  const optimizer = tf.train.adam(lr);
-  const history: number[] = [];
-  let acc = 0;
-  let cnt = 0;
-  for (let it = 1; it <= iterations; it++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * (it - 1)) / iterations)));
+  return trainWindowed(flow, opts, 'CNFM', (batch, rng) => {
     // t ∈ (0, 1) away from the ends where log(1 − t) or log t is singular; x ∼ p_t
     const ts = Float32Array.from({ length: batch }, () => 1e-3 + (1 - 2e-3) * rng());
     const uni = flow.manifold.sampleUniform(batch, rng);
     const u = uni.arraySync() as number[][];
     uni.dispose();
     const xs = u.map((p, i) => (rng() < ts[i] ? sampleVmf(pts[Math.floor(rng() * pts.length)], kappa, rng) : p));
-    const lossT = tf.tidy(() => {
-      const x = tf.tensor2d(xs, [batch, 3]);
-      const t = tf.tensor2d(ts, [batch, 1]);
-      const { dtLogP, gradLogP } = kdePath(data, x, t, kappa, flow.manifold.logVolume);
-      return optimizer.minimize(() => cnfmLoss(flow, x, t, dtLogP, gradLogP), true, flow.variables)!;
-    });
-    acc += lossT.dataSync()[0];
-    cnt++;
-    lossT.dispose();
-    if (it % every === 0 || it === iterations) {
-      history.push(acc / cnt);
-      const stop = opts.onProgress?.(it, acc / cnt);
-      acc = 0;
-      cnt = 0;
-      if (stop === true) break;
-    }
-  }
-  optimizer.dispose();
-  return history;
+    const x = tf.tensor2d(xs, [batch, 3]);
+    const t = tf.tensor2d(ts, [batch, 1]);
+    const { dtLogP, gradLogP } = kdePath(data, x, t, kappa, flow.manifold.logVolume);
+    return cnfmLoss(flow, x, t, dtLogP, gradLogP);
+  });
 }

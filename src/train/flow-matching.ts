@@ -12,6 +12,7 @@
  * Ben-Hamu et al. 2022.) The residual loss does not go to zero, only its gradient-part does.
  */
 import { tf } from '../backend/index.ts';
+import { trainWithLoss } from './train.ts';
 import type { CNF } from '../flows/cnf.ts';
 import { field } from '../flows/rk4.ts';
 
@@ -78,47 +79,51 @@ export interface FlowMatchingOptions {
   /** cosine decay of the learning rate to lr·lrFloor */
   lrFloor?: number;
   /** called every `every` iterations with the running mean loss */
-  onProgress?: (it: number, loss: number) => void | boolean;
+  onProgress?: (it: number, loss: number) => void;
   every?: number;
+  /** global gradient-norm clip (default: none) */
+  clipNorm?: number;
+  /** progress bar on a TTY */
+  progress?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Run the shared training loop (src/train/train.ts) on a per-batch loss, reporting the running mean
+ * loss every `every` iterations as the older flow-matching API did. Returns those means.
+ */
+export function trainWindowed(flow: CNF, opts: FlowMatchingOptions, label: string, batchLoss: (batch: number, rng: () => number) => tf.Scalar): number[] {
+  const { iterations, batch, lr, rng } = opts;
+  if (!(iterations > 0 && batch > 0 && lr > 0)) throw new Error(`${label}: iterations, batch and lr must be positive`);
+  const every = opts.every ?? 50;
+  const history: number[] = [];
+  let acc = 0;
+  let cnt = 0;
+  trainWithLoss(flow, { steps: iterations, batch, lr, lrFinal: opts.lrFloor ?? 0.05, rng, clipNorm: opts.clipNorm ?? Infinity, progress: opts.progress, json: opts.json, onStep: (step, loss) => {
+    acc += loss;
+    cnt++;
+    if ((step + 1) % every !== 0 && step + 1 !== iterations) return;
+    history.push(acc / cnt);
+    opts.onProgress?.(step + 1, acc / cnt);
+    acc = 0;
+    cnt = 0;
+  } }, label, (b, r) => ({ loss: batchLoss(b, r), okFraction: 1 }));
+  return history;
 }
 
 /** Adam on the flow-matching loss; data points in the manifold's coordinates. Returns the loss history (means per `every`). */
 export function trainFlowMatching(flow: CNF, data: tf.Tensor2D, opts: FlowMatchingOptions): number[] {
-  const { iterations, batch, lr, rng } = opts;
-  if (!(iterations > 0 && batch > 0 && lr > 0)) throw new Error('flow matching: iterations, batch and lr must be positive');
   const n = data.shape[0];
   if (n === 0) throw new Error('flow matching: empty data set');
-  const every = opts.every ?? 50;
-  const floor = opts.lrFloor ?? 0.05;
-  const optimizer = tf.train.adam(lr);
-  const history: number[] = [];
-  let acc = 0;
-  let cnt = 0;
-  for (let it = 1; it <= iterations; it++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * (it - 1)) / iterations)));
+  return trainWindowed(flow, opts, 'flow matching', (batch, rng) => {
     const idx = Int32Array.from({ length: batch }, () => Math.floor(rng() * n));
     const tArr = Float32Array.from({ length: batch }, () => rng());
     const x0 = flow.manifold.sampleUniform(batch, rng);
-    const lossT = tf.tidy(() => {
-      const x1 = tf.gather(data, tf.tensor1d(idx, 'int32')) as tf.Tensor2D;
-      const t = tf.tensor2d(tArr, [batch, 1]);
-      const { xt, ut } = geodesicPath(flow, x0, x1, t);
-      return optimizer.minimize(() => flowMatchingLoss(flow, xt, ut, t), true, flow.variables)!;
-    });
-    x0.dispose();
-    acc += lossT.dataSync()[0];
-    cnt++;
-    lossT.dispose();
-    if (it % every === 0 || it === iterations) {
-      history.push(acc / cnt);
-      const stop = opts.onProgress?.(it, acc / cnt);
-      acc = 0;
-      cnt = 0;
-      if (stop === true) break;
-    }
-  }
-  optimizer.dispose();
-  return history;
+    const x1 = tf.gather(data, tf.tensor1d(idx, 'int32')) as tf.Tensor2D;
+    const t = tf.tensor2d(tArr, [batch, 1]);
+    const { xt, ut } = geodesicPath(flow, x0, x1, t);
+    return flowMatchingLoss(flow, xt, ut, t);
+  });
 }
 
 /**

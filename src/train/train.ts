@@ -51,7 +51,14 @@ function applyStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.N
   return norm;
 }
 
-function loop(flow: Flow, opts: TrainOptions, label: string, lossFn: (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number }): TrainResult {
+/** The loss of one minibatch, computed under the gradient tape (it may draw from rng). */
+export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number };
+
+/**
+ * The one training loop every objective uses (reverse KL, maximum likelihood, flow matching):
+ * Adam with cosine learning-rate decay and global-norm gradient clipping over `flow.variables`.
+ */
+export function trainWithLoss(flow: Flow, opts: TrainOptions, label: string, lossFn: BatchLoss): TrainResult {
   const steps = opts.steps;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`training: steps must be a non-negative integer, got ${steps}`);
   const batch = opts.batch ?? 256;
@@ -93,7 +100,7 @@ function loop(flow: Flow, opts: TrainOptions, label: string, lossFn: (batch: num
  * constant). Samples with ok = 0 are masked out of the loss.
  */
 export function trainReverseKL(flow: Flow, logp: Energy, opts: TrainOptions): TrainResult {
-  return loop(flow, opts, 'reverse KL', (batch, rng) => {
+  return trainWithLoss(flow, opts, 'reverse KL', (batch, rng) => {
     const s = flow.sample(batch, rng);
     const okCount = s.ok.sum().dataSync()[0];
     const loss = tf.tidy(() => {
@@ -110,7 +117,7 @@ export function trainReverseKL(flow: Flow, logp: Energy, opts: TrainOptions): Tr
 export function trainMaxLikelihood(flow: Flow, data: tf.Tensor2D, opts: TrainOptions): TrainResult {
   const N = data.shape[0];
   if (N === 0) throw new Error('maximum likelihood: empty data set');
-  return loop(flow, opts, 'max likelihood', (batch, rng) => {
+  return trainWithLoss(flow, opts, 'max likelihood', (batch, rng) => {
     const idx = new Int32Array(batch);
     for (let i = 0; i < batch; i++) idx[i] = Math.floor(rng() * N);
     const loss = tf.tidy(() => tf.neg(tf.mean(flow.logProb(tf.gather(data, tf.tensor1d(idx, 'int32'))))) as tf.Scalar);
