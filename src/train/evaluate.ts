@@ -7,6 +7,7 @@
 import { tf } from '../backend/index.ts';
 import type { Flow } from '../flows/types.ts';
 import type { Energy } from '../targets/index.ts';
+import { importanceEss, logMeanExp } from '../../samplers/diagnostics/index.ts';
 
 export interface Evaluation {
   ess: number;
@@ -24,36 +25,33 @@ export interface Evaluation {
 export function evaluate(flow: Flow, logp: Energy, n = 20000, rng: () => number = Math.random, opts: { batch?: number; exactLogZ?: number } = {}): Evaluation {
   const batch = opts.batch ?? 2000;
   const logw: number[] = [];
-  let rejected = 0;
   for (let done = 0; done < n; done += batch) {
     const b = Math.min(batch, n - done);
-    const [lw, ok] = tf.tidy(() => {
+    // log p and log q leave tfjs separately so that their difference is taken in float64
+    const [lp, lq, ok] = tf.tidy(() => {
       const s = flow.sample(b, rng);
-      return [tf.sub(logp(s.x), s.logq).dataSync(), s.ok.dataSync()];
+      return [logp(s.x).dataSync(), s.logq.dataSync(), s.ok.dataSync()];
     });
     for (let i = 0; i < b; i++) {
-      if (ok[i] && Number.isFinite(lw[i])) logw.push(lw[i]);
-      else rejected++;
+      const w = lp[i] - lq[i];
+      if (ok[i] && Number.isFinite(w)) logw.push(w);
     }
   }
   if (logw.length === 0) throw new Error('evaluate: no sample converged');
-  const m = Math.max(...logw);
-  let s1 = 0;
-  let s2 = 0;
+  const okFraction = logw.length / n;
   let mean = 0;
-  for (const l of logw) {
-    const w = Math.exp(l - m);
-    s1 += w;
-    s2 += w * w;
-    mean += l;
-  }
+  for (const l of logw) mean += l;
   mean /= logw.length;
-  const ess = (s1 * s1) / (n * s2);
-  const logZ = m + Math.log(s1 / n);
-  // KL of the accepted proposal (renormalised over ok samples) to p: ≥ 0 by Jensen
-  const kl = m + Math.log(s1 / logw.length) - mean;
-  const out: Evaluation = { ess, kl, logZ, n, okFraction: logw.length / n };
-  if (opts.exactLogZ !== undefined) out.klExact = opts.exactLogZ - mean - Math.log(logw.length / n);
-  void rejected;
+  const logMeanW = logMeanExp(logw);
+  // rejected samples are weight-0 members of the n draws: both ESS/N and Z scale by the ok fraction
+  const out: Evaluation = {
+    ess: importanceEss(logw) * okFraction,
+    // KL of the accepted proposal (renormalised over ok samples) to p: ≥ 0 by Jensen
+    kl: logMeanW - mean,
+    logZ: logMeanW + Math.log(okFraction),
+    n,
+    okFraction,
+  };
+  if (opts.exactLogZ !== undefined) out.klExact = opts.exactLogZ - mean - Math.log(okFraction);
   return out;
 }
