@@ -128,16 +128,8 @@ export class CNF implements Flow {
       tf.dispose(ints);
       return { x, logq };
     }
-    const B = x0.shape[0];
-    const acc = new Float64Array(B).fill(base);
-    let x = x0;
-    for (let k = 0; k < this.steps; k++) {
-      const r = exactStep(this.potential, this.geometry, x, k * this.h, this.h);
-      if (x !== x0) x.dispose();
-      x = r.x;
-      for (let b = 0; b < B; b++) acc[b] -= r.logdet[b];
-    }
-    return { x: x === x0 ? (x0.clone() as tf.Tensor2D) : x, logq: tf.tensor1d(Float32Array.from(acc)) };
+    const { x, logq } = this.pushExact64(x0);
+    return { x: x === x0 ? (x0.clone() as tf.Tensor2D) : x, logq: tf.tensor1d(Float32Array.from(logq)) };
   }
 
   /** Float64 exact log q of the points pushed from x₀ (for importance weights). */
