@@ -10,6 +10,7 @@
 import type { Manifold } from '../manifolds/types.ts';
 import type { FeatureSpec } from './cnf-potential.ts';
 import type { Geometry } from './rk4.ts';
+import { fourierFrequencies } from './potentials.ts';
 
 export type Symmetry = 'none' | 'sum' | 'difference' | 'permutation';
 
@@ -40,21 +41,6 @@ export function geometryOf(m: Manifold): Geometry {
   throw new Error(`CNF: no geometry for manifold '${m.name}' (supported: circle, torusN, sphereN, maxtorusN)`);
 }
 
-/** Integer vectors in [−K, K]^D with first nonzero component positive (one of ±ω). */
-function halfLattice(D: number, K: number): number[][] {
-  const out: number[][] = [];
-  const rec = (pre: number[]) => {
-    if (pre.length === D) {
-      const first = pre.find((v) => v !== 0);
-      if (first !== undefined && first > 0) out.push(pre);
-      return;
-    }
-    for (let k = -K; k <= K; k++) rec([...pre, k]);
-  };
-  rec([]);
-  return out;
-}
-
 export function defaultFeatures(m: Manifold, K: number, symmetry: Symmetry = 'none'): FeatureSpec {
   const geo = geometryOf(m);
   if (geo.kind === 'sphere') {
@@ -77,9 +63,9 @@ export function defaultFeatures(m: Manifold, K: number, symmetry: Symmetry = 'no
   }
   if (N !== null) {
     // no symmetry: all Fourier modes of the N−1 free angles
-    return { kind: 'fourier', dim: D, groups: halfLattice(D, K).map((w) => [w]) };
+    return { kind: 'fourier', dim: D, groups: fourierFrequencies(D, K).map((w) => [w]) };
   }
-  return { kind: 'fourier', dim: D, groups: halfLattice(D, K).map((w) => [w]) };
+  return { kind: 'fourier', dim: D, groups: fourierFrequencies(D, K).map((w) => [w]) };
 }
 
 /**
