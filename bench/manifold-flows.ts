@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/manifold-flows.ts [--case t2-multimodal|t2-correlated-sym|t2-correlated-free|s2-4mode|all]
  *                                   [--steps N] [--seed S] [--out-dir DIR] [--init model.json] [--lr LR]
+ *                                   [--estimator total|path]
  *
  * Long: run it in the background with `nice -n 10` and log to a file.
  */
@@ -29,6 +30,8 @@ interface Case {
   symmetric?: boolean;
   /** what the issue asks for */
   goal: string;
+  /** reverse-KL gradient estimator (see ReverseKLOptions) */
+  estimator?: 'total' | 'path';
   /** maximum-likelihood warm start on exact target samples before reverse KL */
   warmStart?: { steps: number; lr: number; samples: number };
 }
@@ -84,6 +87,7 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
     batch: c.batch,
     lr: c.lr,
     rng,
+    estimator: c.estimator,
     onStep: (s, loss, info) => {
       if (s % logEvery === 0 || s === steps - 1) {
         console.error(`[${name}] step ${s} loss ${loss.toFixed(5)} ok ${info.okFraction.toFixed(3)} |g| ${info.gradNorm.toFixed(3)} lr ${info.lr.toExponential(2)} ${((performance.now() - t0) / 1000).toFixed(0)}s`);
@@ -104,6 +108,7 @@ async function runCase(name: string, c: Case, steps: number, seed: number, outDi
     symmetric: !!c.symmetric,
     params: countParams(flow.variables),
     steps,
+    estimator: c.estimator ?? 'total',
     resumedFrom: init,
     batch: c.batch,
     trainSeconds: tr.seconds,
@@ -126,6 +131,7 @@ async function main() {
     'out-dir': { type: 'string' },
     init: { type: 'string' },
     lr: { type: 'number' },
+    estimator: { type: 'string', choices: ['total', 'path'] },
   });
   const backend = await initBackend();
   const names = flags.case === 'all' || !flags.case ? Object.keys(cases).filter((k) => k !== 's2-4mode-warm') : flags.case.split(',');
@@ -133,7 +139,10 @@ async function main() {
   for (const n of names) {
     const c = cases[n];
     if (!c) throw new Error(`unknown case '${n}' (known: ${Object.keys(cases).join(', ')})`);
-    const r = await runCase(n, flags.lr ? { ...c, lr: flags.lr } : c, flags.steps ?? c.steps, flags.seed ?? 1, flags['out-dir'], flags.init);
+    const over: Partial<Case> = {};
+    if (flags.lr) over.lr = flags.lr;
+    if (flags.estimator) over.estimator = flags.estimator as Case['estimator'];
+    const r = await runCase(n, { ...c, ...over }, flags.steps ?? c.steps, flags.seed ?? 1, flags['out-dir'], flags.init);
     console.log(JSON.stringify({ ...r, backend }));
     results.push(r);
   }

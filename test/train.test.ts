@@ -7,7 +7,8 @@ import type { Manifold } from '../src/manifolds/types.ts';
 import type { Flow } from '../src/flows/types.ts';
 import { makeIRCPM } from '../src/flows/stack.ts';
 import { targetByName, targets } from '../src/targets/index.ts';
-import { trainReverseKL, trainMaxLikelihood, meanNLL } from '../src/train/train.ts';
+import { trainReverseKL, trainMaxLikelihood, meanNLL, reverseKLLoss } from '../src/train/train.ts';
+import { IRCPMFlow } from '../src/flows/stack.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 
 test.before(async () => {
@@ -122,6 +123,55 @@ test('reverse KL on T² (tiny IRCPM, 60 steps) raises the ESS on rezende-unimoda
   // the loss is an upper bound: E_q[log q − log p̃] ≥ −log Z
   const tail = res.losses.slice(-10).reduce((a, b) => a + b, 0) / 10;
   assert.ok(tail > -t.logZ - 0.02 && tail < -t.logZ + 0.1, `loss ${tail} vs −log Z ${-t.logZ}`);
+});
+
+/** Gradients of one minibatch loss w.r.t. the flow's variables, flattened into one float64 vector. */
+function flatGrads(flow: Flow, f: () => tf.Scalar): Float64Array {
+  const { value, grads } = tf.variableGrads(f, flow.variables);
+  const out = Float64Array.from(flow.variables.flatMap((v) => Array.from(grads[v.name].dataSync())));
+  tf.dispose([value, ...Object.values(grads)]);
+  return out;
+}
+const norm = (a: Float64Array) => Math.hypot(...a);
+
+test('path estimator = total estimator minus the score term, minibatch by minibatch (S² stack of 2)', () => {
+  const S = sphere(2);
+  const flow = makeIRCPM(S, seedrandom('pg'), { layers: 2, shared: false, hidden: [16, 16] });
+  const t = targetByName('rezende-4mode');
+  const B = 64;
+  const total = flatGrads(flow, () => reverseKLLoss(flow, t.logp, 'total')(B, seedrandom('batch')).loss);
+  const path = flatGrads(flow, () => reverseKLLoss(flow, t.logp, 'path')(B, seedrandom('batch')).loss);
+  // score term: ∂_θ mean log q_θ(x) at the same samples held fixed
+  const s = flow.sample(B, seedrandom('batch'));
+  assert.is(s.ok.sum().dataSync()[0], B);
+  const xFixed = tf.tensor2d(s.x.dataSync() as Float32Array, s.x.shape);
+  const score = flatGrads(flow, () => tf.mean(flow.logProb(xFixed)) as tf.Scalar);
+  const resid = total.map((g, i) => g - path[i] - score[i]);
+  assert.ok(norm(path) > 0.1 * norm(total), `the path part is not trivial (${norm(path)} vs ${norm(total)})`);
+  assert.ok(norm(score) > 0.1 * norm(total), `the score part is not trivial (${norm(score)} vs ${norm(total)})`);
+  assert.ok(norm(resid) < 1e-5 * norm(total), `‖total − path − score‖ = ${norm(resid)}, ‖total‖ = ${norm(total)}`);
+  tf.dispose([s.x, s.logq, s.ok, xFixed]);
+});
+
+test('path estimator vanishes sample by sample when q = p; the total one does not', () => {
+  const S = sphere(2);
+  const flow = makeIRCPM(S, seedrandom('pq'), { layers: 2, shared: true, hidden: [16, 16] });
+  // the target is a frozen copy of the flow (its own variables, so θ does not enter u)
+  const frozen = IRCPMFlow.fromJSON(flow.toJSON());
+  const u = (x: tf.Tensor2D) => tf.add(frozen.logProb(x), 0.7) as tf.Tensor1D;
+  const B = 64;
+  const total = flatGrads(flow, () => reverseKLLoss(flow, u, 'total')(B, seedrandom('b')).loss);
+  const path = flatGrads(flow, () => reverseKLLoss(flow, u, 'path')(B, seedrandom('b')).loss);
+  assert.ok(norm(total) > 1e-2, `total-estimator gradient ${norm(total)}`);
+  assert.ok(norm(path) < 1e-6 * norm(total), `path ${norm(path)} vs total ${norm(total)}`);
+  const rep = reverseKLLoss(flow, u, 'path')(B, seedrandom('b'));
+  assert.ok(Math.abs(rep.report! + 0.7) < 1e-4, `reported KL estimate ${rep.report} (expected −0.7)`);
+  rep.loss.dispose();
+  frozen.variables.forEach((v) => v.dispose());
+});
+
+test('reverse KL rejects an unknown estimator', () => {
+  assert.throws(() => reverseKLLoss(uniformFlow(torus(2)), targetByName('rezende-unimodal').logp, 'score' as 'path'), /estimator/);
 });
 
 test('maximum likelihood on S² (IRCPM) lowers the data NLL below the uniform log 4π', () => {

@@ -51,8 +51,12 @@ function applyStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.N
   return norm;
 }
 
-/** The loss of one minibatch, computed under the gradient tape (it may draw from rng). */
-export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number };
+/**
+ * The loss of one minibatch, computed under the gradient tape (it may draw from rng). `report`, when
+ * given, is what the loop records and shows instead of the value of `loss` (for surrogate losses
+ * whose value means nothing, such as the path-gradient one).
+ */
+export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number; report?: number };
 
 /**
  * The one training loop every objective uses (reverse KL, maximum likelihood, flow matching):
@@ -75,12 +79,14 @@ export function trainWithLoss(flow: Flow, opts: TrainOptions, label: string, los
       // tfjs reads the (protected) learningRate on every applyGradients call
       (optimizer as unknown as { learningRate: number }).learningRate = cosineLR(lr, lrFinal, step, steps);
       let okFraction = 1;
+      let report: number | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const r = lossFn(batch, rng);
         okFraction = r.okFraction;
+        report = r.report;
         return r.loss;
       }, flow.variables);
-      const loss = value.dataSync()[0];
+      const loss = report ?? value.dataSync()[0];
       value.dispose();
       const gradNorm = applyStep(optimizer, flow.variables, grads, clip);
       tf.dispose(Object.values(grads));
@@ -95,22 +101,67 @@ export function trainWithLoss(flow: Flow, opts: TrainOptions, label: string, los
   return { losses, seconds: (performance.now() - t0) / 1000 };
 }
 
+export interface ReverseKLOptions extends TrainOptions {
+  /**
+   * Gradient estimator of the reverse KL.
+   * - 'total' (default): differentiate log q(x) − u(x) along the samples x = T_θ(z), through every
+   *   dependence on θ (the usual reparametrisation gradient).
+   * - 'path': drop the score term E_q[∂_θ log q_θ(x)]|_x, which vanishes in expectation, and keep
+   *   only the path through the samples: ∇_x[log q_θ(x) − u(x)] · ∂_θ x (Roeder et al. 2017; Vaitl et
+   *   al. 2022). Same expectation, but its variance goes to zero as q → p, so training keeps making
+   *   progress where the total estimator is noise-limited. Needs flow.logProb differentiable in x
+   *   (IRCPM stacks; not the float64 exact-mode CNF).
+   */
+  estimator?: 'total' | 'path';
+}
+
 /**
  * Reverse KL: minimise E_q[log q(x) − u(x)] over fresh flow samples (u = log-density up to a
- * constant). Samples with ok = 0 are masked out of the loss.
+ * constant). Samples with ok = 0 are masked out of the loss. The recorded loss is always the
+ * minibatch estimate of E_q[log q − u] (an upper bound on −log Z), whichever estimator is used.
  */
-export function trainReverseKL(flow: Flow, logp: Energy, opts: TrainOptions): TrainResult {
-  return trainWithLoss(flow, opts, 'reverse KL', (batch, rng) => {
+export function trainReverseKL(flow: Flow, logp: Energy, opts: ReverseKLOptions): TrainResult {
+  return trainWithLoss(flow, opts, 'reverse KL', reverseKLLoss(flow, logp, opts.estimator ?? 'total'));
+}
+
+/** One minibatch of the reverse-KL objective with the chosen gradient estimator (see ReverseKLOptions). */
+export function reverseKLLoss(flow: Flow, logp: Energy, estimator: 'total' | 'path' = 'total'): BatchLoss {
+  if (estimator !== 'total' && estimator !== 'path') throw new Error(`reverse KL: estimator must be 'total' or 'path', got '${estimator}'`);
+  return (batch, rng) => {
     const s = flow.sample(batch, rng);
     const okCount = s.ok.sum().dataSync()[0];
-    const loss = tf.tidy(() => {
-      const okB = tf.cast(s.ok, 'bool');
-      const diff = tf.where(okB, tf.sub(s.logq, logp(s.x)), tf.zerosLike(s.logq));
-      return tf.div(tf.sum(diff), Math.max(1, okCount)) as tf.Scalar;
-    });
-    tf.dispose([s.x, s.logq, s.ok]);
-    return { loss, okFraction: okCount / batch };
+    const okB = tf.cast(s.ok, 'bool');
+    const diff = tf.tidy(() => tf.where(okB, tf.sub(s.logq, logp(s.x)), tf.zerosLike(s.logq)));
+    let loss: tf.Scalar;
+    let report: number | undefined;
+    if (estimator === 'total') {
+      loss = tf.div(tf.sum(diff), Math.max(1, okCount)) as tf.Scalar;
+    } else {
+      report = tf.tidy(() => tf.sum(diff).dataSync()[0]) / Math.max(1, okCount);
+      const gx = pathDirection(flow, logp, s.x, s.ok);
+      // surrogate whose θ-gradient is Σ_i ∇_x[log q − u](x_i) · ∂_θ x_i / n_ok (gx carries no tape)
+      loss = tf.tidy(() => tf.div(tf.sum(tf.mul(gx, s.x)), Math.max(1, okCount)) as tf.Scalar);
+      gx.dispose();
+    }
+    tf.dispose([s.x, s.logq, s.ok, okB, diff]);
+    return { loss, okFraction: okCount / batch, report };
+  };
+}
+
+/**
+ * ∇_x[log q_θ(x) − u(x)] at the (detached) samples, zero on rows that failed, as a fresh tensor
+ * outside the gradient tape: in the path estimator it is a constant weight, not a function of θ.
+ */
+function pathDirection(flow: Flow, logp: Energy, x: tf.Tensor2D, ok: tf.Tensor1D): tf.Tensor2D {
+  const g = tf.tidy(() => {
+    const xd = tf.tensor2d(x.dataSync() as Float32Array, x.shape);
+    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.sub(flow.logProb(z as tf.Tensor2D), logp(z as tf.Tensor2D))))(xd);
+    // where, not a product: a failed row may hold NaN, and NaN · 0 is NaN
+    return tf.where(tf.cast(tf.tile(tf.expandDims(ok, 1), [1, x.shape[1]]), 'bool'), grad, tf.zerosLike(grad));
   });
+  const out = tf.tensor2d(g.dataSync() as Float32Array, x.shape);
+  g.dispose();
+  return out;
 }
 
 /** Maximum likelihood: minimise −E_data[log q(x)] over minibatches drawn with replacement. */
