@@ -87,8 +87,14 @@ export interface IndependenceOptions<X> {
   chain?: number;
   /** Batches drawn concurrently before each sequential pass (default 1). Does not change results. */
   concurrency?: number;
-  /** Start of the chain (default: start at the first proposal draw). */
+  /**
+   * Start of the chain. Default: the first proposal draw; if that draw failed (weight −∞), the start
+   * is the first acceptable draw from a separate stream makeRng(seed, 'chain', k, 'init'), so
+   * rare proposal failures cannot abort a chain and the main streams stay as they are.
+   */
   start?: { x: X; logp: number; logq: number } | null;
+  /** Draws tried on the 'init' stream before giving up (default 10 000). */
+  maxInitDraws?: number;
 }
 
 export interface IndependenceResult<X> {
@@ -97,6 +103,21 @@ export interface IndependenceResult<X> {
   acceptProb: Float64Array;
   logw: Float64Array;
   acceptRate: number;
+}
+
+/** The first acceptable draw of the proposal on the chain's 'init' stream. */
+async function initialState<X>(target: Target<X>, proposal: Proposal<X>, seed: string | number, chain: number, batchSize: number, maxDraws: number): Promise<ChainPoint<X>> {
+  const rng = makeRng(seed, 'chain', chain, 'init');
+  for (let tried = 0; tried < maxDraws; ) {
+    const n = Math.min(batchSize, maxDraws - tried);
+    const batch = await Promise.resolve(proposal.sample(n, rng));
+    for (let i = 0; i < batch.xs.length; i++) {
+      const w = weight(target.logDensity(batch.xs[i]), batch.logq[i], `init draw ${tried + i}`);
+      if (w > -Infinity) return { x: batch.xs[i], logw: w };
+    }
+    tried += n;
+  }
+  throw new Error(`independenceMetropolis: chain ${chain} found no acceptable start in ${maxDraws} proposal draws (every one failed or has target density 0)`);
 }
 
 export async function independenceMetropolis<X>(
@@ -128,6 +149,9 @@ export async function independenceMetropolis<X>(
       ids.map((b) => Promise.resolve(proposal.sample(Math.min(batchSize, nSteps - b * batchSize), makeRng(opts.seed, 'chain', chain, 'proposal', b)))),
     );
     for (const batch of batches) {
+      if (current === null && batch.xs.length > 0 && weight(target.logDensity(batch.xs[0]), batch.logq[0], 'draw 0') === -Infinity) {
+        current = await initialState(target, proposal, opts.seed, chain, batchSize, opts.maxInitDraws ?? 10000);
+      }
       const r = metropolisPass(target, batch, current, acceptRng);
       accepted.set(r.accepted, done);
       acceptProb.set(r.acceptProb, done);

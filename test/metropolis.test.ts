@@ -92,4 +92,27 @@ test('accept/reject pass: min(1, e^{Δw}), failed proposals (log q = +∞) never
   assert.throws(() => metropolisPass(target, { xs: [1, 2], logq: new Float64Array(1) }, null, Math.random), /log q/);
 });
 
+test('a chain whose first draw failed starts from the init stream; a proposal that always fails is a clear error', async () => {
+  const target: Target<number> = { logDensity: (x) => -0.5 * x * x };
+  // uniform on [−5, 5]; draws at positions listed in `failAt` (within each batch) fail
+  const uniform = (failAt: (i: number) => boolean) => ({
+    sample(n: number, rng: () => number) {
+      const xs = Array.from({ length: n }, () => 10 * rng() - 5);
+      return { xs, logq: Float64Array.from(xs, (_, i) => (failAt(i) ? Infinity : -Math.log(10))) };
+    },
+  });
+  const r = await independenceMetropolis(target, uniform((i) => i === 0), { nSteps: 4000, batchSize: 500, seed: 5 });
+  assert.is(r.accepted[0], 0);
+  assert.ok(Number.isFinite(r.states[0]) && Math.abs(r.states[0]) <= 5, `start ${r.states[0]}`);
+  for (let i = 0; i < 4000; i += 500) assert.is(r.logw[i], -Infinity);
+  const m2 = r.states.reduce((s, x) => s + x * x, 0) / r.states.length;
+  assert.ok(Math.abs(m2 - 1) < 0.15, `⟨x²⟩ = ${m2} (exact ≈ 1)`);
+  // only draw 0 of the first batch decides: with a good draw 0, results are those of the plain chain
+  const a = await independenceMetropolis(target, uniform(() => false), { nSteps: 300, batchSize: 100, seed: 6 });
+  assert.is(a.accepted[0], 1);
+  let msg = '';
+  await independenceMetropolis(target, uniform(() => true), { nSteps: 10, batchSize: 10, seed: 7, maxInitDraws: 50 }).catch((e) => (msg = String(e)));
+  assert.match(msg, /no acceptable start in 50 proposal draws/);
+});
+
 test.run();
