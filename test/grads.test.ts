@@ -46,6 +46,59 @@ test('the backend under test is reported', () => {
   assert.ok(fixedKernels.includes('Exp') && fixedKernels.includes('Greater'));
 });
 
+test('matMul gradient (explicit transposes) for every transpose flag, rank 2 and batched rank 3, vs float64 finite differences', () => {
+  const rng = (() => {
+    let s = 7;
+    return () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  })();
+  // L(A, B) = Σ R ⊙ (op(A) op(B)) over a batch; L is linear in each input, so a central difference
+  // in float64 is exact up to rounding and independent of the gradient formulas under test
+  const batchShapes: number[][] = [[], [2]];
+  for (const batch of batchShapes) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const [n, k, p] = [3, 4, 2];
+        const aShape = [...batch, ...(tA ? [k, n] : [n, k])];
+        const bShape = [...batch, ...(tB ? [p, k] : [k, p])];
+        const size = (sh: number[]) => sh.reduce((x, y) => x * y, 1);
+        const A = Array.from({ length: size(aShape) }, rng);
+        const B = Array.from({ length: size(bShape) }, rng);
+        const nb = size(batch);
+        const R = Array.from({ length: nb * n * p }, rng);
+        const at = (X: number[], sh: number[], bi: number, i: number, j: number, t: boolean) => {
+          const [r, c] = sh.slice(-2);
+          return t ? X[bi * r * c + j * c + i] : X[bi * r * c + i * c + j];
+        };
+        const L = (a: number[], b: number[]) => {
+          let s = 0;
+          for (let bi = 0; bi < nb; bi++)
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < p; j++) {
+                let c = 0;
+                for (let l = 0; l < k; l++) c += at(a, aShape, bi, i, l, tA) * at(b, bShape, bi, l, j, tB);
+                s += R[bi * n * p + i * p + j] * c;
+              }
+          return s;
+        };
+        const [gA, gB] = tf.tidy(() => {
+          const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.tensor(R, [...batch, n, p]), tf.matMul(a, b, tA, tB)));
+          return tf.grads(f)([tf.tensor(A, aShape), tf.tensor(B, bShape)]).map((g) => Array.from(g.dataSync()));
+        });
+        const e = 1e-3;
+        const fdAt = (X: number[], i: number, which: 'a' | 'b') => {
+          const up = X.slice(), dn = X.slice();
+          up[i] += e;
+          dn[i] -= e;
+          return which === 'a' ? (L(up, B) - L(dn, B)) / (2 * e) : (L(A, up) - L(A, dn)) / (2 * e);
+        };
+        A.forEach((_, i) => assert.ok(Math.abs(gA[i] - fdAt(A, i, 'a')) < 1e-5, `dA[${i}] batch=[${batch}] tA=${tA} tB=${tB}: ${gA[i]} vs ${fdAt(A, i, 'a')}`));
+        B.forEach((_, i) => assert.ok(Math.abs(gB[i] - fdAt(B, i, 'b')) < 1e-5, `dB[${i}] batch=[${batch}] tA=${tA} tB=${tB}: ${gB[i]} vs ${fdAt(B, i, 'b')}`));
+      }
+    }
+  }
+  assert.ok(fixedKernels.includes('BatchMatMul'));
+});
+
 test('exp, tanh, sigmoid, softplus: orders 1-3 match float64 finite differences', () => {
   check('exp', (x) => tf.exp(x), Math.exp, xs);
   check('tanh', (x) => tf.tanh(x), Math.tanh, xs);
