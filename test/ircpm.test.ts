@@ -154,11 +154,13 @@ test('small-matrix det, log|det|, inverse and solve match float64 for n = 1, 2, 
 });
 
 test('closed-form gradient and Hessian of the MLP potential match float64 finite differences', () => {
-  for (const [M, feats] of [
-    [torus(2), { kind: 'fourier', frequencies: fourierFrequencies(2, 1) }],
-    [sphere(2), { kind: 'ambient' }],
+  for (const [M, feats, hidden] of [
+    [torus(2), { kind: 'fourier', frequencies: fourierFrequencies(2, 1) }, [8, 8]],
+    [sphere(2), { kind: 'ambient' }, [8, 8]],
+    [sphere(2), { kind: 'ambient' }, [7]],
+    [torus(2), { kind: 'fourier', frequencies: fourierFrequencies(2, 2) }, [6, 5, 4]],
   ] as const) {
-    const spec: MLPSpec = { kind: 'mlp', inputDim: M.ambientDim, features: feats as MLPSpec['features'], hidden: [8, 8] };
+    const spec: MLPSpec = { kind: 'mlp', inputDim: M.ambientDim, features: feats as MLPSpec['features'], hidden: [...hidden] };
     const pot = new MLPPotential(spec, seedrandom('pot'));
     pot.variables[pot.variables.length - 1].assign(tf.mul(pot.variables[pot.variables.length - 1], 100));
     const w = pot.toJSON().weights;
