@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/manifold-flows.ts [--case t2-multimodal|t2-correlated-sym|t2-correlated-free|s2-4mode|all]
  *                                   [--steps N] [--seed S] [--out-dir DIR] [--init model.json] [--lr LR]
- *                                   [--estimator total|path]
+ *                                   [--estimator total|path] [--batch B]
  *
  * Long: run it in the background with `nice -n 10` and log to a file.
  */
@@ -132,6 +132,7 @@ async function main() {
     init: { type: 'string' },
     lr: { type: 'number' },
     estimator: { type: 'string', choices: ['total', 'path'] },
+    batch: { type: 'int', min: 1 },
   });
   const backend = await initBackend();
   const names = flags.case === 'all' || !flags.case ? Object.keys(cases).filter((k) => k !== 's2-4mode-warm') : flags.case.split(',');
@@ -142,6 +143,7 @@ async function main() {
     const over: Partial<Case> = {};
     if (flags.lr) over.lr = flags.lr;
     if (flags.estimator) over.estimator = flags.estimator as Case['estimator'];
+    if (flags.batch) over.batch = flags.batch;
     const r = await runCase(n, { ...c, ...over }, flags.steps ?? c.steps, flags.seed ?? 1, flags['out-dir'], flags.init);
     console.log(JSON.stringify({ ...r, backend }));
     results.push(r);

@@ -34,10 +34,19 @@ test('fit --target --json prints ess, kl, params, wallSeconds, backend and bound
   assert.ok(j.ess > 0 && j.ess <= 1);
   assert.ok(Number.isFinite(j.kl) && j.kl > -0.05);
   assert.is(j.symmetric, true);
+  assert.is(j.estimator, 'total');
   assert.ok(j.bounds[0].maxHessNorm >= 0 && typeof j.bounds[0].sufficient === 'boolean');
   assert.ok(existsSync(model));
   const flow = await loadFlow(model);
   assert.is(flow.manifold.name, 'torus2');
+});
+
+test('fit --estimator path trains an IRCPM by path gradients and says so', async () => {
+  const r = await capture(['fit', '--target', 'rezende-unimodal', '--estimator', 'path', '--steps', '40', '--batch', '128', '--lr', '1e-2', '--hidden', '16,16', '--eval-samples', '2000', '--diag-points', '500', '--seed', '4', '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out.trim());
+  assert.is(j.estimator, 'path');
+  assert.ok(j.ess > 0.9, `ESS after 40 path-gradient steps: ${j.ess}`);
 });
 
 test('fit --data (lat,lon CSV with comments and header) reports train/val/test NLL on an 80/10/10 split', async () => {
@@ -73,6 +82,8 @@ test('usage errors exit 2 with one line: unknown flag, no target/data, manifold 
     ['fit', '--manifold', 'sphere2', '--target', 'rezende-unimodal'],
     ['fit', '--target', 'rezende-unimodal', '--symmetric'],
     ['fit', '--target', 'rezende-unimodal', '--steps', 'many'],
+    ['fit', '--target', 'rezende-unimodal', '--flow', 'cnf', '--estimator', 'path'],
+    ['fit', '--target', 'rezende-unimodal', '--estimator', 'score'],
   ];
   const results = await Promise.all(cases.map(gaugeflow));
   results.forEach((r, i) => {

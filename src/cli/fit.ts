@@ -3,7 +3,7 @@
  * likelihood on an Earth data set (lat,lon CSV on S²), and report ESS / KL or test NLL as JSON.
  *
  *   gaugeflow fit --manifold torus2|sphere2 --target <name> --flow ircpm|cnf [--stack 3] [--steps N]
- *                 [--seed S] [--out model.json] [--json]
+ *                 [--estimator total|path] [--seed S] [--out model.json] [--json]
  *   gaugeflow fit --manifold sphere2 --data <csv> --flow ircpm|cnf [--split-seed S] --json
  */
 import seedrandom from 'seedrandom';
@@ -32,6 +32,7 @@ const specs = {
   hidden: { type: 'numbers', help: 'hidden layer widths, e.g. 128,128 [64,64 on tori, 128,128 on spheres]' },
   potential: { type: 'string', choices: ['mlp', 'fourier'], default: 'mlp', help: 'IRCPM potential (fourier: tori only, Hessian bound by construction)' },
   symmetric: { type: 'boolean', help: "use the target's symmetry-invariant features (rezende-correlated)" },
+  estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator (path: no score term, lower variance near the optimum; IRCPM only)' },
   steps: { type: 'int', min: 0, default: 1000 },
   batch: { type: 'int', min: 1, default: 256 },
   lr: { type: 'number', default: 3e-3 },
@@ -89,6 +90,9 @@ export async function run(argv: string[]): Promise<number> {
   const manifoldName = flags.manifold ?? target?.manifold ?? 'sphere2';
   if (target && target.manifold !== manifoldName) throw new UsageError(`target ${target.name} lives on ${target.manifold}, not ${manifoldName}`);
   if (flags.data && manifoldName !== 'sphere2') throw new UsageError('--data (lat,lon) needs --manifold sphere2');
+  if (flags.estimator === 'path' && (flags.flow !== 'ircpm' || !flags.target)) {
+    throw new UsageError('--estimator path needs --flow ircpm and a --target (it differentiates the explicit IRCPM density in x)');
+  }
   if (flags.symmetric && !target?.symmetry) throw new UsageError('--symmetric needs a target with a continuous symmetry (rezende-correlated)');
 
   const backend = await initBackend();
@@ -109,7 +113,8 @@ export async function run(argv: string[]): Promise<number> {
 
   if (target) {
     result.target = target.name;
-    const tr = trainReverseKL(flow, target.logp, common);
+    const tr = trainReverseKL(flow, target.logp, { ...common, estimator: flags.estimator as 'total' | 'path' });
+    result.estimator = flags.estimator;
     const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
     Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
   } else {
