@@ -212,7 +212,11 @@ const json = {
   backend,
   machine,
   seconds: (Date.now() - t0) / 1000,
-  params: { hidden, steps, iters, batch, lr, activation, seed, rff: flag('rff', ''), timeHarmonics: flag('time-harmonics', '0'), init: flag('init', '') },
+  // eval describes a saved model: the training flags would only be their defaults here
+  params:
+    task === 'eval'
+      ? { init: flag('init', ''), evalN: flag('eval-n', '20000'), evalSteps: flag('eval-steps', '(model)') }
+      : { hidden, steps, iters, batch, lr, activation, seed, rff: flag('rff', ''), timeHarmonics: flag('time-harmonics', '0'), init: flag('init', '') },
   ...result,
 };
 console.log(JSON.stringify(json));
