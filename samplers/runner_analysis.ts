@@ -27,8 +27,8 @@ export interface RunSummary {
   acceptance: number;
   /** mean Metropolis acceptance probability min(1, e^{−ΔH}) */
   meanAcceptProb: number;
-  /** ⟨e^{−ΔH}⟩ with its naive error (HMC only; should be 1) */
-  expMinusDeltaH?: { mean: number; err: number };
+  /** ⟨e^{−ΔH}⟩ (HMC; should be 1): Γ-method error and τ_int in updates, naive error beside them */
+  expMinusDeltaH?: { mean: number; err: number; naiveErr: number; tauInt?: number };
   measured: number;
   measuredPerChain: number[];
   /** kernel.step time per update averaged over all updates of all chains */
@@ -93,7 +93,16 @@ export function summariseRun(run: RunResult): RunSummary {
   if (dh.n > 0) {
     const mean = dh.sum / dh.n;
     const variance = dh.n > 1 ? Math.max(dh.sumSq / dh.n - mean * mean, 0) * (dh.n / (dh.n - 1)) : NaN;
-    summary.expMinusDeltaH = { mean, err: Math.sqrt(variance / dh.n) };
+    const naiveErr = Math.sqrt(variance / dh.n);
+    // Γ-method over the chains as replicas: successive trajectories are correlated (the more so at
+    // low acceptance), so the naive error is only a lower bound
+    const reps = run.chains.map((c) => c.expMinusDeltaH.series).filter((r) => r && r.length >= 2);
+    const total = reps.reduce((s, r) => s + r.length, 0);
+    if (total === dh.n && total >= 20) {
+      const g = gammaMethod(reps);
+      // constant data (every ΔH = 0) leave the Γ-method undefined; the naive error (0) is then right
+      summary.expMinusDeltaH = Number.isFinite(g.err) ? { mean: g.value, err: g.err, naiveErr, tauInt: g.tauInt } : { mean, err: naiveErr, naiveErr };
+    } else summary.expMinusDeltaH = { mean, err: naiveErr, naiveErr };
   }
   return summary;
 }

@@ -50,8 +50,11 @@ export interface ChainResult {
   postThermUpdates: number;
   accepted: number;
   acceptProbSum: number;
-  /** Σ e^{−ΔH} and Σ e^{−2ΔH} over post-thermalisation updates that report ΔH (HMC): ⟨e^{−ΔH}⟩ = 1 */
-  expMinusDeltaH: { n: number; sum: number; sumSq: number };
+  /**
+   * e^{−ΔH} of every post-thermalisation update that reports ΔH (HMC), in order, so that the check
+   * ⟨e^{−ΔH}⟩ = 1 gets a Γ-method error; plus the plain sums (n, Σ, Σ²).
+   */
+  expMinusDeltaH: { n: number; sum: number; sumSq: number; series: Float64Array };
   savedConfigs: number;
   /** stopped before nMeas configurations were measured */
   interrupted: boolean;
@@ -106,6 +109,7 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
   const names = observableNames(lattice, group, wilsonLoops);
   // Grown by doubling: a run asked for 10⁸ measurements but stopped early must not reserve them.
   let series = names.map(() => new Float64Array(Math.min(task.nMeas, 4096)));
+  let boltzmann = new Float64Array(1024); // e^{−ΔH} per update, grown by doubling like `series`
   const row = new Float64Array(names.length);
   // Configuration I/O (and its hashing) is loaded only when configurations are kept.
   const io = task.saveConfigs ? await import('../lattices/io.ts') : null;
@@ -128,7 +132,7 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
     postThermUpdates: 0,
     accepted: 0,
     acceptProbSum: 0,
-    expMinusDeltaH: { n: 0, sum: 0, sumSq: 0 },
+    expMinusDeltaH: { n: 0, sum: 0, sumSq: 0, series: new Float64Array(0) },
     savedConfigs: 0,
     interrupted: false,
   };
@@ -153,6 +157,12 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
       out.acceptProbSum += info.acceptProb;
       if (info.deltaH !== undefined) {
         const e = Math.exp(-info.deltaH);
+        if (out.expMinusDeltaH.n === boltzmann.length) {
+          const grown = new Float64Array(2 * boltzmann.length);
+          grown.set(boltzmann);
+          boltzmann = grown;
+        }
+        boltzmann[out.expMinusDeltaH.n] = e;
         out.expMinusDeltaH.n++;
         out.expMinusDeltaH.sum += e;
         out.expMinusDeltaH.sumSq += e * e;
@@ -194,5 +204,6 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
   control.progress?.(out.updates, total);
   out.updateSeconds = stepMs / 1000;
   out.series = series.map((s) => s.slice(0, out.measured));
+  out.expMinusDeltaH.series = boltzmann.slice(0, out.expMinusDeltaH.n);
   return out;
 }

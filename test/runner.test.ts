@@ -52,6 +52,20 @@ test('heat bath 2D U(1) L=4 β=1: plaquette and Q² agree with the exact values'
   assert.ok(Math.abs(s.secondsPerUpdate - seconds / (4 * 2550)) < 1e-15);
 });
 
+test('HMC ⟨e^{−ΔH}⟩ = 1 with a Γ-method error over the chains (coarse steps, so ΔH fluctuates)', async () => {
+  const spec = { sampler: 'hmc', group: 'u1', dims: 2, L: 6, beta: 2, mdSteps: 3 } as SamplerSpec;
+  const run = await runChains({ spec, seed: 'dh', chains: 3, workers: 0, nPerChain: 2000, therm: 50 });
+  const s = summariseRun(run);
+  const dh = s.expMinusDeltaH!;
+  assert.is(run.chains[0]!.expMinusDeltaH.series.length, 2000);
+  assert.ok(s.acceptance > 0.3 && s.acceptance < 0.95, `acceptance ${s.acceptance}: ΔH must fluctuate for this test to bite`);
+  assert.type(dh.tauInt, 'number');
+  assert.ok(Math.abs(dh.mean - 1) < 4 * dh.err, `⟨e^{−ΔH}⟩ = ${dh.mean} ± ${dh.err}`);
+  // the Γ-method error is the naive one inflated by √(2τ_int) (up to replica bookkeeping)
+  const ratio = dh.err / (dh.naiveErr * Math.sqrt(2 * dh.tauInt!));
+  assert.ok(Math.abs(ratio - 1) < 0.05, `err ${dh.err}, naive ${dh.naiveErr}, τ_int ${dh.tauInt}`);
+});
+
 test('abort in-process: chains stop at the next update, measurements so far are kept', async () => {
   const controller = new AbortController();
   let steps = 0;
