@@ -7,6 +7,7 @@ import type { Manifold } from '../src/manifolds/types.ts';
 import { CNF } from '../src/flows/cnf.ts';
 import { PotentialF64, rk4StepF64, sphereExpF64 } from '../src/flows/cnf-f64.ts';
 import { logAbsDet, sphereTangentBasis, exactStep } from '../src/flows/cnf-exact.ts';
+import { rk4Step, MAX_STAGE_RADIUS } from '../src/flows/rk4.ts';
 
 test.before(async () => {
   await initBackend();
@@ -267,6 +268,26 @@ test("hybrid mode: log q value of the exact map, θ-gradient of the divergence e
   const e = run(f.with({ mode: 'exact' }));
   assert.ok(Math.abs(e.v - exactLoss) < 1e-5);
   e.g.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - d.g[i][j]) < 1e-6)));
+});
+
+test('S² exact mode: samples whose RK4 stages leave the pull-back chart (|u| ≥ 1.5) are flagged, the rest keep finite log q', () => {
+  const f = strongFlow(sphere(2), 'big', 80, 2);
+  const n = 200;
+  const s = f.sample(n, seedrandom('s'));
+  const ok = Array.from(s.ok.dataSync());
+  const lq = Array.from(s.logq.dataSync());
+  const nOk = ok.reduce((a, b) => a + b, 0);
+  assert.ok(nOk > 0.2 * n && nOk < 0.9 * n, `a mix of valid and flagged samples is needed (${nOk}/${n} ok)`);
+  ok.forEach((o, i) => assert.is(Number.isFinite(lq[i]), o === 1, `sample ${i}`));
+  // the first step from the same base points: flagged there ⇔ some stage offset ≥ 1.5
+  const x0 = sphere(2).sampleUniform(n, seedrandom('s'));
+  const first = exactStep(f.potential, f.geometry, x0, 0, 1 / f.steps);
+  const r = tf.tidy(() => rk4Step(f.potential, f.geometry, x0, 0, 1 / f.steps, false, true).stageRadius!.dataSync());
+  for (let i = 0; i < n; i++) {
+    assert.is(Number.isFinite(first.logdet[i]), r[i] < MAX_STAGE_RADIUS, `step 1, sample ${i}: radius ${r[i]}`);
+    if (!Number.isFinite(first.logdet[i])) assert.is(ok[i], 0);
+  }
+  tf.dispose([s.x, s.logq, s.ok, x0, first.x]);
 });
 
 test('toJSON / fromJSON round trip and clear errors', () => {

@@ -10,7 +10,7 @@
  */
 import { tf } from '../backend/index.ts';
 import type { Potential } from './cnf-potential.ts';
-import { rk4Step, type Geometry } from './rk4.ts';
+import { rk4Step, MAX_STAGE_RADIUS, type Geometry } from './rk4.ts';
 
 /** log|det| of a row-major n×n float64 matrix (LU with partial pivoting); −Infinity if singular. */
 export function logAbsDet(a: Float64Array | number[], n: number): number {
@@ -65,9 +65,9 @@ export interface ExactStep {
 }
 
 /** Ambient Jacobian ∂S(x)/∂x of one RK4 step for every sample (one replicated backward pass). */
-export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number): { x: tf.Tensor2D; jac: Float64Array } {
+export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number): { x: tf.Tensor2D; jac: Float64Array; stageRadius?: Float32Array } {
   const [B, A] = x.shape;
-  const { xn, g } = tf.tidy(() => {
+  const { xn, g, radius } = tf.tidy(() => {
     const rep = tf.tile(x, [A, 1]) as tf.Tensor2D;
     const maskData = new Float32Array(A * B * A);
     for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) maskData[(j * B + b) * A + j] = 1;
@@ -75,19 +75,22 @@ export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: n
     const gfun = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rk4Step(pot, geo, z as tf.Tensor2D, t, h, false).x, mask)));
     const gr = gfun(rep);
     // tf.grad disposes the forward intermediates, so the step's value comes from a separate pass.
-    return { xn: rk4Step(pot, geo, x, t, h, false).x, g: gr };
+    const step = rk4Step(pot, geo, x, t, h, false, true);
+    return { xn: step.x, g: gr, radius: step.stageRadius };
   });
   const gd = g.dataSync();
   g.dispose();
+  const stageRadius = radius ? (radius.dataSync() as Float32Array) : undefined;
+  radius?.dispose();
   const jac = new Float64Array(B * A * A);
   for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) for (let i = 0; i < A; i++) jac[b * A * A + j * A + i] = gd[(j * B + b) * A + i];
-  return { x: xn, jac };
+  return { x: xn, jac, stageRadius };
 }
 
 /** One step with the exact log|det| of its tangent-space Jacobian. */
 export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number): ExactStep {
   const [B, A] = x.shape;
-  const { x: xn, jac } = stepJacobian(pot, geo, x, t, h);
+  const { x: xn, jac, stageRadius } = stepJacobian(pot, geo, x, t, h);
   const logdet = new Float64Array(B);
   if (geo.kind === 'flat') {
     for (let b = 0; b < B; b++) logdet[b] = logAbsDet(jac.subarray(b * A * A, (b + 1) * A * A), A);
@@ -111,7 +114,8 @@ export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: numb
         }
         M[p * n + q] = s;
       }
-    logdet[b] = logAbsDet(M, n);
+    // a stage beyond the pull-back's chart: the step is not the scheme it claims to be → not ok
+    logdet[b] = stageRadius && !(stageRadius[b] < MAX_STAGE_RADIUS) ? NaN : logAbsDet(M, n);
   }
   return { x: xn, jac, logdet };
 }

@@ -125,10 +125,18 @@ export interface StepResult {
   x: tf.Tensor2D;
   /** RK4 quadrature of ∫_t^{t+h} ΔΦ(x_s, s) ds along the stages (only when asked) */
   divInt?: tf.Tensor1D;
+  /** sphere: the longest stage offset |u| per sample; (d exp_x)_u⁻¹ is only valid for |u| < π/2 */
+  stageRadius?: tf.Tensor1D;
 }
 
-/** One RK4 step from time t with step h (h < 0 integrates backward). */
-export function rk4Step(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, withDiv: boolean): StepResult {
+/**
+ * Stage offsets at or beyond this length make a sphere step invalid: the pull-back (d exp_x)_u⁻¹
+ * divides by cos|u|. Exact-mode densities flag such samples (ok = 0) instead of trusting them.
+ */
+export const MAX_STAGE_RADIUS = 1.5;
+
+/** One RK4 step from time t with step h (h < 0 integrates backward); `withRadius`: report stageRadius (spheres). */
+export function rk4Step(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, withDiv: boolean, withRadius = false): StepResult {
   const comb = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.mul(h / 6, tf.addN([a, tf.mul(2, b), tf.mul(2, c), d]));
   if (geo.kind === 'flat') {
     const f1 = field(pot, geo, x, t, withDiv);
@@ -150,5 +158,6 @@ export function rk4Step(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number
   const f4 = field(pot, geo, sphereExp(x, u4), t + h, withDiv);
   const k4 = sphereDexpInv(x, u4, f4.v);
   const xn = sphereExp(x, comb(k1, k2, k3, k4) as tf.Tensor2D);
-  return { x: xn, divInt: withDiv ? (comb(f1.div!, f2.div!, f3.div!, f4.div!) as tf.Tensor1D) : undefined };
+  const stageRadius = withRadius ? (tf.max(tf.stack([u2, u3, u4].map((u) => tf.norm(u, 'euclidean', 1)), 1), 1) as tf.Tensor1D) : undefined;
+  return { x: xn, divInt: withDiv ? (comb(f1.div!, f2.div!, f3.div!, f4.div!) as tf.Tensor1D) : undefined, stageRadius };
 }
