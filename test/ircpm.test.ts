@@ -111,15 +111,21 @@ function scaledFlow(M: Manifold, seed: string, scale: number, layers = 1, shared
 }
 const arr = (t: tf.Tensor) => Array.from(t.dataSync());
 
-test('small-matrix det, log|det|, inverse and solve match float64 for n = 1, 2, 3, 4', () => {
+test('small-matrix det, log|det|, inverse and solve match float64 for n = 1…5, including matrices that need pivoting', () => {
   const rng = seedrandom('mats');
-  for (const n of [1, 2, 3, 4]) {
+  for (const n of [1, 2, 3, 4, 5]) {
     const B = 20;
     const data: number[][][] = Array.from({ length: B }, () => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 0) + rng() - 0.5)));
+    // rows reversed or rotated: small or zero leading pivots, which elimination without pivoting gets wrong
+    for (let b = 0; b < 6 && n > 1; b++) data[b] = b % 2 ? data[b].slice().reverse() : [...data[b].slice(1), data[b][0]];
+    if (n > 1) data[6] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (j === (i + 1) % n ? 1 + 0.1 * i : 0))); // a permutation: zero diagonal
     const Mt = tf.tensor3d(data);
     const d = arr(det(Mt));
     const ld = arr(logAbsDet(Mt));
     const inv = inverse(Mt).arraySync() as number[][][];
+    // ∂ log|det M| / ∂M = M⁻ᵀ, through the pivot selection too
+    const gld = tf.grad((m: tf.Tensor) => tf.sum(logAbsDet(m as tf.Tensor3D)))(Mt).arraySync() as number[][][];
+    gld.forEach((g, b) => g.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - inv[b][j][i]) < 1e-4 * (1 + Math.abs(v)), `∂log|det| n=${n} b=${b}: ${v} vs ${inv[b][j][i]}`))));
     const rhs = tf.tensor2d(data.map((_, b) => Array.from({ length: n }, (_, i) => Math.sin(b + i))));
     const x = solve(Mt, rhs).arraySync() as number[][];
     data.forEach((a, b) => {

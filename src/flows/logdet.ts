@@ -1,6 +1,7 @@
 /**
  * Batched determinants and solves of small matrices [B, n, n] (tf.linalg has neither det nor solve).
- * Closed forms for n = 1, 2, 3 (differentiable, cheap); an LU factorisation for general small n.
+ * Closed forms for n = 1, 2, 3 (differentiable, cheap); Gaussian elimination with partial pivoting
+ * for general small n.
  */
 import { tf } from '../backend/index.ts';
 
@@ -16,24 +17,48 @@ function entries(M: tf.Tensor3D): tf.Tensor1D[][] {
 }
 
 /**
- * LU without pivoting, unrolled over the (small) size: returns the pivots u_kk. Adequate for the
- * matrices met here (I + Hess ψ near identity, tangent Jacobians of near-identity maps); a zero pivot
- * gives an infinite log-determinant rather than a wrong finite one.
+ * Gaussian elimination with partial pivoting, unrolled over the (small) size and batched over B:
+ * at column k each batch entry picks its own largest |a_pk| (p ≥ k) as pivot and swaps that row up
+ * (selected with `where`, so the values stay differentiable). Returns the pivots u_kk, the sign of
+ * the row permutation and, when right-hand sides are given, their eliminated rows.
  */
-function luPivots(M: tf.Tensor3D): tf.Tensor1D[] {
+function eliminate(M: tf.Tensor3D, rhsIn?: tf.Tensor[]): { U: tf.Tensor[][]; sign: tf.Tensor1D; rhs: tf.Tensor[] } {
   const n = M.shape[1];
-  let a = entries(M) as tf.Tensor[][];
-  const piv: tf.Tensor1D[] = [];
+  const B = M.shape[0];
+  const a = entries(M) as tf.Tensor[][];
+  const rhs = rhsIn ? rhsIn.slice() : [];
+  let sign: tf.Tensor = tf.ones([B]);
   for (let k = 0; k < n; k++) {
-    piv.push(a[k][k] as tf.Tensor1D);
-    const next: tf.Tensor[][] = a.map((r) => r.slice());
+    let best: tf.Tensor = tf.abs(a[k][k]);
+    let idx: tf.Tensor = tf.fill([B], k);
+    for (let p = k + 1; p < n; p++) {
+      const take = tf.greater(tf.abs(a[p][k]), best);
+      best = tf.where(take, tf.abs(a[p][k]), best);
+      idx = tf.where(take, tf.fill([B], p), idx);
+    }
+    for (let p = k + 1; p < n; p++) {
+      const swap = tf.equal(idx, p);
+      const swapCol = tf.expandDims(swap, 1);
+      for (let j = 0; j < n; j++) {
+        const [rk, rp] = [a[k][j], a[p][j]];
+        a[k][j] = tf.where(swap, rp, rk);
+        a[p][j] = tf.where(swap, rk, rp);
+      }
+      if (rhs.length) {
+        const [rk, rp] = [rhs[k], rhs[p]];
+        const m = tf.broadcastTo(swapCol, rk.shape);
+        rhs[k] = tf.where(m, rp, rk);
+        rhs[p] = tf.where(m, rk, rp);
+      }
+    }
+    sign = tf.where(tf.equal(idx, k), sign, tf.neg(sign));
     for (let i = k + 1; i < n; i++) {
       const l = tf.div(a[i][k], a[k][k]);
-      for (let j = k + 1; j < n; j++) next[i][j] = tf.sub(a[i][j], tf.mul(l, a[k][j]));
+      for (let j = k + 1; j < n; j++) a[i][j] = tf.sub(a[i][j], tf.mul(l, a[k][j]));
+      if (rhs.length) rhs[i] = tf.sub(rhs[i], tf.mul(tf.expandDims(l, 1), rhs[k]));
     }
-    a = next;
   }
-  return piv;
+  return { U: a, sign: sign as tf.Tensor1D, rhs };
 }
 
 export function det(M: tf.Tensor3D): tf.Tensor1D {
@@ -52,7 +77,8 @@ export function det(M: tf.Tensor3D): tf.Tensor1D {
       const t3 = tf.mul(c, tf.sub(tf.mul(d, h), tf.mul(e, g)));
       return tf.add(tf.sub(t1, t2), t3) as tf.Tensor1D;
     }
-    return luPivots(M).reduce((p, u) => tf.mul(p, u) as tf.Tensor1D);
+    const { U, sign } = eliminate(M);
+    return U.reduce((p, row, k) => tf.mul(p, row[k]) as tf.Tensor1D, sign);
   });
 }
 
@@ -61,7 +87,7 @@ export function logAbsDet(M: tf.Tensor3D): tf.Tensor1D {
   return tf.tidy(() => {
     const n = M.shape[1];
     if (n <= 3) return tf.log(tf.add(tf.abs(det(M)), 1e-30)) as tf.Tensor1D;
-    return tf.addN(luPivots(M).map((u) => tf.log(tf.add(tf.abs(u), 1e-30)))) as tf.Tensor1D;
+    return tf.addN(eliminate(M).U.map((row, k) => tf.log(tf.add(tf.abs(row[k]), 1e-30)))) as tf.Tensor1D;
   });
 }
 
@@ -106,17 +132,8 @@ export function solve<T extends tf.Tensor2D | tf.Tensor3D>(M: tf.Tensor3D, R: T)
     if (n <= 3) {
       X = tf.matMul(inverse(M), R3);
     } else {
-      // Gaussian elimination without pivoting on rows [B, n] of the augmented system
-      const k = R3.shape[2];
-      const A = entries(M) as tf.Tensor[][];
-      const rhs = tf.unstack(R3, 1) as tf.Tensor[]; // n × [B, k]
-      for (let c = 0; c < n; c++) {
-        for (let i = c + 1; i < n; i++) {
-          const l = tf.div(A[i][c], A[c][c]);
-          for (let j = c; j < n; j++) A[i][j] = tf.sub(A[i][j], tf.mul(l, A[c][j]));
-          rhs[i] = tf.sub(rhs[i], tf.mul(tf.expandDims(l, 1), rhs[c]));
-        }
-      }
+      // Gaussian elimination with partial pivoting on the augmented system, then back substitution
+      const { U: A, rhs } = eliminate(M, tf.unstack(R3, 1)); // rhs: n × [B, k]
       const x: tf.Tensor[] = new Array(n);
       for (let i = n - 1; i >= 0; i--) {
         let acc = rhs[i];
@@ -124,7 +141,6 @@ export function solve<T extends tf.Tensor2D | tf.Tensor3D>(M: tf.Tensor3D, R: T)
         x[i] = tf.div(acc, tf.expandDims(A[i][i], 1));
       }
       X = tf.stack(x, 1) as tf.Tensor3D;
-      void k;
     }
     return (vec ? tf.squeeze(X, [2]) : X) as T;
   });
