@@ -69,7 +69,6 @@ export function summariseRun(run: RunResult): RunSummary {
   let updates = 0;
   let seconds = 0;
   let saved = 0;
-  const dh = { n: 0, sum: 0, sumSq: 0 };
   for (const c of run.chains) {
     post += c.postThermUpdates;
     acc += c.accepted;
@@ -77,9 +76,6 @@ export function summariseRun(run: RunResult): RunSummary {
     updates += c.updates;
     seconds += c.updateSeconds;
     saved += c.savedConfigs;
-    dh.n += c.expMinusDeltaH.n;
-    dh.sum += c.expMinusDeltaH.sum;
-    dh.sumSq += c.expMinusDeltaH.sumSq;
   }
   const summary: RunSummary = {
     observables,
@@ -90,19 +86,19 @@ export function summariseRun(run: RunResult): RunSummary {
     secondsPerUpdate: updates > 0 ? seconds / updates : NaN,
     savedConfigs: saved,
   };
-  if (dh.n > 0) {
-    const mean = dh.sum / dh.n;
-    const variance = dh.n > 1 ? Math.max(dh.sumSq / dh.n - mean * mean, 0) * (dh.n / (dh.n - 1)) : NaN;
-    const naiveErr = Math.sqrt(variance / dh.n);
-    // Γ-method over the chains as replicas: successive trajectories are correlated (the more so at
-    // low acceptance), so the naive error is only a lower bound
-    const reps = run.chains.map((c) => c.expMinusDeltaH.series).filter((r) => r && r.length >= 2);
-    const total = reps.reduce((s, r) => s + r.length, 0);
-    if (total === dh.n && total >= 20) {
-      const g = gammaMethod(reps);
-      // constant data (every ΔH = 0) leave the Γ-method undefined; the naive error (0) is then right
-      summary.expMinusDeltaH = Number.isFinite(g.err) ? { mean: g.value, err: g.err, naiveErr, tauInt: g.tauInt } : { mean, err: naiveErr, naiveErr };
-    } else summary.expMinusDeltaH = { mean, err: naiveErr, naiveErr };
+  // Γ-method over the chains as replicas: successive trajectories are correlated (the more so at
+  // low acceptance), so the naive error is only a lower bound and is reported beside it
+  const reps = run.chains.map((c) => c.expMinusDeltaH).filter((r) => r.length > 0);
+  const n = reps.reduce((s, r) => s + r.length, 0);
+  if (n > 0) {
+    let sum = 0;
+    let sumSq = 0;
+    for (const r of reps) for (const e of r) (sum += e), (sumSq += e * e);
+    const mean = sum / n;
+    const naiveErr = n > 1 ? Math.sqrt((Math.max(sumSq / n - mean * mean, 0) * (n / (n - 1))) / n) : NaN;
+    const g = n >= 20 && reps.every((r) => r.length >= 2) ? gammaMethod(reps) : null;
+    // constant data (every ΔH = 0) leave the Γ-method undefined; the naive error (0) is then right
+    summary.expMinusDeltaH = g && Number.isFinite(g.err) ? { mean: g.value, err: g.err, naiveErr, tauInt: g.tauInt } : { mean, err: naiveErr, naiveErr };
   }
   return summary;
 }

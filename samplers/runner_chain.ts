@@ -52,9 +52,9 @@ export interface ChainResult {
   acceptProbSum: number;
   /**
    * e^{−ΔH} of every post-thermalisation update that reports ΔH (HMC), in order, so that the check
-   * ⟨e^{−ΔH}⟩ = 1 gets a Γ-method error; plus the plain sums (n, Σ, Σ²).
+   * ⟨e^{−ΔH}⟩ = 1 gets a Γ-method error (empty for samplers without ΔH).
    */
-  expMinusDeltaH: { n: number; sum: number; sumSq: number; series: Float64Array };
+  expMinusDeltaH: Float64Array;
   savedConfigs: number;
   /** stopped before nMeas configurations were measured */
   interrupted: boolean;
@@ -110,6 +110,7 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
   // Grown by doubling: a run asked for 10⁸ measurements but stopped early must not reserve them.
   let series = names.map(() => new Float64Array(Math.min(task.nMeas, 4096)));
   let boltzmann = new Float64Array(1024); // e^{−ΔH} per update, grown by doubling like `series`
+  let nBoltzmann = 0;
   const row = new Float64Array(names.length);
   // Configuration I/O (and its hashing) is loaded only when configurations are kept.
   const io = task.saveConfigs ? await import('../lattices/io.ts') : null;
@@ -132,7 +133,7 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
     postThermUpdates: 0,
     accepted: 0,
     acceptProbSum: 0,
-    expMinusDeltaH: { n: 0, sum: 0, sumSq: 0, series: new Float64Array(0) },
+    expMinusDeltaH: new Float64Array(0),
     savedConfigs: 0,
     interrupted: false,
   };
@@ -156,16 +157,12 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
       if (info.accepted) out.accepted++;
       out.acceptProbSum += info.acceptProb;
       if (info.deltaH !== undefined) {
-        const e = Math.exp(-info.deltaH);
-        if (out.expMinusDeltaH.n === boltzmann.length) {
+        if (nBoltzmann === boltzmann.length) {
           const grown = new Float64Array(2 * boltzmann.length);
           grown.set(boltzmann);
           boltzmann = grown;
         }
-        boltzmann[out.expMinusDeltaH.n] = e;
-        out.expMinusDeltaH.n++;
-        out.expMinusDeltaH.sum += e;
-        out.expMinusDeltaH.sumSq += e * e;
+        boltzmann[nBoltzmann++] = Math.exp(-info.deltaH);
       }
       if ((out.updates - task.therm) % task.measEvery === 0) {
         measure(state.field, names, row);
@@ -204,6 +201,6 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
   control.progress?.(out.updates, total);
   out.updateSeconds = stepMs / 1000;
   out.series = series.map((s) => s.slice(0, out.measured));
-  out.expMinusDeltaH.series = boltzmann.slice(0, out.expMinusDeltaH.n);
+  out.expMinusDeltaH = boltzmann.slice(0, nBoltzmann);
   return out;
 }

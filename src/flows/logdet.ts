@@ -38,7 +38,6 @@ function eliminate(M: tf.Tensor3D, rhsIn?: tf.Tensor[]): { U: tf.Tensor[][]; sig
     }
     for (let p = k + 1; p < n; p++) {
       const swap = tf.equal(idx, p);
-      const swapCol = tf.expandDims(swap, 1);
       for (let j = 0; j < n; j++) {
         const [rk, rp] = [a[k][j], a[p][j]];
         a[k][j] = tf.where(swap, rp, rk);
@@ -46,7 +45,7 @@ function eliminate(M: tf.Tensor3D, rhsIn?: tf.Tensor[]): { U: tf.Tensor[][]; sig
       }
       if (rhs.length) {
         const [rk, rp] = [rhs[k], rhs[p]];
-        const m = tf.broadcastTo(swapCol, rk.shape);
+        const m = tf.broadcastTo(tf.expandDims(swap, 1), rk.shape);
         rhs[k] = tf.where(m, rp, rk);
         rhs[p] = tf.where(m, rk, rp);
       }
