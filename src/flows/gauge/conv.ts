@@ -1,0 +1,161 @@
+/**
+ * Circular (periodic) convolutions on d-dimensional lattices, written as shifted slices + one matMul.
+ *
+ * Why not tf.conv2d: the wasm backend has no Conv2DBackpropFilter, so the weight gradient of a conv
+ * cannot be taken there, and there is no conv for d = 4 at all. A k^d stencil as k^d slices of a
+ * periodically padded tensor, concatenated along channels, times a [k^d·C_in, C_out] matrix has
+ * only slice/concat/matMul in it, whose gradients every backend has. Translation equivariance on
+ * the torus is exact, so a network trained on L^d runs unchanged on any L′^d.
+ */
+import { tf } from '../../backend/index.ts';
+import { gaussian } from '../../../lattices/random.ts';
+
+export type Activation = 'leakyRelu' | 'tanh';
+
+/** Periodic padding by p sites on both sides of every spatial axis (axes 1 … rank−2). */
+export function circularPad(t: tf.Tensor, p: number): tf.Tensor {
+  if (p === 0) return t;
+  let out = t;
+  for (let axis = 1; axis < t.rank - 1; axis++) {
+    const L = out.shape[axis]!;
+    if (p > L) throw new Error(`circular padding ${p} exceeds lattice extent ${L}`);
+    const size = out.shape.slice();
+    size[axis] = p;
+    const begin = new Array<number>(out.rank).fill(0);
+    const head = tf.slice(out, begin, size);
+    const tail = tf.slice(out, begin.map((b, i) => (i === axis ? L - p : b)), size);
+    out = tf.concat([tail, out, head], axis);
+  }
+  return out;
+}
+
+/**
+ * Periodic convolution: x [B, spatial…(d axes), C_in], w [k^d·C_in, C_out], b [C_out] →
+ * [B, spatial…, C_out]. Row (o, c) of w multiplies channel c at offset o ∈ {−r..r}^d (first
+ * spatial axis slowest), r = (k−1)/2.
+ */
+export function circularConv(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, k: number): tf.Tensor {
+  return tf.tidy(() => {
+    const dims = x.rank - 2;
+    const r = (k - 1) / 2;
+    const padded = circularPad(x, r);
+    const size = x.shape.slice();
+    const windows: tf.Tensor[] = [];
+    const offsets = new Array<number>(dims).fill(0);
+    const total = k ** dims;
+    for (let n = 0; n < total; n++) {
+      let rem = n;
+      for (let a = dims - 1; a >= 0; a--) {
+        offsets[a] = rem % k;
+        rem = Math.floor(rem / k);
+      }
+      windows.push(tf.slice(padded, [0, ...offsets, 0], size));
+    }
+    const cin = x.shape[x.rank - 1]!;
+    const stacked = tf.concat(windows, x.rank - 1);
+    const rows = x.size / cin;
+    const y = tf.add(tf.matMul(tf.reshape(stacked, [rows, total * cin]), w), b);
+    return tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]]);
+  });
+}
+
+export interface ConvNetJSON {
+  inChannels: number;
+  hidden: number[];
+  outChannels: number;
+  kernelSize: number;
+  dims: number;
+  activation: Activation;
+  finalTanh: boolean;
+  /** flat weights, layer by layer: w (row-major) then b */
+  weights: number[][];
+}
+
+let netCounter = 0;
+
+/** A small circular CNN: conv → activation → … → conv (→ tanh). The conditioner of a coupling layer. */
+export class CircularConvNet {
+  readonly variables: tf.Variable[] = [];
+  readonly layers: { w: tf.Variable; b: tf.Variable }[] = [];
+
+  constructor(
+    readonly dims: number,
+    readonly inChannels: number,
+    readonly hidden: number[],
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    readonly activation: Activation,
+    readonly finalTanh: boolean,
+    init: { rng: () => number; outScale?: number } | { weights: number[][] },
+  ) {
+    if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) throw new Error(`conv kernel size must be an odd positive integer, got ${kernelSize}`);
+    for (const h of hidden) if (!Number.isInteger(h) || h < 1) throw new Error(`conv hidden sizes must be positive integers, got ${hidden.join(',')}`);
+    const sizes = [inChannels, ...hidden, outChannels];
+    const id = netCounter++;
+    const taps = kernelSize ** dims;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const fanIn = taps * sizes[l]!;
+      const fanOut = sizes[l + 1]!;
+      let wv: Float32Array;
+      let bv: Float32Array;
+      if ('weights' in init) {
+        const w = init.weights[2 * l];
+        const b = init.weights[2 * l + 1];
+        if (!w || !b || w.length !== fanIn * fanOut || b.length !== fanOut) {
+          throw new Error(`conv net weights: layer ${l} expects ${fanIn}×${fanOut} weights and ${fanOut} biases`);
+        }
+        wv = Float32Array.from(w);
+        bv = Float32Array.from(b);
+      } else {
+        // He/Glorot-like scale; the last layer starts small so a fresh flow is close to the identity.
+        const last = l + 2 === sizes.length;
+        const scale = (last ? (init.outScale ?? 0.01) : 1) * Math.sqrt(2 / (fanIn + fanOut));
+        wv = new Float32Array(fanIn * fanOut);
+        for (let i = 0; i < wv.length; i++) wv[i] = scale * gaussian(init.rng);
+        bv = new Float32Array(fanOut);
+      }
+      const w = tf.variable(tf.tensor2d(wv, [fanIn, fanOut]), true, `gaugeconv${id}_w${l}`);
+      const b = tf.variable(tf.tensor1d(bv), true, `gaugeconv${id}_b${l}`);
+      this.layers.push({ w, b });
+      this.variables.push(w, b);
+    }
+  }
+
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      let h = x;
+      this.layers.forEach(({ w, b }, l) => {
+        h = circularConv(h, w as tf.Tensor2D, b as tf.Tensor1D, this.kernelSize);
+        const last = l + 1 === this.layers.length;
+        if (!last) h = this.activation === 'tanh' ? tf.tanh(h) : tf.leakyRelu(h, 0.01);
+        else if (this.finalTanh) h = tf.tanh(h);
+      });
+      return h;
+    });
+  }
+
+  get paramCount(): number {
+    return this.variables.reduce((s, v) => s + v.size, 0);
+  }
+
+  toJSON(): ConvNetJSON {
+    return {
+      inChannels: this.inChannels,
+      hidden: this.hidden,
+      outChannels: this.outChannels,
+      kernelSize: this.kernelSize,
+      dims: this.dims,
+      activation: this.activation,
+      finalTanh: this.finalTanh,
+      weights: this.variables.map((v) => Array.from(v.dataSync())),
+    };
+  }
+
+  static fromJSON(j: ConvNetJSON): CircularConvNet {
+    return new CircularConvNet(j.dims, j.inChannels, j.hidden, j.outChannels, j.kernelSize, j.activation, j.finalTanh, { weights: j.weights });
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+}
