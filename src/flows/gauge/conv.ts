@@ -59,6 +59,49 @@ export function circularConv(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, k: nu
   });
 }
 
+/**
+ * 2D valid convolution on the native (XNNPACK) kernel with a hand-written filter gradient: wasm has
+ * Conv2D and Conv2DBackpropInput but no Conv2DBackpropFilter. The filter gradient
+ * dW[i,j,c,o] = Σ_{b,y,x} x[b,y+i,x+j,c] dy[b,y,x,o] is itself a valid convolution with the roles of
+ * batch and channels exchanged (x as [C, H, W, B], dy as the filter [h, w, B, O]).
+ */
+const conv2dValid = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.conv2d(x, w, 1, 'valid'),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const dy4 = dy as tf.Tensor4D;
+      const dx = tf.conv2dTranspose(dy4, ws, xs.shape, 1, 'valid');
+      const dw = tf.transpose(tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]);
+      return [dx, dw];
+    },
+  };
+}) as never) as unknown as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * A stack of 2D periodic convolutions: pad the input once by the stack's total reach and run valid
+ * convolutions (the border rows are computed redundantly, which the native kernel does far faster
+ * than re-padding every hidden layer with slices). Same result as circularConv layer by layer.
+ */
+export function circularConvStack2D(x: tf.Tensor, layers: { w: tf.Tensor2D; b: tf.Tensor1D }[], k: number, act: (h: tf.Tensor, last: boolean) => tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const r = (k - 1) / 2;
+    const reach = r * layers.length;
+    const L = Math.min(x.shape[1]!, x.shape[2]!);
+    const once = reach <= L;
+    let h = once ? circularPad(x, reach) : x;
+    layers.forEach(({ w, b }, l) => {
+      const cin = w.shape[0] / (k * k);
+      const filt = tf.reshape(w, [k, k, cin, w.shape[1]]) as tf.Tensor4D;
+      const input = (once ? h : circularPad(h, r)) as tf.Tensor4D;
+      h = act(tf.add(conv2dValid(input, filt), b), l + 1 === layers.length);
+    });
+    return h;
+  });
+}
+
 export interface ConvNetJSON {
   inChannels: number;
   hidden: number[];
@@ -122,6 +165,13 @@ export class CircularConvNet {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
+    const act = (h: tf.Tensor, last: boolean): tf.Tensor => {
+      if (!last) return this.activation === 'tanh' ? tf.tanh(h) : tf.leakyRelu(h, 0.01);
+      return this.finalTanh ? tf.tanh(h) : h;
+    };
+    if (this.dims === 2) {
+      return circularConvStack2D(x, this.layers.map(({ w, b }) => ({ w: w as tf.Tensor2D, b: b as tf.Tensor1D })), this.kernelSize, act);
+    }
     return tf.tidy(() => {
       let h = x;
       this.layers.forEach(({ w, b }, l) => {

@@ -12,6 +12,7 @@ import type { Lattice } from '../../../lattices/geometry.ts';
 import type { BaseDistribution } from '../bijector.ts';
 import type { U1GaugeCoupling } from './coupling.ts';
 import { linkShape } from './layout.ts';
+import type { U1GaugeFlowConfig } from './build.ts';
 
 /** Uniform (Haar) U(1) links on a lattice: angles in [−π, π), log density 0 w.r.t. normalised Haar. */
 export function u1Haar(lattice: Lattice): BaseDistribution<tf.Tensor> {
@@ -40,7 +41,7 @@ export interface GaugeSample {
 export class U1GaugeFlow {
   readonly variables: tf.Variable[];
 
-  constructor(readonly dims: number, readonly layers: U1GaugeCoupling[]) {
+  constructor(readonly dims: number, readonly layers: U1GaugeCoupling[], readonly config?: U1GaugeFlowConfig) {
     if (layers.length === 0) throw new Error('gauge flow: needs at least one layer');
     for (const l of layers) if (l.dims !== dims) throw new Error(`gauge flow: a ${l.dims}D layer in a ${dims}D flow`);
     this.variables = layers.flatMap((l) => l.variables);

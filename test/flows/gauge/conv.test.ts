@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
-import { circularConv, circularPad } from '../../../src/flows/gauge/conv.ts';
+import { circularConv, circularConvStack2D, circularPad } from '../../../src/flows/gauge/conv.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 test.before(async () => {
@@ -62,6 +62,35 @@ test('gradients w.r.t. input and weights against central differences (wasm lacks
   };
   check(x, gx!, 0);
   check(w, gw!, 1);
+});
+
+test('2D fast path (native conv, padded once, own filter gradient) = layer-by-layer circularConv, values and gradients', () => {
+  const x = rand([3, 4, 8, 4], 'sx');
+  const ws = [rand([36, 6], 'w0') as tf.Tensor2D, rand([54, 5], 'w1') as tf.Tensor2D, rand([45, 2], 'w2') as tf.Tensor2D];
+  const bs = [rand([6], 'b0') as tf.Tensor1D, rand([5], 'b1') as tf.Tensor1D, rand([2], 'b2') as tf.Tensor1D];
+  const r = rand([3, 4, 8, 2], 'sr');
+  const act = (h: tf.Tensor, last: boolean) => (last ? h : tf.tanh(h));
+  const slow = (xx: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
+    let h = xx;
+    [w0, w1, w2].forEach((w, l) => (h = act(circularConv(h, w as tf.Tensor2D, bs[l]!, 3), l === 2)));
+    return tf.sum(tf.mul(h, r)) as tf.Scalar;
+  };
+  const fast = (xx: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
+    tf.sum(tf.mul(circularConvStack2D(xx, [w0, w1, w2].map((w, l) => ({ w: w as tf.Tensor2D, b: bs[l]! })), 3, act), r)) as tf.Scalar;
+  const a = tf.grads(slow)([x, ...ws]);
+  const b = tf.grads(fast)([x, ...ws]);
+  assert.ok(Math.abs(slow(x, ws[0]!, ws[1]!, ws[2]!).dataSync()[0]! - fast(x, ws[0]!, ws[1]!, ws[2]!).dataSync()[0]!) < 1e-4);
+  a.forEach((g, i) => {
+    const d = tf.max(tf.abs(tf.sub(g, b[i]!))).dataSync()[0]!;
+    const s = tf.max(tf.abs(g)).dataSync()[0]!;
+    assert.ok(d < 1e-4 * (1 + s), `gradient ${i}: max diff ${d}`);
+  });
+  // a stack whose reach exceeds the lattice pads layer by layer instead
+  const tiny = rand([1, 2, 2, 4], 'tx');
+  const deep = [0, 1, 2].map((l) => ({ w: rand([36, 4], `dw${l}`) as tf.Tensor2D, b: tf.zeros([4]) as tf.Tensor1D }));
+  let ref = tiny;
+  deep.forEach(({ w, b }, l) => (ref = act(circularConv(ref, w, b, 3), l === 2)));
+  assert.ok(tf.max(tf.abs(tf.sub(ref, circularConvStack2D(tiny, deep, 3, act)))).dataSync()[0]! < 1e-5);
 });
 
 test.run();

@@ -1,0 +1,100 @@
+/**
+ * Gauge-flow model files: JSON { format, version, group, dims, kernel, trained: { L, beta }, flow,
+ * history, meta }, written to a temporary file and renamed. Reading validates every field it uses,
+ * so a model of another group or dimension, a truncated file or a missing field is a clear error
+ * naming the file (never a silently different flow).
+ */
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../cli/output-file.ts';
+import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
+import type { U1GaugeFlow } from './flow.ts';
+
+export const GAUGE_MODEL_FORMAT = 'gaugeflow-gauge-model';
+export const GAUGE_MODEL_VERSION = 1;
+
+export interface TrainingHistory {
+  steps: number;
+  seconds: number;
+  /** per logged step: [step, loss, ess] */
+  curve: [number, number, number][];
+  /** earlier runs this model continued from (oldest first) */
+  previous?: TrainingHistory[];
+  [k: string]: unknown;
+}
+
+export interface GaugeModelFile {
+  format: typeof GAUGE_MODEL_FORMAT;
+  version: number;
+  savedAt: string;
+  group: 'u1';
+  dims: number;
+  kernel: string;
+  trained: { L: number; beta: number };
+  flow: U1GaugeFlowJSON;
+  history: TrainingHistory;
+  meta?: Record<string, unknown>;
+}
+
+export function gaugeModelPayload(flow: U1GaugeFlow, trained: { L: number; beta: number }, history: TrainingHistory, meta?: Record<string, unknown>): GaugeModelFile {
+  const json = u1GaugeFlowToJSON(flow);
+  return {
+    format: GAUGE_MODEL_FORMAT,
+    version: GAUGE_MODEL_VERSION,
+    savedAt: new Date().toISOString(),
+    group: 'u1',
+    dims: flow.dims,
+    kernel: json.config.kernel,
+    trained,
+    flow: json,
+    history,
+    ...(meta ? { meta } : {}),
+  };
+}
+
+export function saveGaugeModel(path: string, file: GaugeModelFile): void {
+  writeFileAtomic(path, JSON.stringify(file));
+}
+
+export function readGaugeModel(path: string): GaugeModelFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read model file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let j: GaugeModelFile;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
+  }
+  const bad = (what: string) => new Error(`model file ${path}: ${what}`);
+  if (!j || typeof j !== 'object') throw bad('not a JSON object');
+  if (j.format !== GAUGE_MODEL_FORMAT) {
+    if ((j as { format?: unknown }).format === 'gaugeflow-model') throw bad('this is a manifold-flow model (from `gaugeflow fit`), not a gauge-field flow (from `gaugeflow train`)');
+    throw bad(`not a gaugeflow gauge-flow model (format ${JSON.stringify((j as { format?: unknown }).format)})`);
+  }
+  if (j.version !== GAUGE_MODEL_VERSION) throw bad(`format version ${String(j.version)}; this gaugeflow reads version ${GAUGE_MODEL_VERSION}`);
+  if (j.group !== 'u1') throw bad(`group ${JSON.stringify(j.group)} is not supported (u1)`);
+  if (!j.trained || !Number.isInteger(j.trained.L) || !(typeof j.trained.beta === 'number' && Number.isFinite(j.trained.beta))) throw bad('missing or invalid `trained` {L, beta}');
+  if (!j.flow || typeof j.flow !== 'object' || j.flow.type !== 'u1-gauge') throw bad('missing or invalid `flow` payload');
+  try {
+    validateU1Config(j.flow.config);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (j.dims !== j.flow.config.dims) throw bad(`dims ${String(j.dims)} disagrees with the flow's ${j.flow.config.dims}`);
+  if (!Array.isArray(j.flow.layers) || j.flow.layers.length !== j.flow.config.layers) throw bad('layer weights missing or incomplete');
+  if (!j.history || typeof j.history !== 'object') throw bad('missing `history`');
+  return j;
+}
+
+/** Read and rebuild a model file's flow (optionally re-targeted to another β). */
+export function loadGaugeModel(path: string, beta?: number): { file: GaugeModelFile; flow: U1GaugeFlow } {
+  const file = readGaugeModel(path);
+  try {
+    return { file, flow: u1GaugeFlowFromJSON(file.flow, beta) };
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message}`);
+  }
+}
