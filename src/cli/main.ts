@@ -11,6 +11,7 @@ const commands: Record<string, Command> = {
   demo: { summary: 'the main job in one run: exact values, HMC and heat bath vs exact, a trained flow as an MCMC proposal', load: () => import('./demo.ts') },
   exact: { summary: 'exact reference results (2D U(1) finite volume, 2D SU(N), single-matrix SU(N))', load: () => import('./exact.ts') },
   sample: { summary: 'run HMC / heat-bath chains, Γ-method errors, R-hat, comparison with exact results', load: () => import('./sample.ts') },
+  train: { summary: 'train a gauge-equivariant flow for the Wilson action (reverse KL, data-parallel workers); ESS, KL, acceptance', load: () => import('./train.ts') },
   fit: { summary: 'train a manifold flow (IRCPM/CNF) on a named target or lat,lon data; ESS, KL or test NLL', load: () => import('./fit.ts') },
 };
 

@@ -1,0 +1,213 @@
+/**
+ * `gaugeflow train`: train a gauge-equivariant flow for the Wilson action by reverse KL, data-parallel
+ * over worker threads, then measure it as an MCMC proposal (ESS, KL, acceptance) and save it.
+ *
+ *   gaugeflow train --group u1 --dims 2 --L 8 --beta 2 [--kernel ircpm|ncp|spline|energy] [--layers 16]
+ *                   [--steps N | --minutes M] [--batch 64] [--workers 2] [--seed 1] [--init m.json]
+ *                   --out model.json [--force] [--json]
+ *
+ * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
+ * neither is overwritten without --force, and an input is never written over. Ctrl-C stops after the
+ * current step, saves the weights reached to the checkpoint file, says where, prints the partial
+ * result and exits 130.
+ */
+import { parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { checkOutputPath, writeFileAtomic } from './output-file.ts';
+import { initBackend } from '../backend/index.ts';
+import { makeLattice } from '../../lattices/geometry.ts';
+import { trainParallel, type ParallelTrainResult } from '../train/parallel.ts';
+import { assignVariables, joinWeights, variableShapes } from '../train/flat.ts';
+import { defaultU1Config, type U1GaugeFlowConfig } from '../flows/gauge/build.ts';
+import { buildGaugeFlow, gaugeTrainableSpec, type GaugeTrainableConfig } from '../flows/gauge/trainable.ts';
+import { gaugeModelPayload, readGaugeModel, type TrainingHistory } from '../flows/gauge/model-file.ts';
+import { gaugeProposal } from '../flows/gauge/proposal.ts';
+import { evaluateGaugeProposal } from '../flows/gauge/evaluate.ts';
+import { circleKernelKinds } from '../flows/circle/kernel.ts';
+import type { U1GaugeFlow } from '../flows/gauge/flow.ts';
+
+const specs = {
+  group: { type: 'string', choices: ['u1'], default: 'u1', help: 'gauge group (SU(N) flows: not yet)' },
+  dims: { type: 'int', min: 2, default: 2, help: 'lattice dimension (2, 3, 4)' },
+  L: { type: 'int', min: 4, default: 8, help: 'lattice extent (a multiple of 4)' },
+  beta: { type: 'number', min: 0, default: 2 },
+  kernel: { type: 'string', choices: circleKernelKinds, help: `kernel on the circle for the active plaquettes [${defaultU1Config.kernel}]` },
+  modes: { type: 'int', min: 1, help: 'ircpm/energy: Fourier modes of the potential (energy: of the learned correction)' },
+  mixtures: { type: 'int', min: 1, help: 'ncp: mixture components' },
+  bins: { type: 'int', min: 2, help: 'spline: bins' },
+  layers: { type: 'int', min: 1, help: `coupling layers [${defaultU1Config.layers}]` },
+  hidden: { type: 'numbers', help: `conditioner hidden channels, e.g. 8,8 [${defaultU1Config.hidden.join(',')}]` },
+  steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
+  minutes: { type: 'number', help: 'wall-clock training budget (with --steps: whichever ends first)' },
+  batch: { type: 'int', min: 1, default: 64 },
+  microbatches: { type: 'int', min: 1, default: 2, help: 'fixed split of the batch over threads (results do not depend on --workers)' },
+  workers: { type: 'int', min: 0, default: 2, help: 'worker threads (0: this thread)' },
+  lr: { type: 'number', help: 'Adam learning rate [1e-3]' },
+  'lr-final': { type: 'number', help: 'final learning rate as a fraction of --lr (cosine decay) [0.05]' },
+  estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator' },
+  seed: { type: 'int', default: 1 },
+  init: { type: 'string', help: 'continue or fine-tune this model (its architecture is used)' },
+  'checkpoint-every': { type: 'int', min: 1, default: 200, help: 'steps between checkpoints (<out>.checkpoint.json)' },
+  'eval-samples': { type: 'int', min: 100, default: 20000, help: 'fresh draws for ESS, KL and acceptance' },
+  out: { type: 'string', help: 'where to save the model (required)' },
+  force: { type: 'boolean', help: 'overwrite --out and its checkpoint file if they exist' },
+  json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
+  help: { type: 'boolean' },
+} satisfies FlagSpecs;
+
+type Flags = ReturnType<typeof parseFlags<typeof specs>>;
+
+function architecture(flags: Flags): U1GaugeFlowConfig {
+  const kernel = (flags.kernel ?? defaultU1Config.kernel) as U1GaugeFlowConfig['kernel'];
+  const kernelOptions: U1GaugeFlowConfig['kernelOptions'] =
+    kernel === 'ircpm' ? { modes: flags.modes ?? 4 }
+    : kernel === 'energy' ? { correctionModes: flags.modes ?? 2 }
+    : kernel === 'ncp' ? { mixtures: flags.mixtures ?? 6 }
+    : { bins: flags.bins ?? 8 };
+  if (flags.modes !== undefined && kernel !== 'ircpm' && kernel !== 'energy') throw new UsageError('--modes applies to --kernel ircpm or energy');
+  if (flags.mixtures !== undefined && kernel !== 'ncp') throw new UsageError('--mixtures applies to --kernel ncp');
+  if (flags.bins !== undefined && kernel !== 'spline') throw new UsageError('--bins applies to --kernel spline');
+  return {
+    ...defaultU1Config,
+    dims: flags.dims!,
+    beta: flags.beta!,
+    kernel,
+    kernelOptions,
+    layers: flags.layers ?? defaultU1Config.layers,
+    hidden: flags.hidden ?? defaultU1Config.hidden,
+  };
+}
+
+function validate(flags: Flags): void {
+  if (flags.dims! > 4) throw new UsageError(`--dims must be 2, 3 or 4, got ${flags.dims}`);
+  if (flags.L! % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 (the coupling layers' stripe masks), got ${flags.L}`);
+  if (!flags.out) throw new UsageError('--out <model.json> is required');
+  if (flags.minutes !== undefined && !(flags.minutes > 0)) throw new UsageError(`--minutes must be positive, got ${flags.minutes}`);
+  if (flags.lr !== undefined && !(flags.lr > 0)) throw new UsageError(`--lr must be positive, got ${flags.lr}`);
+  if (flags['lr-final'] !== undefined && !(flags['lr-final'] > 0 && flags['lr-final'] <= 1)) throw new UsageError(`--lr-final must be in (0, 1], got ${flags['lr-final']}`);
+  if (flags.hidden && !flags.hidden.every((h) => Number.isInteger(h) && h >= 1)) throw new UsageError(`--hidden must be positive integers, got ${flags.hidden.join(',')}`);
+  if (flags.microbatches! > flags.batch!) throw new UsageError(`--microbatches (${flags.microbatches}) cannot exceed --batch (${flags.batch})`);
+  if (flags.init) {
+    for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins'] as const) {
+      if (flags[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init (the model's architecture is used)`);
+    }
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, specs);
+  if (flags.help) {
+    console.log(`usage: gaugeflow train --L <L> --beta <β> --out <model.json> [flags]\n\n${flagHelp(specs)}`);
+    return 0;
+  }
+  validate(flags);
+  const out = flags.out!;
+  const checkpointPath = `${out}.checkpoint.json`;
+  checkOutputPath(out, { force: flags.force, inputs: [flags.init], flag: '--out' });
+  checkOutputPath(checkpointPath, { force: flags.force, inputs: [flags.init], flag: 'checkpoint file' });
+
+  let config: GaugeTrainableConfig;
+  let previous: TrainingHistory[] = [];
+  const estimator = flags.estimator as 'total' | 'path';
+  if (flags.init) {
+    const init = readGaugeModel(flags.init);
+    if (init.dims !== flags.dims) throw new UsageError(`--init model is ${init.dims}D, --dims is ${flags.dims}`);
+    config = { flow: { ...init.flow.config, beta: flags.beta! }, L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed!, initial: init.flow };
+    previous = [...(init.history.previous ?? []), { ...init.history, previous: undefined, L: init.trained.L, beta: init.trained.beta }];
+  } else {
+    config = { flow: architecture(flags), L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed! };
+  }
+  const steps = flags.steps ?? (flags.minutes === undefined ? 2000 : undefined);
+
+  const backend = await initBackend();
+  const local = buildGaugeFlow(config); // this thread's copy: receives the trained weights
+  const lattice = makeLattice(new Array<number>(flags.dims!).fill(flags.L!));
+  const shapes = variableShapes(local.variables);
+  const meta = { L: flags.L!, beta: flags.beta! };
+
+  const curve: [number, number, number][] = [];
+  const save = (path: string, flow: U1GaugeFlow, r: { steps: number; seconds: number }, extra: Record<string, unknown>) => {
+    const history: TrainingHistory = { steps: r.steps, seconds: r.seconds, curve, estimator, batch: flags.batch!, seed: flags.seed!, ...extra, ...(previous.length ? { previous } : {}) };
+    writeFileAtomic(path, JSON.stringify(gaugeModelPayload(flow, meta, history)));
+  };
+
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  let result: ParallelTrainResult;
+  try {
+    result = await trainParallel({
+      spec: gaugeTrainableSpec(config),
+      workers: flags.workers!,
+      ...(steps !== undefined ? { steps } : {}),
+      ...(flags.minutes !== undefined ? { minutes: flags.minutes } : {}),
+      batch: flags.batch!,
+      microbatches: flags.microbatches!,
+      seed: flags.seed!,
+      ...(flags.lr !== undefined ? { lr: flags.lr } : {}),
+      ...(flags['lr-final'] !== undefined ? { lrFinal: flags['lr-final'] } : {}),
+      checkpointEvery: flags['checkpoint-every']!,
+      onCheckpoint: (c) => {
+        assignVariables(local.variables, joinWeights(c.weights, shapes));
+        save(checkpointPath, local, { steps: c.step, seconds: c.seconds }, { checkpoint: true });
+      },
+      signal: ac.signal,
+      onStep: (s) => {
+        if (s.step % 10 === 0 || s.step < 10) curve.push([s.step, s.loss, s.ess ?? NaN]);
+      },
+      progress: !flags.json,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  assignVariables(local.variables, joinWeights(result.weights, shapes));
+  const report: Record<string, unknown> = {
+    command: 'train',
+    group: 'u1',
+    dims: flags.dims,
+    L: flags.L,
+    beta: flags.beta,
+    kernel: config.flow.kernel,
+    layers: config.flow.layers,
+    params: local.paramCount,
+    steps: result.steps,
+    trainSeconds: result.seconds,
+    secondsPerStep: result.timing.wallPerStep,
+    stopReason: result.stopReason,
+    estimator,
+    batch: flags.batch,
+    workers: result.workers,
+    seed: flags.seed,
+    backend,
+    init: flags.init ?? null,
+  };
+  if (result.interrupted) {
+    save(checkpointPath, local, result, { interrupted: true });
+    console.error(`gaugeflow train: interrupted after ${result.steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
+    report.interrupted = true;
+    report.checkpoint = checkpointPath;
+    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+    return 130;
+  }
+  save(out, local, result, {});
+  report.model = out;
+  const ev = evaluateGaugeProposal(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`);
+  Object.assign(report, {
+    ess: ev.ess,
+    kl: ev.kl,
+    klLogZ: ev.klLogZ,
+    acceptance: ev.acceptance,
+    logZ: ev.logZ,
+    logZErr: ev.logZErr,
+    logZExact: ev.logZExact,
+    failedDraws: ev.failedDraws,
+    evalSamples: ev.n,
+  });
+  console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+  return 0;
+}
+
+function formatReport(r: Record<string, unknown>): string {
+  return Object.entries(r)
+    .map(([k, v]) => `${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`)
+    .join('\n');
+}
