@@ -65,7 +65,7 @@ export interface CircleKernelOptions {
   minBinWidth?: number;
   minDerivative?: number;
   beta?: number;
-  sigma?: number[];
+  sigma?: readonly number[];
   correctionModes?: number;
   alpha?: number;
   m?: number;
@@ -89,7 +89,7 @@ export function makeCircleKernel(kind: CircleKernelKind, opts: CircleKernelOptio
       if (opts.beta === undefined || opts.sigma === undefined) throw new Error("energy circle kernel: options 'beta' and 'sigma' are required");
       return new EnergyKernel({
         beta: opts.beta,
-        sigma: opts.sigma,
+        sigma: opts.sigma.slice(),
         correctionModes: opts.correctionModes ?? 0,
         eta: opts.eta ?? 0.95,
         tol: opts.tol ?? 1e-12,

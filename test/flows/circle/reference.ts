@@ -39,7 +39,7 @@ export function ircpm64(coef: number[], x: number): number {
 }
 
 /** Fourier coefficients of α u + m u′² (constant dropped) for loop angles c, orientations σ. */
-export function energyCoefficients64(beta: number, sigma: number[], c: number[], alpha: number, m: number): { a: number[]; b: number[] } {
+export function energyCoefficients64(beta: number, sigma: readonly number[], c: number[], alpha: number, m: number): { a: number[]; b: number[] } {
   let A = -beta;
   let B = 0;
   sigma.forEach((s, j) => {
