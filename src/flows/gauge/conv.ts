@@ -9,6 +9,7 @@
  */
 import { tf } from '../../backend/index.ts';
 import { gaussian } from '../../../lattices/random.ts';
+import { rollAxis } from './layout.ts';
 
 export type Activation = 'leakyRelu' | 'tanh';
 
@@ -38,23 +39,19 @@ export function circularConv(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, k: nu
   return tf.tidy(() => {
     const dims = x.rank - 2;
     const r = (k - 1) / 2;
-    const padded = circularPad(x, r);
-    const size = x.shape.slice();
-    const windows: tf.Tensor[] = [];
-    const offsets = new Array<number>(dims).fill(0);
-    const total = k ** dims;
-    for (let n = 0; n < total; n++) {
-      let rem = n;
-      for (let a = dims - 1; a >= 0; a--) {
-        offsets[a] = rem % k;
-        rem = Math.floor(rem / k);
-      }
-      windows.push(tf.slice(padded, [0, ...offsets, 0], size));
+    const channel = x.rank - 1;
+    // The k^d windows by k rolls per axis (k·d rolls, not k^d slices): stage a turns every channel
+    // block into k blocks, one per offset along axis a. Axes are taken last to first, so the first
+    // spatial axis ends up outermost (slowest) in the channel order, as the weight rows expect.
+    let h = x;
+    for (let axis = dims; axis >= 1; axis--) {
+      const rolled: tf.Tensor[] = [];
+      for (let o = 0; o < k; o++) rolled.push(rollAxis(h, axis, o - r));
+      h = tf.concat(rolled, channel);
     }
-    const cin = x.shape[x.rank - 1]!;
-    const stacked = tf.concat(windows, x.rank - 1);
+    const cin = x.shape[channel]!;
     const rows = x.size / cin;
-    const y = tf.add(tf.matMul(tf.reshape(stacked, [rows, total * cin]), w), b);
+    const y = tf.add(tf.matMul(tf.reshape(h, [rows, k ** dims * cin]), w), b);
     return tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]]);
   });
 }

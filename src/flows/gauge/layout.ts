@@ -32,15 +32,25 @@ export function linksToTensor(lattice: Lattice, theta: Float64Array | Float32Arr
  * site sees at its k-th neighbour in direction ν. Two slices and a concat.
  */
 export function shiftSites(t: tf.Tensor, dims: number, nu: number, k: number): tf.Tensor {
-  const axis = spatialAxis(dims, nu);
+  return rollAxis(t, spatialAxis(dims, nu), k);
+}
+
+/**
+ * out[…, i, …] = t[…, (i + k) mod L, …] along `axis`. Done on the rank-3 view [before, L, after]:
+ * the wasm slice kernel is fast on low ranks and slow on the rank-6 tensors of 4D link batches.
+ */
+export function rollAxis(t: tf.Tensor, axis: number, k: number): tf.Tensor {
   const L = t.shape[axis]!;
   const s = ((k % L) + L) % L;
   if (s === 0) return t;
-  const begin = new Array<number>(t.rank).fill(0);
-  const size = t.shape.slice();
-  const head = tf.slice(t, begin.map((b, i) => (i === axis ? s : b)), size.map((n, i) => (i === axis ? L - s : n)));
-  const tail = tf.slice(t, begin, size.map((n, i) => (i === axis ? s : n)));
-  return tf.concat([head, tail], axis);
+  return tf.tidy(() => {
+    const pre = t.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const post = t.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const v = tf.reshape(t, [pre, L, post]);
+    const head = tf.slice(v, [0, s, 0], [pre, L - s, post]);
+    const tail = tf.slice(v, [0, 0, 0], [pre, s, post]);
+    return tf.reshape(tf.concat([head, tail], 1), t.shape);
+  });
 }
 
 /** The angles θ_μ(x) of one direction: [B, spatial…]. */
