@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { averagePlaquette } from '../../lattices/action.ts';
 import { fieldProposalAsProposal, ProposalCache, wilsonTarget } from '../../samplers/flow_batch.ts';
 import { independenceMetropolis } from '../../samplers/metropolis.ts';
@@ -54,6 +54,20 @@ export async function loadFieldProposal(options) {
 }
 `,
 );
+/** von Mises links, logging the thread of every load of the module's proposal to loads.txt. */
+const loads = join(dir, 'loads.txt');
+const counting = join(dir, 'counting.mts');
+writeFileSync(
+  counting,
+  `import { appendFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { loadFieldProposal as base } from ${JSON.stringify(pathToFileURL(vonmises).href)};
+export function loadFieldProposal(options) {
+  appendFileSync(${JSON.stringify(loads)}, threadId + '\\n');
+  return base(options);
+}
+`,
+);
 const noExport = join(dir, 'no-export.mts');
 writeFileSync(noExport, 'export const x = 1;\n');
 
@@ -70,9 +84,16 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
 const series = (r: RunResult) => r.chains.map((c) => c.series.map((s) => Array.from(s)));
 
 test('workers 0, 1, 2, 3: bit-identical series, acceptance and importance ESS; another batch size is another valid chain', async () => {
-  const base = { spec: u1(2, 1, 0.2, 64), seed: 'wk', chains: 3, nPerChain: 500, therm: 20 };
+  const base = { spec: u1(2, 1, 0.2, 64, counting), seed: 'wk', chains: 3, nPerChain: 500, therm: 20 };
   const runs = [];
-  for (const workers of [0, 1, 2, 3]) runs.push(await runChains({ ...base, workers }));
+  for (const workers of [0, 1, 2, 3]) {
+    writeFileSync(loads, '');
+    runs.push(await runChains({ ...base, workers }));
+    // the proposal is loaded once per thread that draws batches (27 batches here)
+    const threads = readFileSync(loads, 'utf8').split('\n').filter(Boolean);
+    assert.ok(threads.length >= 1 && threads.length <= Math.max(workers, 1) && new Set(threads).size === threads.length, `loads by thread: ${threads}`);
+    if (workers <= 1) assert.equal(threads, ['0']);
+  }
   assert.equal(runs.map((r) => r.workers), [0, 0, 2, 3]);
   const ref = runs[0]!;
   assert.equal(ref.chains[0]!.names, ['plaquette', 'Q', 'Q2']);
@@ -97,7 +118,7 @@ test('workers 0, 1, 2, 3: bit-identical series, acceptance and importance ESS; a
     assert.is(c.interrupted, false);
   }
   assert.not.equal(series(ref)[0], series(ref)[1], 'chains use their own streams');
-  const other = await runChains({ ...base, spec: u1(2, 1, 0.2, 100), workers: 0 });
+  const other = await runChains({ ...base, spec: u1(2, 1, 0.2, 100, counting), workers: 0 });
   assert.not.equal(series(other)[0]![0], series(ref)[0]![0]);
   assert.is(other.chains[0]!.measured, 500);
   // a shorter chain with the same seed and batch size is a prefix of the longer one
