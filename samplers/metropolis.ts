@@ -32,10 +32,34 @@ export interface PassResult<X> {
   last: ChainPoint<X>;
 }
 
-function weight(logp: number, logq: number, where: string): number {
+/** log p − log q of one draw; NaN anywhere or log q = −∞ is a bug and throws. */
+export function weight(logp: number, logq: number, where: string): number {
   if (Number.isNaN(logp) || Number.isNaN(logq)) throw new Error(`independenceMetropolis: NaN log density at ${where}`);
   if (logq === -Infinity) throw new Error(`independenceMetropolis: proposal reported log q = -Infinity at ${where}`);
   return logp - logq;
+}
+
+/**
+ * The weight of draw x of a proposal batch. A failed draw (log q = +∞) has weight −∞ without
+ * evaluating the target: its configuration is not to be trusted (it may hold NaN).
+ */
+export function drawWeight<X>(target: Target<X>, x: X, logq: number, where: string): number {
+  return logq === Infinity ? -Infinity : weight(target.logDensity(x), logq, where);
+}
+
+/**
+ * log of the acceptance probability of a proposal with log-weight `wy` against the current state's
+ * `wx`: −∞ for a failed draw, 0 while the chain has no state yet (wx = −∞), else min(0, wy − wx).
+ */
+export function logAcceptance(wx: number, wy: number): number {
+  if (wy === -Infinity) return -Infinity;
+  if (wx === -Infinity) return 0;
+  return Math.min(0, wy - wx);
+}
+
+/** The accept decision for one uniform u ∈ [0, 1) (always one uniform per step, so streams stay aligned). */
+export function accepts(logA: number, u: number): boolean {
+  return logA === 0 || Math.log(u) < logA;
 }
 
 /**
@@ -60,15 +84,12 @@ export function metropolisPass<X>(
   let wx = current ? current.logw : -Infinity;
   for (let i = 0; i < n; i++) {
     const y = batch.xs[i];
-    const wy = weight(target.logDensity(y), batch.logq[i], `draw ${i}`);
+    const wy = drawWeight(target, y, batch.logq[i], `draw ${i}`);
     logw[i] = wy;
-    let logA: number;
-    if (wy === -Infinity) logA = -Infinity;
-    else if (wx === -Infinity) logA = 0;
-    else logA = Math.min(0, wy - wx);
+    const logA = logAcceptance(wx, wy);
     const u = rng(); // always one uniform per step so streams stay aligned
     acceptProb[i] = Math.exp(logA);
-    if (logA === 0 || Math.log(u) < logA) {
+    if (accepts(logA, u)) {
       x = y;
       wx = wy;
       accepted[i] = 1;
@@ -106,13 +127,13 @@ export interface IndependenceResult<X> {
 }
 
 /** The first acceptable draw of the proposal on the chain's 'init' stream. */
-async function initialState<X>(target: Target<X>, proposal: Proposal<X>, seed: string | number, chain: number, batchSize: number, maxDraws: number): Promise<ChainPoint<X>> {
+export async function initialState<X>(target: Target<X>, proposal: Proposal<X>, seed: string | number, chain: number, batchSize: number, maxDraws: number): Promise<ChainPoint<X>> {
   const rng = makeRng(seed, 'chain', chain, 'init');
   for (let tried = 0; tried < maxDraws; ) {
     const n = Math.min(batchSize, maxDraws - tried);
     const batch = await Promise.resolve(proposal.sample(n, rng));
     for (let i = 0; i < batch.xs.length; i++) {
-      const w = weight(target.logDensity(batch.xs[i]), batch.logq[i], `init draw ${tried + i}`);
+      const w = drawWeight(target, batch.xs[i], batch.logq[i], `init draw ${tried + i}`);
       if (w > -Infinity) return { x: batch.xs[i], logw: w };
     }
     tried += n;
@@ -149,7 +170,7 @@ export async function independenceMetropolis<X>(
       ids.map((b) => Promise.resolve(proposal.sample(Math.min(batchSize, nSteps - b * batchSize), makeRng(opts.seed, 'chain', chain, 'proposal', b)))),
     );
     for (const batch of batches) {
-      if (current === null && batch.xs.length > 0 && weight(target.logDensity(batch.xs[0]), batch.logq[0], 'draw 0') === -Infinity) {
+      if (current === null && batch.xs.length > 0 && drawWeight(target, batch.xs[0], batch.logq[0], 'draw 0') === -Infinity) {
         current = await initialState(target, proposal, opts.seed, chain, batchSize, opts.maxInitDraws ?? 10000);
       }
       const r = metropolisPass(target, batch, current, acceptRng);

@@ -1,15 +1,18 @@
 /**
  * Build a baseline kernel from a plain, JSON-able spec (what the CLI and the multi-chain runner
  * pass around). Validation happens here so every front end gets the same error messages.
+ * Sampler 'flow' (independence Metropolis with a field proposal loaded from a module) has no
+ * kernel: its chains are run by the runner from proposal batches (samplers/runner_flow.ts).
  */
+import { isAbsolute } from 'node:path';
 import { makeLattice, type Lattice } from '../lattices/geometry.ts';
 import { parseGroup, type Group } from '../lattices/group.ts';
-import type { Kernel } from './types.ts';
+import type { FieldProposalSpec, Kernel } from './types.ts';
 import { hmcKernel } from './hmc.ts';
 import { heatbathKernel } from './heatbath.ts';
 
 export interface SamplerSpec {
-  sampler: 'hmc' | 'heatbath';
+  sampler: 'hmc' | 'heatbath' | 'flow';
   group: 'u1' | 'su2' | 'su3' | 'suN';
   /** Only for group 'suN' (ignored otherwise unless it contradicts su2/su3). */
   N?: number;
@@ -24,9 +27,16 @@ export interface SamplerSpec {
   integrator?: 'leapfrog' | 'omelyan';
   /** Heat bath: over-relaxation sweeps per heat-bath sweep (default 1). */
   orSteps?: number;
+  /** Flow: the proposal (required; the HMC / heat-bath fields above are ignored). */
+  proposal?: FieldProposalSpec;
+  /** Flow: draws per proposal batch (default FLOW_DEFAULT_BATCH); the chain depends on it. */
+  batch?: number;
 }
 
-const SAMPLERS = ['hmc', 'heatbath'] as const;
+/** Draws per proposal batch of a flow chain when the spec does not say. */
+export const FLOW_DEFAULT_BATCH = 256;
+
+const SAMPLERS = ['hmc', 'heatbath', 'flow'] as const;
 const GROUPS = ['u1', 'su2', 'su3', 'suN'] as const;
 const INTEGRATORS = ['leapfrog', 'omelyan'] as const;
 
@@ -58,10 +68,34 @@ export function validateSpec(spec: SamplerSpec): void {
     throw new Error(`unknown integrator '${String(spec.integrator)}' (expected one of ${INTEGRATORS.join(', ')})`);
   if (spec.orSteps !== undefined && !(isInt(spec.orSteps) && spec.orSteps >= 0))
     throw new Error(`orSteps must be an integer >= 0 (got ${String(spec.orSteps)})`);
+  if (spec.sampler === 'flow') validateFlowFields(spec);
+  else if (spec.proposal !== undefined || spec.batch !== undefined)
+    throw new Error(`proposal and batch apply to sampler 'flow' only (sampler is '${spec.sampler}')`);
+}
+
+function validateFlowFields(spec: SamplerSpec): void {
+  const p = spec.proposal;
+  if (p === undefined) throw new Error("sampler 'flow' needs a proposal { module, options }");
+  if (p === null || typeof p !== 'object') throw new Error('flow proposal must be an object { module, options }');
+  if (typeof p.module !== 'string' || p.module === '')
+    throw new Error(`flow proposal module must be an absolute path or file URL (got ${String(p.module)})`);
+  if (!p.module.startsWith('file:') && !isAbsolute(p.module))
+    throw new Error(`flow proposal module must be an absolute path or file URL (got '${p.module}')`);
+  if (p.options === null || typeof p.options !== 'object' || Array.isArray(p.options))
+    throw new Error('flow proposal options must be an object');
+  try {
+    JSON.stringify(p.options);
+  } catch (e) {
+    throw new Error(`flow proposal options must be JSON-able (${(e as Error).message})`);
+  }
+  if (spec.batch !== undefined && !(isInt(spec.batch) && spec.batch >= 1))
+    throw new Error(`flow batch must be an integer >= 1 (got ${String(spec.batch)})`);
 }
 
 export function buildKernel(spec: SamplerSpec): { kernel: Kernel; lattice: Lattice; group: Group } {
   validateSpec(spec);
+  if (spec.sampler === 'flow')
+    throw new Error("sampler 'flow' has no kernel: run it with runChains (independence Metropolis over proposal batches)");
   const group = parseGroup(spec.group, spec.group === 'suN' ? spec.N : undefined);
   const lattice = makeLattice(new Array<number>(spec.dims).fill(spec.L));
   const kernel: Kernel =

@@ -1,13 +1,15 @@
 /**
  * Multi-chain runner: K independent chains of a baseline (or plugged-in) kernel, in the main
  * thread (workers 0 or 1) or on a workerpool of worker threads. Chain k depends only on
- * (seed, k), so the measurements are bit-identical whatever the number of workers.
+ * (seed, k), so the measurements are bit-identical whatever the number of workers. Sampler
+ * 'flow' runs independence-Metropolis chains over proposal batches instead (runner_flow.ts).
  *
  * Stopping: aborting `signal` makes every chain stop at its next update; what was measured so far
  * is returned with `interrupted: true` (the CLI wires SIGINT to it).
  */
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
+import { runFlowChains } from './runner_flow.ts';
 import { runChain, validateTask, type ChainResult, type ChainTask, type KernelBuilder } from './runner_chain.ts';
 import type { SamplerSpec } from './registry.ts';
 import type { WilsonLoopSize } from './observables.ts';
@@ -23,7 +25,7 @@ export interface RunOptions {
   workers: number;
   /** measured configurations per chain */
   nPerChain: number;
-  /** thermalisation updates per chain */
+  /** thermalisation updates per chain (flow: draws whose post-acceptance states are discarded) */
   therm: number;
   /** updates between measurements (default 1) */
   measEvery?: number;
@@ -31,7 +33,7 @@ export interface RunOptions {
   wilsonLoops?: WilsonLoopSize[];
   saveConfigs?: { dir: string; every: number };
   signal?: AbortSignal;
-  /** done[k] / total[k] updates of chain k; called at most every ~200 ms per chain */
+  /** done[k] / total[k] updates (flow: draws passed) of chain k; called at most every ~200 ms per chain */
   onProgress?: (done: readonly number[], total: readonly number[]) => void;
   /** module exporting buildKernel(spec) for custom kernels (works with workers) */
   kernelModule?: string;
@@ -72,6 +74,7 @@ export function chainTasks(opts: RunOptions): ChainTask[] {
 
 export async function runChains(opts: RunOptions): Promise<RunResult> {
   const tasks = chainTasks(opts);
+  if (opts.spec.sampler === 'flow') return runFlowChains(opts, tasks);
   const t0 = performance.now();
   const total = tasks.map((t) => t.therm + t.nMeas * t.measEvery);
   const done = tasks.map(() => 0);

@@ -1,9 +1,10 @@
 /**
  * Turn the chains of a run into numbers: Γ-method mean, error, τ_int (in units of measurements)
  * and ESS per observable with the chains as replica, rank-normalised split R̂ across chains,
- * acceptance, ⟨e^{−ΔH}⟩ and the time per sampler update.
+ * acceptance, ⟨e^{−ΔH}⟩ and the time per sampler update; for flow chains also the importance ESS,
+ * failed draws and proposal throughput.
  */
-import { gammaMethod, rankRhat } from './diagnostics/index.ts';
+import { emptyImportance, gammaMethod, importanceEssOfSums, mergeImportance, rankRhat } from './diagnostics/index.ts';
 import type { RunResult } from './runner.ts';
 
 export interface ObservableSummary {
@@ -34,6 +35,12 @@ export interface RunSummary {
   /** kernel.step time per update averaged over all updates of all chains */
   secondsPerUpdate: number;
   savedConfigs: number;
+  /** flow runs: (Σw)²/(NΣw²) of every passed draw's importance weight, all chains pooled */
+  importanceEss?: number;
+  /** flow runs: passed draws that failed (log q = +∞), all chains */
+  failedDraws?: number;
+  /** flow runs: proposal draws generated per wall second of the run (all chains, all workers) */
+  proposalsPerSecond?: number;
 }
 
 export function summariseRun(run: RunResult): RunSummary {
@@ -86,6 +93,12 @@ export function summariseRun(run: RunResult): RunSummary {
     secondsPerUpdate: updates > 0 ? seconds / updates : NaN,
     savedConfigs: saved,
   };
+  const flows = run.chains.flatMap((c) => (c.flow ? [c.flow] : []));
+  if (flows.length > 0) {
+    summary.importanceEss = importanceEssOfSums(flows.reduce((a, f) => mergeImportance(a, f.importance), emptyImportance()));
+    summary.failedDraws = flows.reduce((a, f) => a + f.failedDraws, 0);
+    summary.proposalsPerSecond = run.wallSeconds > 0 ? flows.reduce((a, f) => a + f.proposals, 0) / run.wallSeconds : NaN;
+  }
   // Γ-method over the chains as replicas: successive trajectories are correlated (the more so at
   // low acceptance), so the naive error is only a lower bound and is reported beside it
   const reps = run.chains.map((c) => c.expMinusDeltaH).filter((r) => r.length > 0);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { coldStart, hotStart } from '../lattices/field.ts';
 import { makeRng } from '../lattices/random.ts';
 import { measure, observableNames, validateWilsonLoops, type WilsonLoopSize } from './observables.ts';
+import type { ImportanceSums } from './diagnostics/importance_stream.ts';
 import { buildKernel as buildBaselineKernel, type SamplerSpec } from './registry.ts';
 
 export type KernelBuilder = typeof buildBaselineKernel;
@@ -58,6 +59,19 @@ export interface ChainResult {
   savedConfigs: number;
   /** stopped before nMeas configurations were measured */
   interrupted: boolean;
+  /** flow (independence Metropolis) chains only: `updates` are then draws passed */
+  flow?: FlowChainStats;
+}
+
+export interface FlowChainStats {
+  /** draws generated for this chain (whole batches received, so ≥ draws passed) */
+  proposals: number;
+  /** passed draws that failed (log q = +∞), thermalisation included */
+  failedDraws: number;
+  /** streamed importance sums of every passed draw's weight, thermalisation included */
+  importance: ImportanceSums;
+  /** (Σw)²/(N Σw²) of those weights */
+  importanceEss: number;
 }
 
 export interface ChainControl {

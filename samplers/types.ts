@@ -7,6 +7,8 @@
  * anyone who wants to keep a configuration must `cloneField(state.field)` it.
  */
 import type { GaugeField } from '../lattices/field.ts';
+import type { Lattice } from '../lattices/geometry.ts';
+import type { Group } from '../lattices/group.ts';
 import type { Rng } from '../lattices/random.ts';
 
 export interface StepInfo {
@@ -43,4 +45,39 @@ export interface ProposalBatch<X> {
  */
 export interface Proposal<X> {
   sample(n: number, rng: Rng): ProposalBatch<X> | Promise<ProposalBatch<X>>;
+}
+
+/**
+ * A field proposal named by a module, so that worker threads can load it themselves (a spec is
+ * JSON; a proposal object with network weights is not). The module exports
+ * `loadFieldProposal(options): Promise<FieldProposal> | FieldProposal`.
+ */
+export interface FieldProposalSpec {
+  /** absolute path or file URL of the module */
+  module: string;
+  /** passed to the module's loadFieldProposal as is (must be JSON-able) */
+  options: Record<string, unknown>;
+}
+
+/** n independent draws of whole gauge fields, as flat buffers (see FieldProposal.sample). */
+export interface FieldBatch {
+  fields: Float64Array;
+  logq: Float64Array;
+}
+
+/**
+ * A proposal of whole gauge-field configurations for independence Metropolis chains run by the
+ * multi-chain runner (sampler 'flow').
+ */
+export interface FieldProposal {
+  readonly lattice: Lattice;
+  readonly group: Group;
+  /**
+   * n independent draws: the fields concatenated (U(1): n·V·d angles in (−π, π]; SU(N):
+   * n·V·d·2N² doubles, the layouts of lattices/field.ts) and log q of each with respect to the
+   * product of normalised Haar measures, float64. log q = +Infinity marks a failed draw (never
+   * accepted). The draws must depend on `rng` alone.
+   */
+  sample(n: number, rng: Rng): Promise<FieldBatch> | FieldBatch;
+  dispose?(): void;
 }
