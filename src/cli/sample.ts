@@ -17,10 +17,12 @@ import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
 const specs = {
   group: { type: 'string', default: 'u1', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group' },
   N: { type: 'int', min: 2, help: 'N for --group suN' },
-  dims: { type: 'int', default: 2, min: 2, help: 'lattice dimensions (2, 3 or 4)' },
-  L: { type: 'int', default: 8, min: 2, help: 'lattice extent in every direction' },
-  beta: { type: 'number', default: 2, min: 0, help: 'Wilson coupling β' },
-  sampler: { type: 'string', default: 'hmc', choices: ['hmc', 'heatbath'], help: 'update algorithm' },
+  dims: { type: 'int', min: 2, help: 'lattice dimensions (2, 3 or 4) [2; flow: the model\'s]' },
+  L: { type: 'int', min: 2, help: 'lattice extent in every direction [8; flow: the L the model was trained at]' },
+  beta: { type: 'number', min: 0, help: 'Wilson coupling β [2; flow: the model\'s]' },
+  sampler: { type: 'string', default: 'hmc', choices: ['hmc', 'heatbath', 'flow'], help: 'update algorithm (flow: independence Metropolis with a trained flow as proposal)' },
+  model: { type: 'string', help: 'flow: the model file from `gaugeflow train`' },
+  batch: { type: 'int', min: 1, default: 256, help: 'flow: proposal draws per batch (with the seed, fixes the chain)' },
   n: { type: 'int', default: 1000, min: 1, help: 'measured configurations PER CHAIN (total = n × chains)' },
   therm: { type: 'int', default: 200, min: 0, help: 'thermalisation updates per chain (not measured)' },
   'meas-every': { type: 'int', default: 1, min: 1, help: 'updates between measurements' },
@@ -78,19 +80,36 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const isFlow = f.sampler === 'flow';
+  if (isFlow !== (f.model !== undefined)) throw new UsageError(isFlow ? '--sampler flow needs --model <model.json>' : '--model applies to --sampler flow');
+  let model: { group: string; dims: number; trained: { L: number; beta: number } } | null = null;
+  if (isFlow) {
+    const { readGaugeModel } = await import('../flows/gauge/model-file.ts');
+    model = readGaugeModel(f.model!);
+    if (argv.some((a) => a === '--group' || a.startsWith('--group=')) && f.group !== model.group) throw new UsageError(`--group ${f.group}: the model is a ${model.group} flow`);
+    if (f.dims !== undefined && f.dims !== model.dims) throw new UsageError(`--dims ${f.dims}: the model is a ${model.dims}D flow`);
+  }
   const spec: SamplerSpec = {
     sampler: f.sampler as SamplerSpec['sampler'],
-    group: f.group as SamplerSpec['group'],
-    dims: f.dims!,
-    L: f.L!,
-    beta: f.beta!,
+    group: (model?.group ?? f.group) as SamplerSpec['group'],
+    dims: f.dims ?? model?.dims ?? 2,
+    L: f.L ?? model?.trained.L ?? 8,
+    beta: f.beta ?? model?.trained.beta ?? 2,
   };
   if (f.N !== undefined) spec.N = f.N;
-  if (spec.sampler === 'hmc') {
+  let backend = BACKEND;
+  if (isFlow) {
+    const { gaugeProposalModule } = await import('../flows/gauge/proposal.ts');
+    const { initBackend } = await import('../backend/index.ts');
+    spec.proposal = { module: gaugeProposalModule, options: { model: resolve(f.model!), L: spec.L, beta: spec.beta } };
+    spec.batch = f.batch!;
+    if (spec.L % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 for a gauge flow (stripe masks), got ${spec.L}`);
+    backend = await initBackend(); // the worker threads pin the same choice
+  } else if (spec.sampler === 'hmc') {
     spec.trajLength = f['traj-length']!;
     spec.mdSteps = f['md-steps']!;
     spec.integrator = f.integrator as 'leapfrog' | 'omelyan';
-  } else spec.orSteps = f['or-steps']!;
+  } else if (spec.sampler === 'heatbath') spec.orSteps = f['or-steps']!;
   try {
     validateSpec(spec);
   } catch (e) {
@@ -162,7 +181,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const out = {
     command: 'sample',
-    backend: BACKEND,
+    backend,
     seed: f.seed!,
     sampler: spec.sampler,
     spec,
@@ -175,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
     observables: summary.observables,
     acceptance: summary.acceptance,
     meanAcceptProb: summary.meanAcceptProb,
+    ...(isFlow ? { model: f.model, batch: spec.batch, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : {}),
     ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
     exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
     deviationSigma: deviation,
@@ -189,12 +209,12 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   if (f.json) console.log(toJson(out));
-  else console.log(table(out, summary, exact?.values ?? {}, deviation));
+  else console.log(table({ ...out, backend }, summary, exact?.values ?? {}, deviation));
   return result.interrupted ? 130 : 0;
 }
 
 function table(
-  out: { spec: SamplerSpec; chains: number; workers: number; wallSeconds: number; secondsPerUpdate: number; interrupted: boolean; acceptance: number; seed: string; measured: number },
+  out: { spec: SamplerSpec; backend: string; chains: number; workers: number; wallSeconds: number; secondsPerUpdate: number; interrupted: boolean; acceptance: number; seed: string; measured: number },
   s: RunSummary,
   exact: Record<string, number>,
   dev: Record<string, number | null>,
@@ -207,6 +227,7 @@ function table(
   }
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
   const lines = rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
+  const flow = s.importanceEss !== undefined ? `   importance ESS ${fmt(s.importanceEss, 4)}, failed draws ${s.failedDraws ?? 0}, ${fmt(s.proposalsPerSecond ?? NaN, 0)} proposals/s` : '';
   const dh = s.expMinusDeltaH ? `   ⟨e^-ΔH⟩ = ${fmt(s.expMinusDeltaH.mean, 4)} ± ${fmtErr(s.expMinusDeltaH.err)}` : '';
   const warn = Object.entries(s.observables)
     .filter(([, o]) => o.warning)
@@ -214,8 +235,8 @@ function table(
   return [
     head,
     ...lines,
-    `acceptance ${fmt(out.acceptance, 4)}${dh}`,
-    `wall ${fmt(out.wallSeconds, 2)} s, ${fmt(out.secondsPerUpdate * 1e3, 3)} ms per update, workers ${out.workers}, backend ${BACKEND}`,
+    `acceptance ${fmt(out.acceptance, 4)}${dh}${flow}`,
+    `wall ${fmt(out.wallSeconds, 2)} s, ${fmt(out.secondsPerUpdate * 1e3, 3)} ms per update, workers ${out.workers}, backend ${out.backend}`,
     ...warn,
   ].join('\n');
 }
