@@ -27,9 +27,10 @@ export interface ExplicitMap {
 }
 
 export interface IRCPMGeometry {
-  explicit(y: tf.Tensor2D, psi: Potential): ExplicitMap;
+  /** context: the per-sample context of ψ(·; c) (see potentials.ts), [B, contextDim] */
+  explicit(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): ExplicitMap;
   /** g(y) only (first derivatives of ψ): [wrapped, raw] */
-  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D };
+  explicitPoint(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): { x: tf.Tensor2D; xRaw: tf.Tensor2D };
   /** tangent coordinates (in the frame Ex) of log_{g(y)}(x) */
   residual(x: tf.Tensor2D, ex: ExplicitMap): tf.Tensor2D;
   /** y ← exp_y(E_yᵀ c) */
@@ -39,7 +40,7 @@ export interface IRCPMGeometry {
   /** tangent coordinates of an ambient vector: E v */
   toFrame(E: tf.Tensor3D, v: tf.Tensor2D): tf.Tensor2D;
   /** Riemannian Hessian of ψ in the frame E_y, [B, d, d] (diagnostics) */
-  riemannianHessian(y: tf.Tensor2D, psi: Potential): tf.Tensor3D;
+  riemannianHessian(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): tf.Tensor3D;
 }
 
 function frameApply(E: tf.Tensor3D, v: tf.Tensor2D): tf.Tensor2D {
@@ -89,9 +90,9 @@ class TorusGeometry implements IRCPMGeometry {
   private raise(grad: tf.Tensor2D): tf.Tensor2D {
     return this.Ginv ? (tf.matMul(grad, tf.tensor2d(this.Ginv)) as tf.Tensor2D) : grad; // G⁻¹ symmetric
   }
-  explicit(y: tf.Tensor2D, psi: Potential): ExplicitMap {
+  explicit(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): ExplicitMap {
     return tf.tidy(() => {
-      const d = psi.evaluate(y);
+      const d = psi.evaluate(y, context);
       const v = this.raise(d.grad);
       const xRaw = tf.add(y, v) as tf.Tensor2D;
       const I = tf.eye(this.M.dim);
@@ -100,9 +101,9 @@ class TorusGeometry implements IRCPMGeometry {
       return { x: wrapAngle(xRaw), xRaw, M: tf.add(I, H) as tf.Tensor3D, Ey, Ex: Ey, gradPsi: v };
     });
   }
-  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
+  explicitPoint(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
     return tf.tidy(() => {
-      const xRaw = tf.add(y, this.raise(psi.evaluateGrad(y).grad)) as tf.Tensor2D;
+      const xRaw = tf.add(y, this.raise(psi.evaluateGrad(y, context).grad)) as tf.Tensor2D;
       return { x: wrapAngle(xRaw), xRaw };
     });
   }
@@ -118,9 +119,9 @@ class TorusGeometry implements IRCPMGeometry {
   toFrame(_E: tf.Tensor3D, v: tf.Tensor2D): tf.Tensor2D {
     return tf.clone(v);
   }
-  riemannianHessian(y: tf.Tensor2D, psi: Potential): tf.Tensor3D {
+  riemannianHessian(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const H = psi.evaluate(y).hess;
+      const H = psi.evaluate(y, context).hess;
       if (!this.frame) return H;
       const E = tf.tile(tf.expandDims(tf.tensor2d(this.frame), 0), [y.shape[0], 1, 1]);
       return tf.matMul(tf.matMul(E, H), tf.transpose(E, [0, 2, 1])) as tf.Tensor3D;
@@ -140,10 +141,10 @@ const SMALL = 0.05; // |v|² below which the series for cos, sinc and their u-de
 
 class SphereGeometry implements IRCPMGeometry {
   constructor(readonly S: Sphere) {}
-  explicit(y: tf.Tensor2D, psi: Potential): ExplicitMap {
+  explicit(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): ExplicitMap {
     return tf.tidy(() => {
       const m = this.S.ambientDim;
-      const d = psi.evaluate(y);
+      const d = psi.evaluate(y, context);
       const G = d.grad;
       const H = d.hess;
       const yG = tf.sum(tf.mul(y, G), 1, true); // [B,1]
@@ -176,9 +177,9 @@ class SphereGeometry implements IRCPMGeometry {
       return { x, xRaw: x, M, Ey, Ex, gradPsi: v };
     });
   }
-  explicitPoint(y: tf.Tensor2D, psi: Potential): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
+  explicitPoint(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): { x: tf.Tensor2D; xRaw: tf.Tensor2D } {
     return tf.tidy(() => {
-      const v = this.S.projTangent(y, psi.evaluateGrad(y).grad);
+      const v = this.S.projTangent(y, psi.evaluateGrad(y, context).grad);
       const x = this.S.exp(y, v);
       return { x, xRaw: tf.clone(x) };
     });
@@ -195,10 +196,10 @@ class SphereGeometry implements IRCPMGeometry {
   toFrame(E: tf.Tensor3D, v: tf.Tensor2D): tf.Tensor2D {
     return frameApply(E, v);
   }
-  riemannianHessian(y: tf.Tensor2D, psi: Potential): tf.Tensor3D {
+  riemannianHessian(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): tf.Tensor3D {
     // Hess_S ψ = P ∇²ψ P − (y·∇ψ) P on T_y, in the frame E_y
     return tf.tidy(() => {
-      const d = psi.evaluate(y);
+      const d = psi.evaluate(y, context);
       const E = this.S.tangentBasis(y);
       const yG = tf.sum(tf.mul(y, d.grad), 1);
       const EH = tf.matMul(tf.matMul(E, d.hess), tf.transpose(E, [0, 2, 1]));

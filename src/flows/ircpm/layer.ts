@@ -10,9 +10,13 @@
  * - Gradients through the solve come from the implicit function theorem inside tf.customGrad: the
  *   forward solve is not recorded; the backward pass solves J_gᵀ λ = E_y ȳ per sample and takes one
  *   vector–Jacobian product of the explicit map g (dL/dθ = −λᵀ ∂_θ g, dL/dx = E_xᵀ λ).
+ * - The layer is a `Bijector` (../bijector.ts): forward = f with logdet = −log|det J_g(f(x))|, inverse
+ *   = g with logdet = +log|det J_g(y)|. An optional context [B, contextDim] is passed to ψ(·; c) for
+ *   every sample (the solve, the density and the gradients, which also flow back into c).
  */
 import { tf } from '../../backend/index.ts';
 import type { Manifold } from '../../manifolds/types.ts';
+import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts';
 import type { Potential } from '../potentials.ts';
 import { ircpmGeometry, type IRCPMGeometry } from './geometry.ts';
 import { det, logAbsDet, solve } from '../logdet.ts';
@@ -39,7 +43,7 @@ export interface SolveResult {
   Ex: Float32Array;
 }
 
-export class IRCPMLayer {
+export class IRCPMLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
   readonly geometry: IRCPMGeometry;
   readonly tol: number;
   readonly maxIter: number;
@@ -57,18 +61,26 @@ export class IRCPMLayer {
     this.restarts = opts.restarts ?? [1, 0.5, 2];
   }
 
-  /** g(y) and log|det J_g(y)| — explicit and differentiable in y and θ. */
-  inverse(y: tf.Tensor2D): { x: tf.Tensor2D; logdet: tf.Tensor1D } {
+  get variables(): tf.Variable[] {
+    return this.potential.variables;
+  }
+
+  /**
+   * g(y) and log|det J_g(y)| — explicit and differentiable in y, θ and the context. `ok` is 1 for
+   * every sample: the explicit map needs no solve (whether y is in the image of a certified forward
+   * step is the forward's `ok`).
+   */
+  inverse(y: tf.Tensor2D, context?: tf.Tensor2D): BijectorInverse<tf.Tensor2D> {
     return tf.tidy(() => {
-      const ex = this.geometry.explicit(y, this.potential);
-      return { x: ex.x, logdet: logAbsDet(ex.M) };
+      const ex = this.geometry.explicit(y, this.potential, context);
+      return { x: ex.x, logdet: logAbsDet(ex.M), ok: tf.ones([y.shape[0]]) as tf.Tensor1D };
     });
   }
 
   /** log|det J_g(y)| and the sign of det J_g(y) (positive for a strict local minimum). */
-  logdetAt(y: tf.Tensor2D): { logdet: tf.Tensor1D; positive: tf.Tensor1D } {
+  logdetAt(y: tf.Tensor2D, context?: tf.Tensor2D): { logdet: tf.Tensor1D; positive: tf.Tensor1D } {
     return tf.tidy(() => {
-      const ex = this.geometry.explicit(y, this.potential);
+      const ex = this.geometry.explicit(y, this.potential, context);
       return { logdet: logAbsDet(ex.M), positive: tf.cast(tf.greater(det(ex.M), 0), 'float32') as tf.Tensor1D };
     });
   }
@@ -78,8 +90,8 @@ export class IRCPMLayer {
    * arrays and each iteration evaluates ψ only on the samples still active, so a few slow samples do
    * not make the whole batch pay for their extra iterations.
    */
-  solve(x: tf.Tensor2D): SolveResult {
-    const res = this.newton(x, x);
+  solve(x: tf.Tensor2D, context?: tf.Tensor2D): SolveResult {
+    const res = this.newton(x, x, context);
     const [B, m] = x.shape;
     const d = this.manifold.dim;
     // Newton on g(y) = x can end on a saddle of h(x, ·) (det J_g < 0) or stall. Such samples get up to
@@ -91,11 +103,12 @@ export class IRCPMLayer {
       if (bad.length === 0) break;
       const idx = tf.tensor1d(bad, 'int32');
       const xb = tf.gather(x, idx) as tf.Tensor2D;
+      const cb = context ? (tf.gather(context, idx) as tf.Tensor2D) : undefined;
       const start = tf.tidy(() => {
-        const gx = this.geometry.explicitPoint(xb, this.potential).x;
+        const gx = this.geometry.explicitPoint(xb, this.potential, cb).x;
         return this.manifold.exp(xb, tf.mul(-t, this.manifold.log(xb, gx)) as tf.Tensor2D);
       });
-      const r2 = this.newton(xb, start);
+      const r2 = this.newton(xb, start, cb);
       const y2 = r2.y.dataSync();
       const yAll = res.y.dataSync().slice() as Float32Array;
       bad.forEach((i, k) => {
@@ -109,20 +122,23 @@ export class IRCPMLayer {
       });
       res.iterations += r2.iterations;
       tf.dispose([idx, xb, start, r2.y, res.y]);
+      cb?.dispose();
       res.y = tf.tensor2d(yAll, [B, m]);
     }
     return res;
   }
 
-  private newton(x: tf.Tensor2D, yStart: tf.Tensor2D): SolveResult {
+  private newton(x: tf.Tensor2D, yStart: tf.Tensor2D, context?: tf.Tensor2D): SolveResult {
     const [B, m] = x.shape;
     const d = this.manifold.dim;
     const geo = this.geometry;
     const psi = this.potential;
     const stopTol = this.tol / 10;
-    const evalAt = (y: tf.Tensor2D, xs: tf.Tensor2D) =>
+    const C = context ? context.shape[1] : 0;
+    const cArr = context?.dataSync();
+    const evalAt = (y: tf.Tensor2D, xs: tf.Tensor2D, cs?: tf.Tensor2D) =>
       tf.tidy(() => {
-        const ex = geo.explicit(y, psi);
+        const ex = geo.explicit(y, psi, cs);
         const r = geo.residual(xs, ex);
         const merit = tf.norm(r, 2, 1);
         const dir = solve(ex.M, r);
@@ -132,7 +148,7 @@ export class IRCPMLayer {
         return [merit, capped, ex.Ey, det(ex.M), ex.M, ex.Ex].map((t) => t.dataSync() as Float32Array);
       });
     const yArr = yStart.dataSync().slice() as Float32Array;
-    const [merit, dir, Ey, detM, Mj, Ex] = evalAt(yStart, x).map((a) => a.slice() as Float32Array);
+    const [merit, dir, Ey, detM, Mj, Ex] = evalAt(yStart, x, context).map((a) => a.slice() as Float32Array);
     const alpha = new Float32Array(B).fill(1);
     const xArr = x.dataSync();
     let it = 0;
@@ -153,8 +169,9 @@ export class IRCPMLayer {
         const xA = tf.tensor2d(pick(xArr, m), [A, m]);
         const EA = tf.tensor3d(pick(Ey, d * m), [A, d, m]);
         const cA = tf.tensor2d(pick(dir, d, alpha), [A, d]);
+        const ctxA = cArr ? tf.tensor2d(pick(cArr, C), [A, C]) : undefined;
         const yNew = geo.step(yA, EA, cA);
-        return [...evalAt(yNew, xA), yNew.dataSync() as Float32Array];
+        return [...evalAt(yNew, xA, ctxA), yNew.dataSync() as Float32Array];
       });
       active.forEach((i, k) => {
         if (mc[k] < merit[i]) {
@@ -178,7 +195,8 @@ export class IRCPMLayer {
 
   /**
    * y = f(x) differentiable w.r.t. x and the potential's variables by the implicit function theorem,
-   * plus log|det J_g(y)| at the returned point (differentiable as an explicit function of y, θ).
+   * plus log|det ∂y/∂x| = −log|det J_g(y)| at the returned point (differentiable as an explicit
+   * function of y, θ) and `ok` (converged and det J_g(y) > 0).
    *
    * tfjs' tape is not re-entrant (a tf.grad called inside a customGrad gradient replaces and then
    * disposes the outer tape), so the vector–Jacobian product of g is taken by the outer tape itself:
@@ -186,18 +204,19 @@ export class IRCPMLayer {
    * (x, g_θ(y₀)) returns y₀ with backward ȳ ↦ (E_xᵀλ, −E_xᵀλ), J_gᵀλ = E_y ȳ; the outer tape then
    * carries −E_xᵀλ through g_θ to every parameter.
    */
-  forward(x: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D; ok: Float32Array } {
+  forward(x: tf.Tensor2D, context?: tf.Tensor2D): BijectorForward<tf.Tensor2D> {
     const [B, m] = x.shape;
     const d = this.manifold.dim;
     let res: SolveResult | null = null;
     // The solve itself runs inside a customGrad forward, which tfjs never records on the tape.
     const detachedSolve = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      res = this.solve(args[0] as tf.Tensor2D);
+      res = this.solve(args[0] as tf.Tensor2D, context);
       return { value: res.y as tf.Tensor, gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
     });
     const y0 = detachedSolve(x) as tf.Tensor2D;
     const sol = res as unknown as SolveResult;
-    const gRaw = this.geometry.explicitPoint(y0, this.potential); // on the tape: g_θ at fixed y₀
+    // on the tape: g_θ(·; c) at fixed y₀ (the IFT gradient reaches θ and c through it)
+    const gRaw = this.geometry.explicitPoint(y0, this.potential, context);
     const geo = this.geometry;
     const implicit = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       void args;
@@ -215,8 +234,9 @@ export class IRCPMLayer {
       };
     });
     const y = implicit(x, gRaw.xRaw) as tf.Tensor2D;
-    const logdet = tf.tidy(() => logAbsDet(this.geometry.explicit(y, this.potential).M));
+    // log|det ∂y/∂x| = −log|det J_g(y)|
+    const logdet = tf.tidy(() => tf.neg(logAbsDet(this.geometry.explicit(y, this.potential, context).M)) as tf.Tensor1D);
     tf.dispose([y0, gRaw.x, gRaw.xRaw]);
-    return { y, logdet, ok: sol.ok };
+    return { y, logdet, ok: tf.tensor1d(sol.ok) };
   }
 }

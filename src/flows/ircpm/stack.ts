@@ -1,12 +1,12 @@
 /**
- * A stack of IRCPM layers as a Flow: x₀ ~ uniform, x_k = f_k(x_{k−1}),
- * log q(x_K) = −log|M| + Σ_k log|det J_{g_k}(x_k)|. Layers may share one potential (the paper shares
- * parameters across a stack of three on S²) or own separate ones.
+ * A stack of IRCPM layers as a Flow: the TransformedFlow of the uniform base through IRCPM layers,
+ * x₀ ~ uniform, x_k = f_k(x_{k−1}), log q(x_K) = −log|M| + Σ_k log|det J_{g_k}(x_k)|. Layers may share
+ * one potential (the paper shares parameters across a stack of three on S²) or own separate ones.
+ * This class adds what the model files and diagnostics need: the potentials and the solver options.
  */
-import { tf } from '../../backend/index.ts';
 import type { Manifold } from '../../manifolds/types.ts';
 import { manifoldByName } from '../../manifolds/index.ts';
-import type { Flow } from '../types.ts';
+import { TransformedFlow } from '../transformed.ts';
 import { IRCPMLayer, type SolverOptions } from './layer.ts';
 import { MLPPotential, FourierPotential, potentialFromJSON, fourierFrequencies, type Potential, type PotentialJSON, type FeatureSpec } from '../potentials.ts';
 
@@ -19,60 +19,28 @@ export interface IRCPMJSON {
   potentials: PotentialJSON[];
 }
 
-export class IRCPMFlow implements Flow {
-  readonly layers: IRCPMLayer[];
-  readonly variables: tf.Variable[];
-  /** fraction of ok samples in the last sample() call */
-  lastOkFraction = 1;
+function ircpmLayers(manifold: Manifold, potentials: Potential[], nLayers: number, solver: SolverOptions): IRCPMLayer[] {
+  if (!Number.isInteger(nLayers) || nLayers < 1) throw new Error(`IRCPM stack: number of layers must be a positive integer, got ${nLayers}`);
+  if (potentials.length !== 1 && potentials.length !== nLayers) {
+    throw new Error(`IRCPM stack: give one shared potential or one per layer (${nLayers}), got ${potentials.length}`);
+  }
+  const withContext = potentials.find((p) => p.contextDim > 0);
+  if (withContext) throw new Error(`IRCPM stack: a flow has no conditioner, so its potentials cannot take a context (contextDim ${withContext.contextDim})`);
+  return Array.from({ length: nLayers }, (_, k) => new IRCPMLayer(manifold, potentials[potentials.length === 1 ? 0 : k], solver));
+}
 
-  constructor(readonly manifold: Manifold, readonly potentials: Potential[], readonly nLayers: number, readonly solver: SolverOptions = {}) {
-    if (!Number.isInteger(nLayers) || nLayers < 1) throw new Error(`IRCPM stack: number of layers must be a positive integer, got ${nLayers}`);
-    if (potentials.length !== 1 && potentials.length !== nLayers) {
-      throw new Error(`IRCPM stack: give one shared potential or one per layer (${nLayers}), got ${potentials.length}`);
-    }
-    this.layers = Array.from({ length: nLayers }, (_, k) => new IRCPMLayer(manifold, potentials[potentials.length === 1 ? 0 : k], solver));
-    this.variables = potentials.flatMap((p) => p.variables);
+export class IRCPMFlow extends TransformedFlow {
+  declare readonly layers: readonly IRCPMLayer[];
+
+  constructor(manifold: Manifold, readonly potentials: Potential[], readonly nLayers: number, readonly solver: SolverOptions = {}) {
+    super(manifold, ircpmLayers(manifold, potentials, nLayers, solver));
   }
 
   get shared(): boolean {
     return this.potentials.length === 1 && this.nLayers > 1;
   }
 
-  sample(n: number, rng: () => number): { x: tf.Tensor2D; logq: tf.Tensor1D; ok: tf.Tensor1D } {
-    const x0 = this.manifold.sampleUniform(n, rng);
-    let x = x0;
-    let logq: tf.Tensor1D = tf.fill([n], -this.manifold.logVolume) as tf.Tensor1D;
-    const ok = new Float32Array(n).fill(1);
-    for (const layer of this.layers) {
-      const r = layer.forward(x);
-      const next = tf.add(logq, r.logdet) as tf.Tensor1D;
-      tf.dispose([logq, r.logdet]);
-      if (x !== x0) x.dispose();
-      logq = next;
-      x = r.y;
-      for (let i = 0; i < n; i++) if (!r.ok[i]) ok[i] = 0;
-    }
-    x0.dispose();
-    let okCount = 0;
-    for (let i = 0; i < n; i++) okCount += ok[i];
-    this.lastOkFraction = okCount / n;
-    return { x, logq, ok: tf.tensor1d(ok) };
-  }
-
-  logProb(y: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => {
-      let x = y;
-      let acc: tf.Tensor = tf.zeros([y.shape[0]]);
-      for (let k = this.layers.length - 1; k >= 0; k--) {
-        const r = this.layers[k].inverse(x);
-        acc = tf.add(acc, r.logdet);
-        x = r.x;
-      }
-      return tf.sub(acc, this.manifold.logVolume) as tf.Tensor1D;
-    });
-  }
-
-  toJSON(): IRCPMJSON {
+  override toJSON(): IRCPMJSON {
     const l = this.layers[0];
     return {
       type: 'ircpm',
