@@ -49,7 +49,7 @@ type Flags = ReturnType<typeof parseFlags<typeof specs>>;
 
 /** The one place where a flow is constructed from the command line. */
 async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, symmetry?: number[][]): Promise<Flow> {
-  const onSphere = manifold.name.startsWith('sphere');
+  const onSphere = manifold.kind === 'sphere';
   switch (flags.flow) {
     case 'ircpm':
       return makeIRCPM(manifold, rng, {

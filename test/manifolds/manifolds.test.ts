@@ -25,7 +25,10 @@ function checkExpLog(M: Manifold, scale: number) {
   const err = tf.tidy(() => tf.max(tf.abs(tf.sub(back, v))).dataSync()[0]);
   assert.ok(err < 2e-5, `${M.name}: log(x, exp(x, v)) = v to ${err}`);
   const d = arr(M.dist(x, y));
-  const nv = arr(tf.norm(v, 2, 1));
+  // |v| in the manifold's metric: Euclidean in the ambient coordinates, √(vᵀGv) on a flat torus
+  const G = M.metric;
+  const vv = v.arraySync();
+  const nv = vv.map((r) => Math.sqrt(G ? r.reduce((s, a, i) => s + r.reduce((t, b, j) => t + a * G[i][j] * b, 0), 0) : r.reduce((s, a) => s + a * a, 0)));
   d.forEach((di, i) => assert.ok(Math.abs(di - nv[i]) < 2e-5, `${M.name}: dist = |v| (${di} vs ${nv[i]})`));
   // symmetry of the distance
   const d2 = arr(M.dist(y, x));
@@ -38,7 +41,53 @@ test('exp and log are inverse, dist = |log| (circle, T², S², S³, SU(3) maxima
   checkExpLog(torus(2), 3);
   checkExpLog(sphere(2), 3);
   checkExpLog(sphere(3), 3);
-  checkExpLog(maximalTorus(3), 3);
+  // Euclidean |v| < 2.5 keeps √(vᵀ(I + 11ᵀ)v) ≤ 2.5√3 inside the injectivity radius π√2
+  checkExpLog(maximalTorus(3), 2.5);
+});
+
+test('capabilities: kind and metric (I on Tⁿ, I + 11ᵀ on the SU(N) maximal torus, none on a sphere), suN', () => {
+  assert.is(circle.kind, 'flat-torus');
+  assert.equal(torus(2).metric, [[1, 0], [0, 1]]);
+  assert.is(sphere(2).kind, 'sphere');
+  assert.is(sphere(2).metric, null);
+  const M = maximalTorus(4);
+  assert.is(M.kind, 'flat-torus');
+  assert.equal(M.metric, [[2, 1, 1], [1, 2, 1], [1, 1, 2]]);
+  assert.is(M.suN, 4);
+  assert.is((torus(3) as Manifold).suN, undefined);
+});
+
+test('SU(3) maximal torus: dist is the shortest ℝ³ distance of the full phase vectors, permutations are isometries, the frame is G-orthonormal', () => {
+  const M = maximalTorus(3);
+  const rng = seedrandom('maxtorus-metric');
+  const x = M.sampleUniform(300, rng);
+  const y = M.sampleUniform(300, rng);
+  const d = arr(M.dist(x, y));
+  const xs = x.arraySync();
+  const ys = y.arraySync();
+  const full = (p: number[]) => [p[0], p[1], -p[0] - p[1]];
+  xs.forEach((xp, i) => {
+    // brute force over the lattice 2πℤ² in float64
+    let best = Infinity;
+    for (let a = -3; a <= 3; a++)
+      for (let b = -3; b <= 3; b++) {
+        const v = full([ys[i][0] - xp[0] + 2 * Math.PI * a, ys[i][1] - xp[1] + 2 * Math.PI * b]);
+        best = Math.min(best, Math.hypot(...v));
+      }
+    assert.ok(Math.abs(d[i] - best) < 1e-5, `dist ${d[i]} vs shortest ${best}`);
+  });
+  // θ₁ ↔ θ₃ in free coordinates: (φ₁, φ₂) → (−φ₁ − φ₂, φ₂), an isometry of G = I + 11ᵀ
+  const swap = (t: tf.Tensor2D) => tf.tidy(() => M.exp(tf.zerosLike(t) as tf.Tensor2D, tf.stack([tf.neg(tf.sum(t, 1)), tf.unstack(t, 1)[1]], 1) as tf.Tensor2D));
+  const ds = arr(M.dist(swap(x), swap(y)));
+  ds.forEach((v, i) => assert.ok(Math.abs(v - d[i]) < 1e-5, `permuted dist ${v} vs ${d[i]}`));
+  // the frame is orthonormal in G, not in the coordinates
+  const E = M.tangentBasis(x.slice([0, 0], [1, 2])).arraySync()[0];
+  const G = M.metric;
+  for (let p = 0; p < 2; p++)
+    for (let q = 0; q < 2; q++) {
+      const g = E[p].reduce((s, a, i) => s + E[q].reduce((t, b, j) => t + a * G[i][j] * b, 0), 0);
+      assert.ok(Math.abs(g - (p === q ? 1 : 0)) < 1e-6, `E G Eᵀ[${p}][${q}] = ${g}`);
+    }
 });
 
 test('torus exp wraps to [−π, π) and log takes the short way round', () => {

@@ -11,34 +11,30 @@ import type { Manifold } from '../../manifolds/types.ts';
 import type { FeatureSpec } from './potential.ts';
 import type { Geometry } from './rk4.ts';
 import { fourierFrequencies } from '../potentials.ts';
+import { inverseMetric, isIdentityMetric } from '../../manifolds/metric.ts';
 
 export type Symmetry = 'none' | 'sum' | 'difference' | 'permutation';
 
 /** N for an SU(N) maximal-torus manifold, or null. */
 export function maxTorusN(m: Manifold): number | null {
-  const r = /^maxtorus(\d+)$/.exec(m.name);
-  if (!r) return null;
-  return Number(r[1]);
+  return m.suN ?? null;
 }
 
 export function geometryOf(m: Manifold): Geometry {
-  if (m.name.startsWith('sphere')) {
+  if (m.kind === 'sphere') {
     if (m.ambientDim !== m.dim + 1) throw new Error(`CNF: sphere '${m.name}' should have ambientDim = dim + 1`);
     return { kind: 'sphere', dim: m.ambientDim };
   }
-  if (m.name === 'circle' || m.name.startsWith('torus')) return { kind: 'flat', dim: m.ambientDim };
-  const N = maxTorusN(m);
-  if (N !== null) {
-    if (m.ambientDim !== N - 1) throw new Error(`CNF: maximal torus '${m.name}' expected in N−1 = ${N - 1} free angles, got ${m.ambientDim} coordinates`);
-    // The velocity uses the metric induced from ℝᴺ by θ = (φ, −Σφ), G = I + 11ᵀ, G⁻¹ = I − 11ᵀ/N:
-    // permutations of the N phases are isometries of G (not of the coordinate metric the manifold
-    // declares), so an invariant Φ gives a permutation-equivariant flow. Densities stay relative to
-    // dφ₁…dφ_{N−1}: for a constant metric the coordinate Jacobian determinant is the same number.
-    const D = N - 1;
-    const ginv = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => (i === j ? 1 : 0) - 1 / N));
-    return { kind: 'flat', dim: D, ginv };
+  if (m.kind === 'flat-torus') {
+    if (!m.metric) throw new Error(`CNF: flat torus '${m.name}' has no metric`);
+    // The velocity is the Riemannian gradient G⁻¹∂Φ in the metric the manifold carries (on the SU(N)
+    // maximal torus G = I + 11ᵀ, under which permutations of the N phases are isometries, so an
+    // invariant Φ gives a permutation-equivariant flow). Densities stay relative to the coordinate
+    // measure: for a constant metric the coordinate Jacobian determinant is the same number.
+    if (isIdentityMetric(m.metric)) return { kind: 'flat', dim: m.ambientDim };
+    return { kind: 'flat', dim: m.ambientDim, ginv: inverseMetric(m.metric) };
   }
-  throw new Error(`CNF: no geometry for manifold '${m.name}' (supported: circle, torusN, sphereN, maxtorusN)`);
+  throw new Error(`CNF: no geometry for manifold '${m.name}' of kind '${(m as { kind?: string }).kind}' (flat tori and spheres are supported)`);
 }
 
 export function defaultFeatures(m: Manifold, K: number, symmetry: Symmetry = 'none'): FeatureSpec {

@@ -9,7 +9,6 @@
  *   with 2πℤⁿ, hence a diffeomorphism of the torus), reported as minHessEig > −1.
  */
 import { tf } from '../../backend/index.ts';
-import { Sphere } from '../../manifolds/sphere.ts';
 import type { IRCPMFlow } from './stack.ts';
 
 export interface BoundDiagnostics {
@@ -61,7 +60,7 @@ export function symmetricEigenvalues(a: number[][]): number[] {
 
 export function boundDiagnostics(flow: IRCPMFlow, n = 20000, rng: () => number = Math.random, batch = 2000): BoundDiagnostics[] {
   const M = flow.manifold;
-  const onSphere = M instanceof Sphere;
+  const onSphere = M.kind === 'sphere';
   const d = M.dim;
   return flow.potentials.map((psi) => {
     const layer = flow.layers.find((l) => l.potential === psi)!;

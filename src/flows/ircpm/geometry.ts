@@ -8,9 +8,8 @@
  */
 import { tf } from '../../backend/index.ts';
 import type { Manifold } from '../../manifolds/types.ts';
-import { FlatTorus, wrapAngle } from '../../manifolds/torus.ts';
-import { MaximalTorus } from '../../manifolds/maximal-torus.ts';
-import { Sphere } from '../../manifolds/sphere.ts';
+import { wrapAngle } from '../../manifolds/torus.ts';
+import { inverseMetric, isIdentityMetric, orthonormalFrame } from '../../manifolds/metric.ts';
 import type { Potential } from '../potentials.ts';
 
 export interface ExplicitMap {
@@ -51,40 +50,23 @@ function frameTranspose(E: tf.Tensor3D, c: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Flat tori in angle coordinates with a constant metric G: g(y) = y + G⁻¹∇ψ(y), J_g = I + G⁻¹∇²ψ (a
- * coordinate Jacobian, so densities are w.r.t. dθ, which is the Riemannian volume up to √det G).
- * G = I on Tⁿ. On the SU(N) maximal torus G = I + 11ᵀ, the metric induced from ℝᴺ by
- * θ = (φ, −Σφ): under it every permutation of the N eigen-phases is an isometry, so a
- * permutation-invariant ψ gives a permutation-equivariant map (Lemma 1).
+ * Flat tori in angle coordinates with the constant metric G the manifold carries (`metric`):
+ * g(y) = y + G⁻¹∇ψ(y), J_g = I + G⁻¹∇²ψ (a coordinate Jacobian, so densities are w.r.t. dθ, which is
+ * the Riemannian volume up to √det G). G = I on Tⁿ; on the SU(N) maximal torus G = I + 11ᵀ, under
+ * which every permutation of the N eigen-phases is an isometry, so a permutation-invariant ψ gives a
+ * permutation-equivariant map (Lemma 1).
  */
 class TorusGeometry implements IRCPMGeometry {
   /** G⁻¹ and an orthonormal frame L⁻¹ (G = LLᵀ), or null for G = I */
   private readonly Ginv: number[][] | null = null;
   private readonly frame: number[][] | null = null;
-  constructor(readonly M: FlatTorus) {
-    if (M instanceof MaximalTorus) {
-      const n = M.dim;
-      const N = M.N;
-      this.Ginv = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0) - 1 / N));
-      // Cholesky of G = I + 11ᵀ, then invert the triangular factor
-      const G = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 1)));
-      const L = G.map(() => new Array(n).fill(0));
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-          let s = G[i][j];
-          for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-          L[i][j] = i === j ? Math.sqrt(s) : s / L[j][j];
-        }
-      }
-      const Li = L.map(() => new Array(n).fill(0));
-      for (let c = 0; c < n; c++) {
-        for (let i = 0; i < n; i++) {
-          let s = i === c ? 1 : 0;
-          for (let k = 0; k < i; k++) s -= L[i][k] * Li[k][c];
-          Li[i][c] = s / L[i][i];
-        }
-      }
-      this.frame = Li;
+  private readonly G: number[][] | null = null;
+  constructor(readonly M: Manifold) {
+    const G = M.metric!;
+    if (!isIdentityMetric(G)) {
+      this.G = G.map((r) => r.slice());
+      this.Ginv = inverseMetric(G);
+      this.frame = orthonormalFrame(G);
     }
   }
   private raise(grad: tf.Tensor2D): tf.Tensor2D {
@@ -127,12 +109,11 @@ class TorusGeometry implements IRCPMGeometry {
       return tf.matMul(tf.matMul(E, H), tf.transpose(E, [0, 2, 1])) as tf.Tensor3D;
     });
   }
-  /** Riemannian norm of a coordinate tangent vector (diagnostics) */
+  /** Riemannian norm of a coordinate tangent vector (diagnostics): |v|_G = √(vᵀGv) */
   tangentNorm(v: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      if (!this.Ginv) return tf.norm(v, 2, 1) as tf.Tensor1D;
-      // |v|²_G = vᵀ(I + 11ᵀ)v
-      return tf.sqrt(tf.add(tf.sum(tf.square(v), 1), tf.square(tf.sum(v, 1)))) as tf.Tensor1D;
+      if (!this.G) return tf.norm(v, 2, 1) as tf.Tensor1D;
+      return tf.sqrt(tf.sum(tf.mul(tf.matMul(v, tf.tensor2d(this.G)), v), 1)) as tf.Tensor1D;
     });
   }
 }
@@ -140,7 +121,7 @@ class TorusGeometry implements IRCPMGeometry {
 const SMALL = 0.05; // |v|² below which the series for cos, sinc and their u-derivatives are used
 
 class SphereGeometry implements IRCPMGeometry {
-  constructor(readonly S: Sphere) {}
+  constructor(readonly S: Manifold) {}
   explicit(y: tf.Tensor2D, psi: Potential, context?: tf.Tensor2D): ExplicitMap {
     return tf.tidy(() => {
       const m = this.S.ambientDim;
@@ -209,7 +190,10 @@ class SphereGeometry implements IRCPMGeometry {
 }
 
 export function ircpmGeometry(M: Manifold): IRCPMGeometry {
-  if (M instanceof FlatTorus) return new TorusGeometry(M);
-  if (M instanceof Sphere) return new SphereGeometry(M);
-  throw new Error(`IRCPM: no geometry for manifold '${M.name}' (flat tori and spheres are supported)`);
+  if (M.kind === 'flat-torus') {
+    if (!M.metric) throw new Error(`IRCPM: flat torus '${M.name}' has no metric`);
+    return new TorusGeometry(M);
+  }
+  if (M.kind === 'sphere') return new SphereGeometry(M);
+  throw new Error(`IRCPM: no geometry for manifold '${M.name}' of kind '${(M as { kind?: string }).kind}' (flat tori and spheres are supported)`);
 }

@@ -81,7 +81,7 @@ export function makeIRCPM(manifold: Manifold, rng: () => number, opts: IRCPMOpti
   const layers = opts.layers ?? 1;
   const shared = opts.shared ?? true;
   const m = manifold.ambientDim;
-  const isTorus = manifold.name.startsWith('torus') || manifold.name === 'circle' || manifold.name.startsWith('maxtorus');
+  const isTorus = manifold.kind === 'flat-torus';
   const make = (): Potential => {
     if ((opts.potential ?? 'mlp') === 'fourier') {
       if (!isTorus) throw new Error('the Fourier potential is defined on flat tori only');
