@@ -29,7 +29,13 @@ export * from '../samplers/diagnostics/index.ts';
 // manifolds, flows, training
 export { circle, torus, FlatTorus, sphere, Sphere, maximalTorus, MaximalTorus, manifoldByName } from './manifolds/index.ts';
 export type { Manifold } from './manifolds/index.ts';
+export type { ManifoldKind } from './manifolds/types.ts';
 export type { Flow } from './flows/types.ts';
+export type { Bijector, BijectorForward, BijectorInverse, BaseDistribution } from './flows/bijector.ts';
+export { accumulateLogdets } from './flows/bijector.ts';
+export { TransformedFlow, UniformBase } from './flows/transformed.ts';
+export { IRCPMLayer } from './flows/ircpm/layer.ts';
+export { CNFLayer } from './flows/cnf/layer.ts';
 export { makeIRCPM, IRCPMFlow } from './flows/ircpm/stack.ts';
 export type { IRCPMOptions } from './flows/ircpm/stack.ts';
 export { boundDiagnostics } from './flows/ircpm/diagnostics.ts';
