@@ -18,14 +18,14 @@ import fs from 'node:fs';
 import seedrandom from 'seedrandom';
 import { tf, initBackend } from '../src/backend/index.ts';
 import { sphere } from '../src/manifolds/index.ts';
-import { CNF } from '../src/flows/cnf.ts';
+import { CNF } from '../src/flows/cnf/cnf.ts';
 import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
 import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
 import { trainCNFM } from '../src/train/flow-matching-cnfm.ts';
 import { trainReverseKL } from '../src/train/train.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
-import type { Symmetry } from '../src/flows/cnf-geometry.ts';
+import type { Symmetry } from '../src/flows/cnf/geometry.ts';
 
 /**
  * Targets for the reverse-KL benchmark. rezende-4mode: the S² target of Rezende et al. 2020

@@ -18,7 +18,7 @@ import { independenceMetropolis } from '../../samplers/metropolis.ts';
 import { gammaMethod, importanceEss } from '../../samplers/diagnostics/index.ts';
 import type { SamplerSpec } from '../../samplers/registry.ts';
 import { torus } from '../manifolds/index.ts';
-import { makeIRCPM } from '../flows/stack.ts';
+import { makeIRCPM } from '../flows/ircpm/stack.ts';
 import { trainReverseKL } from '../train/train.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { targetByName } from '../targets/index.ts';

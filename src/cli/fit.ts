@@ -12,13 +12,13 @@ import { initBackend, tf } from '../backend/index.ts';
 import { manifoldByName } from '../manifolds/index.ts';
 import type { Manifold } from '../manifolds/types.ts';
 import type { Flow } from '../flows/types.ts';
-import { makeIRCPM, IRCPMFlow } from '../flows/stack.ts';
-import { boundDiagnostics } from '../flows/ircpm-diagnostics.ts';
+import { makeIRCPM, IRCPMFlow } from '../flows/ircpm/stack.ts';
+import { boundDiagnostics } from '../flows/ircpm/diagnostics.ts';
 import { countParams } from '../flows/potentials.ts';
 import { saveFlow } from '../flows/io.ts';
 import { targetByName, targets } from '../targets/index.ts';
 import { trainReverseKL, trainMaxLikelihood, meanNLL } from '../train/train.ts';
-import type { CNF } from '../flows/cnf.ts';
+import type { CNF } from '../flows/cnf/cnf.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { loadLatLonCSV, latLonToSphere, splitIndices } from '../data/earth.ts';
 
@@ -49,7 +49,7 @@ type Flags = ReturnType<typeof parseFlags<typeof specs>>;
 
 /** The one place where a flow is constructed from the command line. */
 async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, symmetry?: number[][]): Promise<Flow> {
-  const onSphere = manifold.name.startsWith('sphere');
+  const onSphere = manifold.kind === 'sphere';
   switch (flags.flow) {
     case 'ircpm':
       return makeIRCPM(manifold, rng, {
@@ -65,7 +65,7 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
       // 'hybrid' mode (divergence gradients, exact discrete-map log q values, so the ESS/KL printed
       // are those of the proposal actually applied); data use the continuous-time density
       // (backward integration with the divergence), as the manifold-CNF literature reports NLL.
-      const { CNF } = await import('../flows/cnf.ts');
+      const { CNF } = await import('../flows/cnf/cnf.ts');
       return new CNF(manifold, rng, {
         hidden: flags.hidden ?? [48, 48],
         steps: 8,

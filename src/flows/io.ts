@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import type { Flow } from './types.ts';
-import { IRCPMFlow, type IRCPMJSON } from './stack.ts';
+import { IRCPMFlow, type IRCPMJSON } from './ircpm/stack.ts';
 import { manifoldByName } from '../manifolds/index.ts';
 
 export const MODEL_FORMAT = 'gaugeflow-model';
@@ -48,7 +48,7 @@ export async function flowFromJSON(payload: ModelFile['flow']): Promise<Flow> {
     case 'ircpm':
       return IRCPMFlow.fromJSON(payload as unknown as IRCPMJSON);
     case 'cnf': {
-      const { CNF } = await import('./cnf.ts');
+      const { CNF } = await import('./cnf/cnf.ts');
       return CNF.fromJSON(payload as never, manifoldByName(payload.manifold));
     }
     default:

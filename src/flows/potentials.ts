@@ -12,6 +12,11 @@
  * - 'ambient': the coordinates themselves (spheres: ψ is the restriction of a function on ℝⁿ⁺¹);
  * - Fourier: cos(k·x), sin(k·x) for integer frequency vectors k (tori: makes ψ periodic; choosing
  *   k ⊥ a symmetry direction makes ψ invariant, e.g. k = (1, 1) for the shift (t, −t) on T²).
+ *
+ * Context: a potential may depend on a per-sample context vector c, ψ(x; c) — what a conditioner
+ * computed for that sample (e.g. from frozen plaquettes). The MLP takes c as extra first-layer inputs
+ * (`contextDim`); the Fourier series can take its raw coefficients from c (`context: true`). c is
+ * constant in x, so the x-derivatives keep their form, and gradients flow back into c.
  */
 import { tf } from '../backend/index.ts';
 import { gaussian } from '../manifolds/random.ts';
@@ -24,11 +29,27 @@ export interface PotentialDerivatives {
 
 export interface Potential {
   readonly inputDim: number;
+  /** length of the per-sample context vector ψ(x; c) takes; 0: no context */
+  readonly contextDim: number;
   readonly variables: tf.Variable[];
-  evaluate(x: tf.Tensor2D): PotentialDerivatives;
+  /** context: [B, contextDim], required exactly when contextDim > 0 */
+  evaluate(x: tf.Tensor2D, context?: tf.Tensor2D): PotentialDerivatives;
   /** value and gradient only (cheaper: no Hessian rows) */
-  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D };
+  evaluateGrad(x: tf.Tensor2D, context?: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D };
   toJSON(): PotentialJSON;
+}
+
+/** The context of a batch of B points, checked against what the potential takes. */
+function checkContext(name: string, contextDim: number, B: number, context?: tf.Tensor2D): tf.Tensor2D | undefined {
+  if (contextDim === 0) {
+    if (context) throw new Error(`${name} takes no context, got one of shape [${context.shape}]`);
+    return undefined;
+  }
+  if (!context) throw new Error(`${name} needs a context of shape [${B}, ${contextDim}]`);
+  if (context.rank !== 2 || context.shape[0] !== B || context.shape[1] !== contextDim) {
+    throw new Error(`${name}: context has shape [${context.shape}], expected [${B}, ${contextDim}]`);
+  }
+  return context;
 }
 
 /**
@@ -43,6 +64,8 @@ export interface MLPSpec {
   inputDim: number;
   features: FeatureSpec;
   hidden: number[];
+  /** per-sample context inputs of the first layer (default 0) */
+  contextDim?: number;
 }
 export interface FourierSpec {
   kind: 'fourier';
@@ -50,6 +73,8 @@ export interface FourierSpec {
   frequencies: number[][];
   /** bound η < 1 on Σ |k|² (|a_k| + |b_k|) ≥ ‖Hess ψ‖ */
   eta: number;
+  /** raw coefficients (α then β, 2K per sample) from the context instead of own variables */
+  context?: boolean;
 }
 export type PotentialSpec = MLPSpec | FourierSpec;
 export interface PotentialJSON {
@@ -114,9 +139,12 @@ function initWeights(rows: number, cols: number, scale: number, rng: () => numbe
 export class MLPPotential implements Potential {
   readonly variables: tf.Variable[];
   readonly inputDim: number;
+  readonly contextDim: number;
   private readonly W: tf.Variable[] = [];
   private readonly b: tf.Variable[] = [];
   private readonly wOut: tf.Variable;
+  /** first-layer weights of the context inputs (absent without context) */
+  private readonly Wc?: tf.Variable;
 
   constructor(readonly spec: MLPSpec, rng: () => number, weights?: number[][]) {
     const { inputDim, features, hidden } = spec;
@@ -130,7 +158,10 @@ export class MLPPotential implements Potential {
         throw new Error(`MLP potential: each feature combination needs ${2 * features.frequencies.length} coefficients`);
       }
     }
+    const contextDim = spec.contextDim ?? 0;
+    if (!Number.isInteger(contextDim) || contextDim < 0) throw new Error(`MLP potential: contextDim must be a non-negative integer, got ${contextDim}`);
     this.inputDim = inputDim;
+    this.contextDim = contextDim;
     let fan = features.kind === 'fourier' ? (features.combine?.length ?? 2 * features.frequencies.length) : inputDim;
     for (const h of hidden) {
       this.W.push(initWeights(fan, h, 1 / Math.sqrt(fan), rng));
@@ -139,7 +170,9 @@ export class MLPPotential implements Potential {
     }
     // small output layer: the flow starts close to the identity map
     this.wOut = initWeights(fan, 1, 0.01 / Math.sqrt(fan), rng);
-    this.variables = [...this.W.flatMap((w, i) => [w, this.b[i]]), this.wOut];
+    // last, so that the variables (and model files) of a potential without context are unchanged
+    if (contextDim > 0) this.Wc = initWeights(contextDim, hidden[0], 1 / Math.sqrt(contextDim), rng);
+    this.variables = [...this.W.flatMap((w, i) => [w, this.b[i]]), this.wOut, ...(this.Wc ? [this.Wc] : [])];
     if (weights) setWeights(this.variables, weights);
   }
 
@@ -151,10 +184,10 @@ export class MLPPotential implements Potential {
    * That is 1 + m + 1 rows of matMul per layer instead of the 1 + m + m(m+1)/2 of pushing second-order
    * tangents forward (5 instead of 10 on S²).
    */
-  evaluate(x: tf.Tensor2D): PotentialDerivatives {
+  evaluate(x: tf.Tensor2D, context?: tf.Tensor2D): PotentialDerivatives {
     return tf.tidy(() => {
       const [B, m] = x.shape;
-      const { rows, pre, feat2 } = this.forward(x, true);
+      const { rows, pre, feat2 } = this.forward(x, true, context);
       const P = pairs(m);
       const hessPairs: tf.Tensor[] = P.map(() => tf.zeros([B]));
       let r: tf.Tensor = tf.reshape(this.wOut, [1, -1]); // ∂ψ/∂h_L
@@ -179,9 +212,9 @@ export class MLPPotential implements Potential {
     });
   }
 
-  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
+  evaluateGrad(x: tf.Tensor2D, context?: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
     return tf.tidy(() => {
-      const { rows } = this.forward(x, false);
+      const { rows } = this.forward(x, false, context);
       return { value: rows[0], grad: tf.stack(rows.slice(1), 1) as tf.Tensor2D };
     });
   }
@@ -190,9 +223,10 @@ export class MLPPotential implements Potential {
    * Forward mode over the rows [ψ, ∂₁ψ…∂ₘψ] (each [B]); with `keep`, also the pre-activations z_l
    * and their tangents per layer, and (Fourier features) the features' second derivatives.
    */
-  private forward(x: tf.Tensor2D, keep: boolean): { rows: tf.Tensor1D[]; pre: { z: tf.Tensor; tangents: tf.Tensor[] }[]; feat2?: tf.Tensor2D } {
+  private forward(x: tf.Tensor2D, keep: boolean, context?: tf.Tensor2D): { rows: tf.Tensor1D[]; pre: { z: tf.Tensor; tangents: tf.Tensor[] }[]; feat2?: tf.Tensor2D } {
     const [B, m] = x.shape;
     if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
+    const c = checkContext('MLP potential', this.contextDim, B, context);
     const nBlocks = 1 + m;
     const f = this.spec.features;
     let S: tf.Tensor2D;
@@ -208,7 +242,8 @@ export class MLPPotential implements Potential {
     const pre: { z: tf.Tensor; tangents: tf.Tensor[] }[] = [];
     for (let l = 0; l < this.W.length; l++) {
       const parts = tf.split(tf.matMul(S, this.W[l]), nBlocks, 0);
-      const z = tf.add(parts[0], this.b[l]);
+      // the context enters the value row only: it is constant in x, so its tangents are zero
+      const z = c && l === 0 ? tf.add(tf.add(parts[0], tf.matMul(c, this.Wc!)), this.b[l]) : tf.add(parts[0], this.b[l]);
       const tangents = parts.slice(1);
       if (keep) pre.push({ z, tangents });
       const s1 = tf.sigmoid(z);
@@ -232,8 +267,10 @@ export class MLPPotential implements Potential {
 export class FourierPotential implements Potential {
   readonly variables: tf.Variable[];
   readonly inputDim: number;
-  private readonly alpha: tf.Variable;
-  private readonly beta: tf.Variable;
+  readonly contextDim: number;
+  /** raw coefficients (absent when they come from the context) */
+  private readonly alpha?: tf.Variable;
+  private readonly beta?: tf.Variable;
 
   constructor(readonly spec: FourierSpec, rng: () => number, weights?: number[][]) {
     const { inputDim, frequencies, eta } = spec;
@@ -243,39 +280,48 @@ export class FourierPotential implements Potential {
     }
     this.inputDim = inputDim;
     const K = frequencies.length;
+    this.contextDim = spec.context ? 2 * K : 0;
     const init = () => {
       const a = new Float32Array(K);
       for (let i = 0; i < K; i++) a[i] = 0.01 * gaussian(rng);
       return tf.variable(tf.tensor1d(a));
     };
-    this.alpha = init();
-    this.beta = init();
-    this.variables = [this.alpha, this.beta];
+    if (!spec.context) {
+      this.alpha = init();
+      this.beta = init();
+    }
+    this.variables = this.alpha && this.beta ? [this.alpha, this.beta] : [];
     if (weights) setWeights(this.variables, weights);
   }
 
-  /** The constrained coefficients (a, b). */
-  coefficients(): { a: tf.Tensor1D; b: tf.Tensor1D } {
+  /**
+   * The constrained coefficients (a, b): [K] from the variables, or [B, K] per sample from the raw
+   * coefficients in the context (α = c[:, :K], β = c[:, K:]); the bound holds sample by sample.
+   */
+  coefficients(context?: tf.Tensor2D): { a: tf.Tensor; b: tf.Tensor } {
     return tf.tidy(() => {
+      const K = this.spec.frequencies.length;
+      const alpha = context ? tf.slice(context, [0, 0], [-1, K]) : this.alpha!;
+      const beta = context ? tf.slice(context, [0, K], [-1, K]) : this.beta!;
       const k2 = tf.tensor1d(this.spec.frequencies.map((k) => k.reduce((s, v) => s + v * v, 0)));
-      const S = tf.sum(tf.mul(k2, tf.add(tf.abs(this.alpha), tf.abs(this.beta))));
+      const S = tf.sum(tf.mul(k2, tf.add(tf.abs(alpha), tf.abs(beta))), -1, true);
       const factor = tf.mul(this.spec.eta, tf.div(tf.tanh(S), tf.add(S, 1e-12)));
-      return { a: tf.mul(factor, this.alpha) as tf.Tensor1D, b: tf.mul(factor, this.beta) as tf.Tensor1D };
+      return { a: tf.mul(factor, alpha), b: tf.mul(factor, beta) };
     });
   }
 
-  evaluateGrad(x: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
+  evaluateGrad(x: tf.Tensor2D, context?: tf.Tensor2D): { value: tf.Tensor1D; grad: tf.Tensor2D } {
     return tf.tidy(() => {
-      const { value, grad } = this.evaluate(x);
+      const { value, grad } = this.evaluate(x, context);
       return { value, grad };
     });
   }
 
-  evaluate(x: tf.Tensor2D): PotentialDerivatives {
+  evaluate(x: tf.Tensor2D, context?: tf.Tensor2D): PotentialDerivatives {
     return tf.tidy(() => {
       const m = x.shape[1];
       if (m !== this.inputDim) throw new Error(`Fourier potential expects ${this.inputDim} angles, got ${m}`);
-      const { a, b } = this.coefficients();
+      const { a, b } = this.coefficients(checkContext('Fourier potential', this.contextDim, x.shape[0], context));
       const A = tf.tensor2d(this.spec.frequencies); // [K, m]
       const t = tf.matMul(x, tf.transpose(A)); // [B, K]
       const c = tf.cos(t);

@@ -1,4 +1,4 @@
-/** The flow contract shared by IRCPM, CNF and stacks (see .tmp/FLOW_API.md). */
+/** The flow contract shared by IRCPM stacks, the CNF and every TransformedFlow (transformed.ts): a distribution on a manifold. */
 import type { tf } from '../backend/index.ts';
 import type { Manifold } from '../manifolds/types.ts';
 

@@ -1,25 +1,28 @@
 /**
  * The maximal torus of SU(N): eigen-phases (θ₁, …, θ_N) with Σθ ≡ 0 mod 2π.
  *
- * Coordinates and metric: the N−1 free phases θ₁…θ_{N−1} (θ_N = −Σ_{i<N} θ_i, wrapped), each in
- * [−π, π), with the *coordinate* flat metric Σ_{i<N} dθ_i², i.e. the manifold is exactly the flat
- * torus T^{N−1} = ℝ^{N−1}/2πℤ^{N−1} and logVolume = (N−1) log 2π relative to dθ₁…dθ_{N−1}. (The
- * metric induced from ℝᴺ is dθᵀ(I + 11ᵀ)dθ; its volume element is √N times ours, a constant that
- * cancels in every normalised density.) Densities on this manifold are therefore with respect to
- * dθ₁…dθ_{N−1}; `weylLogDensity` gives the Haar-induced (Weyl) density in the same measure, so that
- * a flow targeting the eigenvalue distribution of a class function uses logp = weylLogDensity + …
- * exp is the same for every constant metric (θ + v, wrapped); log/dist/tangentBasis here are those of
- * the coordinate metric. Flows that need permutations of the N phases to be isometries (IRCPM,
- * CNF with permutation symmetry) use the induced metric G in their own geometry, which changes
- * neither the coordinates nor the reference measure dθ₁…dθ_{N−1}.
+ * Coordinates: the N−1 free phases θ₁…θ_{N−1} (θ_N = −Σ_{i<N} θ_i, wrapped), each in [−π, π).
+ * Metric: the one induced from ℝᴺ by θ = (φ, −Σφ), G = I + 11ᵀ: under it every permutation of the N
+ * eigen-phases is an isometry, so a permutation-invariant potential gives a permutation-equivariant
+ * flow (IRCPM and CNF take G from `metric`), and dist is the ℝᴺ distance of the full phase vectors
+ * (shortest over the wraps). Densities and logVolume = (N−1) log 2π are with respect to dθ₁…dθ_{N−1}
+ * (the Riemannian volume element is √N times it, a constant that cancels in every normalised
+ * density); `weylLogDensity` gives the Haar-induced (Weyl) density in the same measure, so that a
+ * flow targeting the eigenvalue distribution of a class function uses logp = weylLogDensity + …
  */
 import { tf } from '../backend/index.ts';
 import { FlatTorus, wrapAngle } from './torus.ts';
 
 export class MaximalTorus extends FlatTorus {
+  readonly suN: number;
   constructor(readonly N: number) {
     if (!Number.isInteger(N) || N < 2) throw new Error(`SU(N) maximal torus needs an integer N ≥ 2, got ${N}`);
-    super(N - 1, `maxtorus${N}`);
+    super(
+      N - 1,
+      `maxtorus${N}`,
+      Array.from({ length: N - 1 }, (_, i) => Array.from({ length: N - 1 }, (_, j) => (i === j ? 2 : 1))),
+    );
+    this.suN = N;
   }
   /** All N phases from the N−1 free ones: [B, N−1] → [B, N], the last one wrapped to [−π, π). */
   fullPhases(theta: tf.Tensor2D): tf.Tensor2D {

@@ -21,6 +21,8 @@ function logGammaHalf(k2: number): number {
 }
 
 export class Sphere implements Manifold {
+  readonly kind = 'sphere' as const;
+  readonly metric = null;
   readonly ambientDim: number;
   readonly logVolume: number;
   readonly name: string;

@@ -11,9 +11,9 @@
  * matching this needs the Laplacian of Φ (second-order jets) but no simulation of the ODE.
  */
 import { tf } from '../backend/index.ts';
-import type { CNF } from '../flows/cnf.ts';
+import type { CNF } from '../flows/cnf/cnf.ts';
 import { trainWindowed, type FlowMatchingOptions } from './flow-matching.ts';
-import { field } from '../flows/rk4.ts';
+import { field } from '../flows/cnf/rk4.ts';
 
 /** log of the vMF normaliser κ / (4π sinh κ) written as κ/(2π(1 − e^{−2κ})) · e^{−κ}, stable for large κ. */
 function logVmfNorm(kappa: number): number {

@@ -13,8 +13,8 @@
  */
 import { tf } from '../backend/index.ts';
 import { trainWithLoss } from './train.ts';
-import type { CNF } from '../flows/cnf.ts';
-import { field } from '../flows/rk4.ts';
+import type { CNF } from '../flows/cnf/cnf.ts';
+import { field } from '../flows/cnf/rk4.ts';
 
 const TWO_PI = 2 * Math.PI;
 

@@ -1,0 +1,146 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { initBackend, activeBackend, tf } from '../../src/backend/index.ts';
+import { gradOrZeros, fixedKernels, logSoftmax, logSigmoid } from '../../src/backend/grads.ts';
+
+// Derivatives of order 1..3 from nested tf.grad, checked against float64 central finite differences of a
+// JS re-implementation. Step h = 1e-3: truncation O(h²) ≈ 1e-6 and float64 rounding ≈ 1e-16/h³ ≈ 1e-7 at
+// third order, far below the float32 tolerance used (2e-3 relative + 2e-4 absolute).
+const h = 1e-3;
+function fd(f: (x: number) => number, x: number, order: number): number {
+  if (order === 1) return (f(x + h) - f(x - h)) / (2 * h);
+  if (order === 2) return (f(x + h) - 2 * f(x) + f(x - h)) / (h * h);
+  return (f(x + 2 * h) - 2 * f(x + h) + 2 * f(x - h) - f(x - 2 * h)) / (2 * h * h * h);
+}
+
+function nested(f: (x: tf.Tensor) => tf.Tensor, order: number): (x: tf.Tensor) => tf.Tensor {
+  let g = (x: tf.Tensor) => tf.sum(f(x));
+  for (let k = 0; k < order; k++) {
+    const inner = g;
+    const d = tf.grad(inner);
+    g = k === order - 1 ? d : (x: tf.Tensor) => tf.sum(d(x));
+  }
+  return g;
+}
+
+function check(name: string, tfF: (x: tf.Tensor) => tf.Tensor, jsF: (x: number) => number, xs: number[], orders = [1, 2, 3]) {
+  for (const order of orders) {
+    const got = tf.tidy(() => nested(tfF, order)(tf.tensor1d(xs)).arraySync() as number[]);
+    xs.forEach((x, i) => {
+      const want = fd(jsF, x, order);
+      const tol = 2e-3 * Math.abs(want) + 2e-4;
+      assert.ok(Math.abs(got[i] - want) <= tol, `${name}: order ${order} at x=${x}: tfjs ${got[i]} vs FD ${want}`);
+    });
+  }
+}
+
+const xs = [-1.7, -0.4, 0.3, 1.1, 2.2];
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+
+test.before(async () => {
+  await initBackend();
+});
+
+test('the backend under test is reported', () => {
+  assert.ok(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'].includes(activeBackend()!));
+  assert.ok(fixedKernels.includes('Exp') && fixedKernels.includes('Greater'));
+});
+
+test('matMul gradient (explicit transposes) for every transpose flag, rank 2 and batched rank 3, vs float64 finite differences', () => {
+  const rng = (() => {
+    let s = 7;
+    return () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  })();
+  // L(A, B) = Σ R ⊙ (op(A) op(B)) over a batch; L is linear in each input, so a central difference
+  // in float64 is exact up to rounding and independent of the gradient formulas under test
+  const batchShapes: number[][] = [[], [2]];
+  for (const batch of batchShapes) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const [n, k, p] = [3, 4, 2];
+        const aShape = [...batch, ...(tA ? [k, n] : [n, k])];
+        const bShape = [...batch, ...(tB ? [p, k] : [k, p])];
+        const size = (sh: number[]) => sh.reduce((x, y) => x * y, 1);
+        const A = Array.from({ length: size(aShape) }, rng);
+        const B = Array.from({ length: size(bShape) }, rng);
+        const nb = size(batch);
+        const R = Array.from({ length: nb * n * p }, rng);
+        const at = (X: number[], sh: number[], bi: number, i: number, j: number, t: boolean) => {
+          const [r, c] = sh.slice(-2);
+          return t ? X[bi * r * c + j * c + i] : X[bi * r * c + i * c + j];
+        };
+        const L = (a: number[], b: number[]) => {
+          let s = 0;
+          for (let bi = 0; bi < nb; bi++)
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < p; j++) {
+                let c = 0;
+                for (let l = 0; l < k; l++) c += at(a, aShape, bi, i, l, tA) * at(b, bShape, bi, l, j, tB);
+                s += R[bi * n * p + i * p + j] * c;
+              }
+          return s;
+        };
+        const [gA, gB] = tf.tidy(() => {
+          const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.tensor(R, [...batch, n, p]), tf.matMul(a, b, tA, tB)));
+          return tf.grads(f)([tf.tensor(A, aShape), tf.tensor(B, bShape)]).map((g) => Array.from(g.dataSync()));
+        });
+        const e = 1e-3;
+        const fdAt = (X: number[], i: number, which: 'a' | 'b') => {
+          const up = X.slice(), dn = X.slice();
+          up[i] += e;
+          dn[i] -= e;
+          return which === 'a' ? (L(up, B) - L(dn, B)) / (2 * e) : (L(A, up) - L(A, dn)) / (2 * e);
+        };
+        A.forEach((_, i) => assert.ok(Math.abs(gA[i] - fdAt(A, i, 'a')) < 1e-5, `dA[${i}] batch=[${batch}] tA=${tA} tB=${tB}: ${gA[i]} vs ${fdAt(A, i, 'a')}`));
+        B.forEach((_, i) => assert.ok(Math.abs(gB[i] - fdAt(B, i, 'b')) < 1e-5, `dB[${i}] batch=[${batch}] tA=${tA} tB=${tB}: ${gB[i]} vs ${fdAt(B, i, 'b')}`));
+      }
+    }
+  }
+  assert.ok(fixedKernels.includes('BatchMatMul'));
+});
+
+test('exp, tanh, sigmoid, softplus: orders 1-3 match float64 finite differences', () => {
+  check('exp', (x) => tf.exp(x), Math.exp, xs);
+  check('tanh', (x) => tf.tanh(x), Math.tanh, xs);
+  check('sigmoid', (x) => tf.sigmoid(x), sig, xs);
+  check('softplus', (x) => tf.softplus(x), (x) => Math.log1p(Math.exp(x)), xs);
+  // composite used by MLP potentials: softplus of an affine map times a weight
+  check('mlp-unit', (x) => tf.mul(0.7, tf.softplus(tf.add(tf.mul(1.3, x), -0.2))), (x) => 0.7 * Math.log1p(Math.exp(1.3 * x - 0.2)), xs);
+});
+
+test('elu and pow: orders 1-3 (pow in base and exponent)', () => {
+  check('elu', (x) => tf.elu(x), (x) => (x > 0 ? x : Math.exp(x) - 1), [-1.7, -0.4, 0.3, 1.1]);
+  const pos = [0.4, 0.9, 1.6, 2.3];
+  check('pow base', (x) => tf.pow(x, tf.scalar(2.5)), (x) => x ** 2.5, pos);
+  check('pow exponent', (x) => tf.pow(tf.scalar(1.7), x), (x) => 1.7 ** x, xs);
+});
+
+test('softmax, logSoftmax (our replacement), logSigmoid, logSumExp: orders 1-3 of one component along its own logit', () => {
+  const others = [0.3, -0.8];
+  const jsSm = (x: number) => Math.exp(x) / (Math.exp(x) + Math.exp(others[0]) + Math.exp(others[1]));
+  const tfRow = (x: tf.Tensor) => tf.concat([tf.reshape(x, [-1, 1]), tf.tile(tf.tensor2d([others]), [x.shape[0], 1])], 1);
+  const first = (m: tf.Tensor) => tf.reshape(tf.slice(m, [0, 0], [-1, 1]), [-1]);
+  check('softmax', (x) => first(tf.softmax(tfRow(x))), jsSm, xs);
+  check('logSoftmax', (x) => first(logSoftmax(tfRow(x))), (x) => Math.log(jsSm(x)), xs);
+  check('logSigmoid', (x) => logSigmoid(x), (x) => Math.log(sig(x)), xs);
+  // tf.logSoftmax itself is a customGrad op: its gradient cannot be differentiated again.
+  assert.throws(() => tf.tidy(() => nested((x) => first(tf.logSoftmax(tfRow(x))), 2)(tf.tensor1d(xs))), /Cannot compute gradient/);
+  check('logSumExp', (x) => tf.logSumExp(tfRow(x), 1), (x) => Math.log(Math.exp(x) + Math.exp(others[0]) + Math.exp(others[1])), xs);
+});
+
+test('where, maximum, clipByValue: comparison ops have zero gradients, so nested gradients work', () => {
+  const pts = [-1.3, -0.6, 0.7, 1.4];
+  check('where', (x) => tf.where(tf.greater(x, 0), tf.exp(x), tf.sin(x)), (x) => (x > 0 ? Math.exp(x) : Math.sin(x)), pts);
+  check('maximum', (x) => tf.maximum(tf.mul(x, x), tf.scalar(0.25)), (x) => Math.max(x * x, 0.25), pts);
+  check('clip', (x) => tf.clipByValue(tf.mul(x, tf.exp(x)), -0.3, 1), (x) => Math.min(1, Math.max(-0.3, x * Math.exp(x))), pts, [1, 2]);
+});
+
+test('gradOrZeros returns zeros for an identically zero derivative instead of throwing', () => {
+  const lin = (x: tf.Tensor) => tf.sum(tf.mul(3, x));
+  const d1 = (x: tf.Tensor) => tf.sum(tf.grad(lin)(x));
+  assert.throws(() => tf.tidy(() => tf.grad(d1)(tf.tensor1d([1, 2]))), /Cannot compute gradient/);
+  const z = tf.tidy(() => gradOrZeros(d1)(tf.tensor1d([1, 2])).arraySync());
+  assert.equal(z, [0, 0]);
+});
+
+test.run();

@@ -1,0 +1,99 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { main } from '../../src/cli/main.ts';
+import { loadFlow } from '../../src/flows/io.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-fit-'));
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const log = console.log;
+  const error = console.error;
+  let out = '';
+  let err = '';
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+test('fit --target --json prints ess, kl, params, wallSeconds, backend and bound diagnostics; --out saves a loadable model', async () => {
+  const model = join(dir, 'm.json');
+  const r = await capture(['fit', '--manifold', 'torus2', '--target', 'rezende-correlated', '--symmetric', '--flow', 'ircpm', '--steps', '5', '--eval-samples', '500', '--hidden', '8,8', '--seed', '3', '--diag-points', '1000', '--out', model, '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out.trim());
+  for (const k of ['ess', 'kl', 'params', 'wallSeconds', 'backend', 'bounds', 'okFraction']) assert.ok(k in j, `missing ${k}`);
+  assert.ok(j.ess > 0 && j.ess <= 1);
+  assert.ok(Number.isFinite(j.kl) && j.kl > -0.05);
+  assert.is(j.symmetric, true);
+  assert.is(j.estimator, 'total');
+  assert.ok(j.bounds[0].maxHessNorm >= 0 && typeof j.bounds[0].sufficient === 'boolean');
+  assert.ok(existsSync(model));
+  const flow = await loadFlow(model);
+  assert.is(flow.manifold.name, 'torus2');
+});
+
+test('fit --estimator path trains an IRCPM by path gradients and says so', async () => {
+  const r = await capture(['fit', '--target', 'rezende-unimodal', '--estimator', 'path', '--steps', '40', '--batch', '128', '--lr', '1e-2', '--hidden', '16,16', '--eval-samples', '2000', '--diag-points', '500', '--seed', '4', '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out.trim());
+  assert.is(j.estimator, 'path');
+  assert.ok(j.ess > 0.9, `ESS after 40 path-gradient steps: ${j.ess}`);
+});
+
+test('fit --data (lat,lon CSV with comments and header) reports train/val/test NLL on an 80/10/10 split', async () => {
+  const csv = join(dir, 'pts.csv');
+  const rows = ['# synthetic', 'lat,lon'];
+  for (let i = 0; i < 100; i++) rows.push(`${(40 + 10 * Math.sin(i)).toFixed(3)},${(20 * Math.cos(3 * i)).toFixed(3)}`);
+  writeFileSync(csv, rows.join('\n'));
+  const r = await capture(['fit', '--manifold', 'sphere2', '--data', csv, '--flow', 'ircpm', '--stack', '1', '--hidden', '8', '--steps', '3', '--split-seed', '2', '--diag-points', '1000', '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out.trim());
+  assert.equal(j.sizes, { train: 80, val: 10, test: 10 });
+  assert.ok(Number.isFinite(j.testNLL) && Math.abs(j.testNLL - Math.log(4 * Math.PI)) < 1, `testNLL ${j.testNLL}`);
+  assert.is(j.backend.length > 0, true);
+});
+
+// Exit codes go through the real binary: under `uvu -r tsx` a lazily imported command gets its own copy
+// of args.ts, so an in-process main() cannot recognise its UsageError.
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'gaugeflow.mjs');
+function gaugeflow(args: string[]): Promise<{ code: number; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, err }));
+  });
+}
+
+test('usage errors exit 2 with one line: unknown flag, no target/data, manifold mismatch, bad --symmetric', async () => {
+  const cases = [
+    ['fit', '--target', 'rezende-unimodal', '--bogus'],
+    ['fit', '--flow', 'ircpm'],
+    ['fit', '--manifold', 'sphere2', '--target', 'rezende-unimodal'],
+    ['fit', '--target', 'rezende-unimodal', '--symmetric'],
+    ['fit', '--target', 'rezende-unimodal', '--steps', 'many'],
+    ['fit', '--target', 'rezende-unimodal', '--flow', 'cnf', '--estimator', 'path'],
+    ['fit', '--target', 'rezende-unimodal', '--estimator', 'score'],
+  ];
+  const results = await Promise.all(cases.map(gaugeflow));
+  results.forEach((r, i) => {
+    assert.is(r.code, 2, `${cases[i].join(' ')} → ${r.code}: ${r.err}`);
+    assert.is(r.err.trim().split('\n').length, 1);
+    assert.match(r.err, /^gaugeflow fit: /);
+  });
+  const missing = await capture(['fit', '--data', join(dir, 'nope.csv'), '--steps', '1', '--json']);
+  assert.is(missing.code, 1);
+  assert.match(missing.err, /cannot read data file/);
+});
+
+test.run();
