@@ -1,5 +1,6 @@
 /**
- * CNF benchmarks (DESIGN §4). Prints one JSON line with backend, machine, seconds and parameters.
+ * CNF benchmarks (docs/design.md, "Continuous normalizing flows on manifolds (CNF)"). Prints one JSON
+ * line with backend, machine, seconds and parameters.
  *
  *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
  *     npx tsx bench/cnf.ts --task fm --data ../shared/data/earth/volerup.csv --split-seed 0

@@ -1,5 +1,6 @@
 /**
- * Wilson action, plaquettes, staples and the force (DESIGN §2; conventions in the lattices/ API contract).
+ * Wilson action, plaquettes, staples and the force (docs/design.md, "Lattice gauge theory conventions";
+ * the README's "Physics conventions" section and lattices/README.md give the short version).
  * S = −(β/N) Σ_{x, μ<ν} Re tr P_μν(x), U(1): S = −β Σ cos θ_P. U(1) paths are single loops over the cached
  * plaquette link table; SU(N) paths use per-link staples with module-level scratch (no allocation).
  */

@@ -1,5 +1,5 @@
 /**
- * Exact reference results every sampler is checked against (DESIGN §2 "Exact results"):
+ * Exact reference results every sampler is checked against (docs/design.md, "Exact reference results"):
  * modified Bessel functions, 2D U(1) in finite volume (plaquette, ⟨Q²⟩, χ_t), 2D SU(N)
  * (infinite volume and periodic torus) and single-matrix SU(N)/U(1) densities.
  */

@@ -1,4 +1,7 @@
-/** Gauge transformations U_μ(x) → Ω(x) U_μ(x) Ω(x+μ̂)† (DESIGN §2): every physical observable is invariant. */
+/**
+ * Gauge transformations U_μ(x) → Ω(x) U_μ(x) Ω(x+μ̂)† (docs/design.md, "Lattice gauge theory conventions"):
+ * every physical observable is invariant.
+ */
 import { type Lattice } from './geometry.ts';
 import { type Group } from './group.ts';
 import { type GaugeField, type SUNField, type U1Field, wrapAngle } from './field.ts';

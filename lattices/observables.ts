@@ -1,4 +1,7 @@
-/** Gauge-invariant observables: topological charge (2D U(1)), Wilson loops, Polyakov loop (DESIGN §2). */
+/**
+ * Gauge-invariant observables: topological charge (2D U(1)), Wilson loops, Polyakov loop
+ * (docs/design.md, "Lattice gauge theory conventions").
+ */
 import { type GaugeField, type SUNField, type U1Field } from './field.ts';
 import { plaquetteLinks } from './geometry.ts';
 import { mul, reTraceMulAdjB, copyMat } from './matrix.ts';

@@ -1,6 +1,7 @@
 /**
- * Named, reproducible random streams (DESIGN §6): every stream is derived from (seed, path...), so chain k
- * or proposal batch b gets `makeRng(seed, 'chain', k)` and results never depend on scheduling.
+ * Named, reproducible random streams (docs/design.md, "Independence Metropolis and random streams"):
+ * every stream is derived from (seed, path...), so chain k or proposal batch b gets
+ * `makeRng(seed, 'chain', k)` and results never depend on scheduling.
  */
 import seedrandom from 'seedrandom';
 

@@ -1,11 +1,11 @@
 /**
- * Independence Metropolis with a plug-in proposal (DESIGN §6).
+ * Independence Metropolis with a plug-in proposal (docs/design.md, "Independence Metropolis and random streams").
  *
  * The proposal does not depend on the chain state, so all draws can be made first (in batches,
  * possibly asynchronously / on workers) and the cheap sequential accept/reject pass runs
  * afterwards with its own rng stream, consuming exactly one uniform per step. For chain k, batch b
  * is drawn with makeRng(seed, 'chain', k, 'proposal', b) and the pass uses
- * makeRng(seed, 'chain', k, 'accept') (DESIGN §6), so the chain is a deterministic function of
+ * makeRng(seed, 'chain', k, 'accept'), so the chain is a deterministic function of
  * (seed, k, batchSize) whatever the concurrency of the drawing.
  *
  * Weights: w(x) = log p(x) − log q(x). A proposal that failed (e.g. an unconverged flow solve)

@@ -1,5 +1,6 @@
 /**
- * Exact reference values for what the runner measures, where the theory is solved (DESIGN §2):
+ * Exact reference values for what the runner measures, where the theory is solved (docs/design.md,
+ * "Exact reference results"):
  * 2D U(1) on the finite periodic lattice (plaquette, Q = 0 by symmetry, Q²), and the 2D SU(N)
  * plaquette on the finite torus (character expansion) with the infinite-volume value alongside
  * (`plaquetteInfiniteVolume`). If the torus sum fails (very large N·β) only the infinite-volume

@@ -1,5 +1,5 @@
 /**
- * The sampler interfaces every chain, runner and flow plugs into (DESIGN §6).
+ * The sampler interfaces every chain, runner and flow plugs into (docs/design.md, "Targets, proposals and kernels").
  *
  * Kernels are BlackJAX-style `init` + `step` pairs over plain state objects. For speed the
  * baseline kernels in this folder MUTATE the state they are given (the field and the scratch
@@ -41,7 +41,7 @@ export interface ProposalBatch<X> {
  * proposals (Haar, uniform angles) are cheap and synchronous. Consumers always `await` it.
  * log q must be the density of the draws *with respect to the same base measure as the
  * target* (Haar for group-valued configurations), and must be the density of the map that
- * was actually applied (DESIGN §4): a biased log q silently biases the chain.
+ * was actually applied (docs/design.md, "Layers and flows"): a biased log q silently biases the chain.
  */
 export interface Proposal<X> {
   sample(n: number, rng: Rng): ProposalBatch<X> | Promise<ProposalBatch<X>>;

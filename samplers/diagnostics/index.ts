@@ -1,6 +1,6 @@
 /**
- * MCMC diagnostics (DESIGN §6): Γ-method errors and autocorrelation times, importance-weight ESS,
- * split and rank-normalised R̂, blocked jackknife and bootstrap.
+ * MCMC diagnostics (docs/design.md, "MCMC" / "Diagnostics"): Γ-method errors and autocorrelation
+ * times, importance-weight ESS, split and rank-normalised R̂, blocked jackknife and bootstrap.
  */
 export { gammaMethod, gammaMethodDerived, asReplicas } from './gamma.ts';
 export type { Series, Replicas, GammaOptions, GammaResult } from './gamma.ts';

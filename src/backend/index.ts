@@ -1,5 +1,5 @@
 /**
- * Numerics backend selection (DESIGN §7).
+ * Numerics backend selection (docs/design.md, "Numerics backend").
  *
  * Order of preference: tfjs-node-gpu → tfjs-node → wasm → cpu, or the single backend named by
  * GAUGEFLOW_BACKEND (gpu|node|wasm|cpu, or tensorflow|wasm|cpu as tfjs calls them). The native

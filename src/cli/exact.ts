@@ -1,5 +1,5 @@
 /**
- * `gaugeflow exact`: exact reference values (DESIGN §2) for checking any sampler.
+ * `gaugeflow exact`: exact reference values (docs/design.md, "Exact reference results") for checking any sampler.
  *   2D U(1), periodic L×L:      ⟨cos θ_P⟩, ⟨Q²⟩, χ_t = ⟨Q²⟩/V   (finite volume by default)
  *   2D SU(N):                   ⟨(1/N) Re tr P⟩                (infinite volume by default,
  *                                                               periodic L×L with --volume finite)

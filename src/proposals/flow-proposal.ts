@@ -1,5 +1,5 @@
 /**
- * A trained flow as an MCMC proposal (DESIGN §6): draw a batch on TensorFlow.js, move it to float64
+ * A trained flow as an MCMC proposal (docs/design.md, "MCMC"): draw a batch on TensorFlow.js, move it to float64
  * on the JS side, and hand it to independence Metropolis through the `Proposal` interface.
  *
  * Exactness: `flow.sample` flags every draw whose inner solve did not converge or whose map is not

@@ -1,5 +1,6 @@
 /**
- * Continuous normalizing flow on a manifold (DESIGN §4): dx/dt = grad Φ_θ(x, t), t ∈ [0, 1], from
+ * Continuous normalizing flow on a manifold (docs/design.md, "Continuous normalizing flows on
+ * manifolds (CNF)"): dx/dt = grad Φ_θ(x, t), t ∈ [0, 1], from
  * the uniform base, integrated by the fixed-step manifold RK4 of rk4.ts. The map and its density
  * change are one `CNFLayer` (layer.ts, the Bijector); a CNF is the TransformedFlow of the uniform base
  * through that layer, plus the construction of Φ's features and the model-file payload.

@@ -1,5 +1,6 @@
 /**
- * The exact log-determinant of one discrete RK4 step (DESIGN §4): the step is a deterministic map
+ * The exact log-determinant of one discrete RK4 step (docs/design.md, "Continuous normalizing flows
+ * on manifolds (CNF)"): the step is a deterministic map
  * x ↦ S(x), and a proposal built from it has density π(x₀) / Π_k |det dS_k| — not the integrated
  * divergence, which differs by the discretisation error.
  *

@@ -1,5 +1,6 @@
 /**
- * Bound diagnostics of IRCPM potentials over many uniform points (DESIGN §3):
+ * Bound diagnostics of IRCPM potentials over many uniform points (docs/design.md, "Implicit
+ * Riemannian Concave Potential Maps (IRCPM)"):
  * max ‖grad ψ‖, max ‖Hess ψ‖ (spectral norm of the Riemannian Hessian) and the paper's sufficient
  * condition for a global diffeomorphism.
  * - Sⁿ: ‖grad ψ‖ < λ/2 and ‖Hess ψ‖ < λ cot λ for some λ ∈ (0, π/2); the best choice is λ just above

@@ -1,5 +1,6 @@
 /**
- * Implicit Riemannian Concave Potential Map (DESIGN §3): one layer f(x) = argmin_y ½d(x,y)² + ψ(y).
+ * Implicit Riemannian Concave Potential Map (docs/design.md, "Implicit Riemannian Concave Potential
+ * Maps (IRCPM)"): one layer f(x) = argmin_y ½d(x,y)² + ψ(y).
  *
  * - Forward f: damped Newton on the first-order condition g(y) = x, g(y) = exp_y(grad ψ(y)), started at
  *   y = x, with a per-sample backtracking line search on the residual d(g(y), x), a tolerance and an
