@@ -8,7 +8,7 @@
 
 /** Cosine decay from lr to lr·lrFinal as `done` goes from 0 to `total` (steps, or seconds of a time budget). */
 export function cosineLR(lr: number, lrFinal: number, done: number, total: number): number {
-  const f = Math.min(1, Math.max(0, done / Math.max(1, total)));
+  const f = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
   return lr * (lrFinal + (1 - lrFinal) * 0.5 * (1 + Math.cos(Math.PI * f)));
 }
 
