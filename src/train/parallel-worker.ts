@@ -1,8 +1,8 @@
 /**
  * The worker side of data-parallel training (see parallel.ts). Each thread builds the Trainable
- * once from its spec, on the backend the main thread names, and then answers `gradient` tasks:
- * load the step's weights from shared memory (only when the step changes) and return the
- * microbatch gradient, transferring its buffers back.
+ * once from its spec, on the backend the main thread names, and then answers one `gradients` task
+ * per step: load the step's weights from shared memory and return the gradients of its share of
+ * the microbatches, transferring their buffers back (one message each way per thread and step).
  */
 import { threadId } from 'node:worker_threads';
 import workerpool from 'workerpool';
@@ -19,11 +19,12 @@ export interface GradientTask {
   version: SharedArrayBuffer;
   seed: string | number;
   step: number;
-  m: number;
-  size: number;
+  /** the microbatches this thread computes in this step, in order */
+  microbatches: { m: number; size: number }[];
 }
 
 export interface WorkerGradient extends MicrobatchResult {
+  m: number;
   thread: number;
 }
 
@@ -50,7 +51,7 @@ async function describe(spec: TrainableSpec, backend: string) {
   return new workerpool.Transfer({ shapes: variableShapes(t.variables), weights }, [weights.buffer]);
 }
 
-async function gradient(task: GradientTask) {
+async function gradients(task: GradientTask) {
   const t = await trainable(task.spec, task.backend);
   // the sequentially consistent load pairs with the main thread's Atomics.store after it wrote the weights
   const published = Atomics.load(new Int32Array(task.version), 0);
@@ -59,10 +60,20 @@ async function gradient(task: GradientTask) {
     assignVariables(t.variables, new Float32Array(task.weights));
     loadedStep = task.step;
   }
-  const r: WorkerGradient = { ...microbatchGradient(t, task.seed, task.step, task.m, task.size), thread: threadId };
-  const transfer: ArrayBuffer[] = [r.grad.buffer as ArrayBuffer];
-  if (r.logWeights) transfer.push(r.logWeights.buffer as ArrayBuffer);
-  return new workerpool.Transfer(r, transfer);
+  const out: WorkerGradient[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const { m, size } of task.microbatches) {
+    let r: WorkerGradient;
+    try {
+      r = { ...microbatchGradient(t, task.seed, task.step, m, size), m, thread: threadId };
+    } catch (e) {
+      throw new Error(`microbatch ${m}: ${(e as Error).message}`);
+    }
+    out.push(r);
+    transfer.push(r.grad.buffer as ArrayBuffer);
+    if (r.logWeights) transfer.push(r.logWeights.buffer as ArrayBuffer);
+  }
+  return new workerpool.Transfer(out, transfer);
 }
 
-workerpool.worker({ describe, gradient });
+workerpool.worker({ describe, gradients });

@@ -180,16 +180,23 @@ function poolEngine(spec: TrainableSpec, backend: BackendName, workers: number):
       if (!shared || shared.length !== weights.length) shared = new Float32Array(new SharedArrayBuffer(4 * weights.length));
       shared.set(weights);
       Atomics.store(version, 0, step); // publishes the weights written above
-      return Promise.all(
-        sizes.map(async (size, m) => {
-          const task: GradientTask = { spec, backend, weights: shared!.buffer as SharedArrayBuffer, version: version.buffer as SharedArrayBuffer, seed, step, m, size };
+      // one task per thread, contiguous shares of the microbatches (each idle thread takes one task)
+      const shares = Array.from({ length: workers }, (_, w) => sizes.map((size, m) => ({ m, size })).filter(({ m }) => Math.floor((m * workers) / sizes.length) === w));
+      const parts = await Promise.all(
+        shares.map(async (microbatches) => {
+          const task: GradientTask = { spec, backend, weights: shared!.buffer as SharedArrayBuffer, version: version.buffer as SharedArrayBuffer, seed, step, microbatches };
           try {
-            return (await pool.exec('gradient', [task])) as WorkerGradient;
+            return (await pool.exec('gradients', [task])) as WorkerGradient[];
           } catch (e) {
-            throw failure(step, m, e);
+            throw new Error(`parallel training: step ${step}, ${(e as Error).message}`);
           }
         }),
       );
+      const results = parts.flat();
+      results.forEach((r, i) => {
+        if (r.m !== i) throw new Error(`parallel training: step ${step}: gradients came back out of order (${r.m} at ${i})`);
+      });
+      return results;
     },
     async close() {
       await pool.terminate(true);
