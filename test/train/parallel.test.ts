@@ -7,6 +7,10 @@ import { trainParallel, reduceMicrobatches, type Checkpoint } from '../../src/tr
 import { buildTrainable, reverseKLSpec } from '../../src/train/reverse-kl-trainable.ts';
 import { lossGradient, microbatchGradient, microbatchSizes } from '../../src/train/microbatch.ts';
 import { targetByName } from '../../src/targets/index.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** uvu 0.5 has no assert.rejects */
 async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
@@ -35,7 +39,10 @@ function sameBits(a: Float32Array[], b: Float32Array[]): boolean {
 
 test('workers 0, 1 and 2 give bit-identical weights, histories and a moving model', async () => {
   const runs = [];
+  const tensors = tf.memory().numTensors;
   for (const workers of [0, 1, 2]) runs.push(await trainParallel({ ...base, workers, steps: 4 }));
+  // makeIRCPM leaves each variable's initial tensor allocated (potentials.ts): 5 here, not per step
+  assert.ok(tf.memory().numTensors - tensors <= 5, `the in-process run left ${tf.memory().numTensors - tensors} tensors behind`);
   assert.equal(runs.map((r) => r.workers), [0, 1, 2]);
   const t0 = buildTrainable(config);
   const init = t0.variables.map((v) => v.dataSync() as Float32Array);
@@ -104,7 +111,18 @@ test('resuming from a checkpoint (with another worker count) gives the uninterru
   const full = await trainParallel({ ...base, workers: 0, steps: 6, checkpointEvery: 3, onCheckpoint: (c) => void seen.push(c) });
   assert.equal(seen.map((c) => c.step), [3, 6]);
   assert.ok(sameBits(seen[1].weights, full.weights));
-  const c = seen[0];
+  // through a checkpoint file: bit-exact round trip
+  const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-ckpt-'));
+  const file = join(dir, 'run.ckpt.json');
+  saveCheckpoint(file, seen[0], { note: 'test' });
+  const c = loadCheckpoint(file);
+  assert.equal(c.meta, { note: 'test' });
+  assert.ok(sameBits(c.weights, seen[0].weights));
+  assert.equal(Array.from(c.optimizer.v), Array.from(seen[0].optimizer.v));
+  writeFileSync(file, JSON.stringify({ format: 'gaugeflow-checkpoint', version: 1, step: 3, weights: ['AAA'], optimizer: {} }));
+  assert.throws(() => loadCheckpoint(file), /checkpoint .* is damaged/);
+  assert.throws(() => loadCheckpoint(join(dir, 'missing.json')), /cannot read checkpoint/);
+  rmSync(dir, { recursive: true });
   const resumed = await trainParallel({ ...base, workers: 2, steps: 6, initWeights: c.weights, optimizerState: c.optimizer });
   assert.equal(resumed.history.step, [3, 4, 5]);
   assert.ok(sameBits(resumed.weights, full.weights), 'resumed weights differ');
