@@ -6,6 +6,9 @@ import { tf } from '../backend/index.ts';
 import type { Flow } from '../flows/types.ts';
 import type { Energy } from '../targets/index.ts';
 import { makeProgress } from './progress.ts';
+import { Adam, cosineLR, optimizerStep } from './optim.ts';
+import { assignVariables, readVariables } from './flat.ts';
+import { lossGradient } from './microbatch.ts';
 
 export interface TrainOptions {
   steps: number;
@@ -32,31 +35,14 @@ export interface TrainResult {
   seconds: number;
 }
 
-function cosineLR(lr: number, lrFinal: number, step: number, steps: number): number {
-  return lr * (lrFinal + (1 - lrFinal) * 0.5 * (1 + Math.cos((Math.PI * step) / Math.max(1, steps))));
-}
-
-function applyStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: tf.NamedTensorMap, clipNorm: number): number {
-  const list = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-  const norm = Math.sqrt(list.reduce((s, g) => s + (tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]) as number), 0));
-  if (!Number.isFinite(norm)) {
-    tf.dispose(list);
-    return norm; // skip a non-finite step rather than poisoning the parameters
-  }
-  const scale = norm > clipNorm ? clipNorm / norm : 1;
-  const named = vars.map((v, i) => ({ name: v.name, tensor: scale === 1 ? list[i] : tf.mul(list[i], scale) }));
-  optimizer.applyGradients(named);
-  tf.dispose(list);
-  if (scale !== 1) tf.dispose(named.map((n) => n.tensor));
-  return norm;
-}
-
 /**
  * The loss of one minibatch, computed under the gradient tape (it may draw from rng). `report`, when
  * given, is what the loop records and shows instead of the value of `loss` (for surrogate losses
- * whose value means nothing, such as the path-gradient one).
+ * whose value means nothing, such as the path-gradient one). `logWeights`, when given, are the log
+ * importance weights log p̃ − log q of the minibatch's samples (−∞ for failed ones), from which the
+ * data-parallel loop reports a running ESS.
  */
-export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number; report?: number };
+export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar; okFraction: number; report?: number; logWeights?: Float64Array };
 
 /**
  * The one training loop every objective uses (reverse KL, maximum likelihood, flow matching):
@@ -70,33 +56,25 @@ export function trainWithLoss(flow: Flow, opts: TrainOptions, label: string, los
   const lrFinal = opts.lrFinal ?? 0.05;
   const clip = opts.clipNorm ?? 10;
   const rng = opts.rng ?? Math.random;
-  const optimizer = tf.train.adam(lr);
+  const weights = readVariables(flow.variables);
+  const adam = new Adam(weights.length);
   const bar = opts.progress ? makeProgress(steps, { json: opts.json, label }) : { update() {}, stop() {} };
   const losses: number[] = [];
   const t0 = performance.now();
   try {
     for (let step = 0; step < steps; step++) {
-      // tfjs reads the (protected) learningRate on every applyGradients call
-      (optimizer as unknown as { learningRate: number }).learningRate = cosineLR(lr, lrFinal, step, steps);
-      let okFraction = 1;
-      let report: number | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const r = lossFn(batch, rng);
-        okFraction = r.okFraction;
-        report = r.report;
-        return r.loss;
-      }, flow.variables);
-      const loss = report ?? value.dataSync()[0];
-      value.dispose();
-      const gradNorm = applyStep(optimizer, flow.variables, grads, clip);
-      tf.dispose(Object.values(grads));
+      const stepLR = cosineLR(lr, lrFinal, step, steps);
+      const r = lossGradient(flow.variables, lossFn, batch, rng);
+      const { loss, okFraction } = r;
+      const grad = Float64Array.from(r.grad);
+      const gradNorm = optimizerStep(adam, weights, grad, stepLR, clip);
+      if (Number.isFinite(gradNorm)) assignVariables(flow.variables, weights);
       losses.push(loss);
       bar.update(step + 1, { loss, ok: okFraction });
-      opts.onStep?.(step, loss, { okFraction, gradNorm, lr: cosineLR(lr, lrFinal, step, steps) });
+      opts.onStep?.(step, loss, { okFraction, gradNorm, lr: stepLR });
     }
   } finally {
     bar.stop();
-    optimizer.dispose();
   }
   return { losses, seconds: (performance.now() - t0) / 1000 };
 }
@@ -143,8 +121,10 @@ export function reverseKLLoss(flow: Flow, logp: Energy, estimator: 'total' | 'pa
       loss = tf.tidy(() => tf.div(tf.sum(tf.mul(gx, s.x)), Math.max(1, okCount)) as tf.Scalar);
       gx.dispose();
     }
+    const okFlags = s.ok.dataSync();
+    const logWeights = Float64Array.from(diff.dataSync(), (d, i) => (okFlags[i] ? -d : -Infinity));
     tf.dispose([s.x, s.logq, s.ok, okB, diff]);
-    return { loss, okFraction: okCount / batch, report };
+    return { loss, okFraction: okCount / batch, report, logWeights };
   };
 }
 
