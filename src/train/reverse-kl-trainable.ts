@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { manifoldByName } from '../manifolds/index.ts';
-import { makeIRCPM, type IRCPMOptions } from '../flows/stack.ts';
+import { makeIRCPM, type IRCPMOptions } from '../flows/ircpm/stack.ts';
 import { targetByName } from '../targets/index.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { reverseKLLoss } from './train.ts';
