@@ -70,7 +70,11 @@ const conv2dValid = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
       const dy4 = dy as tf.Tensor4D;
-      const dx = tf.conv2dTranspose(dy4, ws, xs.shape, 1, 'valid');
+      // dx = full convolution of dy with the flipped filter (in/out channels exchanged), on the native
+      // Conv2D kernel: wasm's Conv2DBackpropInput is a slow reference loop (≈10× Conv2D here).
+      const k = ws.shape[0];
+      const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+      const dx = tf.conv2d(tf.pad(dy4, [[0, 0], [k - 1, k - 1], [k - 1, k - 1], [0, 0]]) as tf.Tensor4D, flipped, 1, 'valid');
       const dw = tf.transpose(tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]);
       return [dx, dw];
     },
@@ -82,13 +86,13 @@ const conv2dValid = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
  * convolutions (the border rows are computed redundantly, which the native kernel does far faster
  * than re-padding every hidden layer with slices). Same result as circularConv layer by layer.
  */
-export function circularConvStack2D(x: tf.Tensor, layers: { w: tf.Tensor2D; b: tf.Tensor1D }[], k: number, act: (h: tf.Tensor, last: boolean) => tf.Tensor): tf.Tensor {
+export function circularConvStack2D(x: tf.Tensor, layers: { w: tf.Tensor2D; b: tf.Tensor1D }[], k: number, act: (h: tf.Tensor, last: boolean) => tf.Tensor, prepadded = false): tf.Tensor {
   return tf.tidy(() => {
     const r = (k - 1) / 2;
     const reach = r * layers.length;
     const L = Math.min(x.shape[1]!, x.shape[2]!);
-    const once = reach <= L;
-    let h = once ? circularPad(x, reach) : x;
+    const once = prepadded || reach <= L;
+    let h = once && !prepadded ? circularPad(x, reach) : x;
     layers.forEach(({ w, b }, l) => {
       const cin = w.shape[0] / (k * k);
       const filt = tf.reshape(w, [k, k, cin, w.shape[1]]) as tf.Tensor4D;
@@ -161,11 +165,24 @@ export class CircularConvNet {
     }
   }
 
+  /** How far the stack sees: sites of periodic padding a pre-padded 2D input needs. */
+  get reach(): number {
+    return ((this.kernelSize - 1) / 2) * this.layers.length;
+  }
+
+  private act = (h: tf.Tensor, last: boolean): tf.Tensor => {
+    if (!last) return this.activation === 'tanh' ? tf.tanh(h) : tf.leakyRelu(h, 0.01);
+    return this.finalTanh ? tf.tanh(h) : h;
+  };
+
+  /** 2D only: the input already carries `reach` sites of periodic padding on each side; valid convolutions. */
+  applyPadded(x: tf.Tensor): tf.Tensor {
+    if (this.dims !== 2) throw new Error('applyPadded is for 2D conditioners');
+    return circularConvStack2D(x, this.layers.map(({ w, b }) => ({ w: w as tf.Tensor2D, b: b as tf.Tensor1D })), this.kernelSize, this.act, true);
+  }
+
   apply(x: tf.Tensor): tf.Tensor {
-    const act = (h: tf.Tensor, last: boolean): tf.Tensor => {
-      if (!last) return this.activation === 'tanh' ? tf.tanh(h) : tf.leakyRelu(h, 0.01);
-      return this.finalTanh ? tf.tanh(h) : h;
-    };
+    const act = this.act;
     if (this.dims === 2) {
       return circularConvStack2D(x, this.layers.map(({ w, b }) => ({ w: w as tf.Tensor2D, b: b as tf.Tensor1D })), this.kernelSize, act);
     }

@@ -22,6 +22,7 @@ import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts'
 import type { CircleKernel } from '../circle/kernel.ts';
 import { wrapAngle } from '../../manifolds/torus.ts';
 import { allPlaquettes, orientedPlaquette, planes, shiftSites } from './layout.ts';
+import { circularPad } from './conv.ts';
 import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from './masks.ts';
 import type { CircularConvNet } from './conv.ts';
 
@@ -37,13 +38,17 @@ export function loopColumns(kernel: CircleKernel): number {
 
 interface ShapeCache {
   lattice: Lattice;
-  frozen: tf.Tensor;
-  /** 1 at active sites x_ν ≡ off: [1, spatial…, 1] */
-  activeSites: tf.Tensor;
+  /** where each feature channel is frozen context: [1, spatial…, 2(nPlanes + 1)] */
+  mask: tf.Tensor;
+  /** 2D fast path: the mask with the conditioner's periodic padding, and the fixed loop stencil */
+  maskPadded?: tf.Tensor;
+  stencil?: tf.Tensor4D;
 }
 
 export class U1GaugeCoupling implements Bijector<tf.Tensor> {
   readonly variables: tf.Variable[];
+  /** 2D stencil path on when the lattice allows it (tests switch it off to compare both paths) */
+  useStencil = true;
   private readonly cache = new Map<string, ShapeCache>();
 
   constructor(
@@ -66,19 +71,41 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     this.variables = [...conditioner.variables, ...kernel.variables];
   }
 
+  /** The active plane's channel among the plaquette planes, and the orientation of O_μν in it. */
+  private activePlane(): { channel: number; sign: number } {
+    const { mu, nu } = this.pattern;
+    const [a, b] = mu < nu ? [mu, nu] : [nu, mu];
+    return { channel: planes(this.dims).findIndex(([p, q]) => p === a && q === b), sign: mu < nu ? 1 : -1 };
+  }
+
+  /** 2D with the conditioner's reach + 1 within the lattice: features from one padded copy of the links. */
+  private fast2D(extents: readonly number[]): boolean {
+    return this.useStencil && this.dims === 2 && this.conditioner.reach + 1 <= Math.min(...extents);
+  }
+
   private shapeData(links: tf.Tensor): ShapeCache {
     if (links.rank !== this.dims + 2 || links.shape[links.rank - 1] !== this.dims) {
       throw new Error(`gauge coupling (${this.dims}D): links must have shape [B, L…(${this.dims}), ${this.dims}], got [${links.shape.join(', ')}]`);
     }
     const extents = links.shape.slice(1, -1).reverse() as number[];
-    const key = extents.join('x');
+    const key = `${extents.join('x')}/${this.fast2D(extents)}`;
     let c = this.cache.get(key);
     if (!c) {
       const lattice = makeLattice(extents);
       checkStripeLattice(lattice);
-      // kept: these are created inside the caller's tidy but live as long as the layer
-      const activeSites = tf.keep(tf.tidy(() => putStripe(takeStripe(tf.ones([1, ...links.shape.slice(1, -1), 1]), this.dims, this.pattern), this.dims, this.pattern)));
-      c = { lattice, frozen: tf.keep(frozenPlaquetteMask(lattice, this.pattern)), activeSites };
+      // kept: created inside the caller's tidy but living as long as the layer
+      c = tf.tidy((): tf.TensorContainer => {
+        const sites = links.shape.slice(1, -1);
+        const active = putStripe(takeStripe(tf.ones([1, ...sites, 1]), this.dims, this.pattern), this.dims, this.pattern);
+        const ctx = tf.concat([frozenPlaquetteMask(lattice, this.pattern), active], this.dims + 1);
+        const mask = tf.keep(tf.concat([ctx, ctx], this.dims + 1)); // the same for cos and sin
+        const out: ShapeCache = { lattice, mask };
+        if (this.fast2D(extents)) {
+          out.maskPadded = tf.keep(circularPad(mask, this.conditioner.reach));
+          out.stencil = tf.keep(loopStencil2D(this.pattern));
+        }
+        return out as unknown as tf.TensorContainer;
+      }) as unknown as ShapeCache;
       this.cache.set(key, c);
     }
     return c;
@@ -86,32 +113,44 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
 
   /**
    * Gauge-invariant quantities shared by forward and inverse: the active plaquette angles (wrapped,
-   * [n]), the kernel context [n, contextSize] and the batch size. Only frozen loops enter the context,
-   * so it is the same before and after the layer.
+   * [n]) and the kernel context [n, contextSize]. Only frozen loops enter the context, so it is the
+   * same before and after the layer.
+   *
+   * Loop angles: every plaquette plane, then the rectangle O_μν(x) + O_μν(x − ν̂); features are their
+   * cos then sin, zeroed where the loop is not frozen. In 2D (when the lattice is large enough) the
+   * angles come from one periodically padded copy of the links through a fixed ±1 stencil
+   * convolution, already padded for the conditioner — a few large ops instead of dozens of shifts.
    */
   private prepare(links: tf.Tensor): { A: tf.Tensor1D; ctx: tf.Tensor2D } {
-    const { frozen, activeSites } = this.shapeData(links);
-    const { mu, nu } = this.pattern;
+    const sd = this.shapeData(links);
     const d = this.dims;
-    const Afull = orientedPlaquette(links, d, mu, nu);
-    const rect = tf.add(Afull, shiftSites(Afull, d, nu, -1)); // O_μν(x) + O_μν(x − ν̂)
-    const P = allPlaquettes(links, d);
-    const last = P.rank - 1;
-    const rectE = tf.expandDims(rect, last);
-    const feats = tf.concat(
-      [tf.mul(tf.cos(P), frozen), tf.mul(tf.sin(P), frozen), tf.mul(tf.cos(rectE), activeSites), tf.mul(tf.sin(rectE), activeSites)],
-      last,
-    );
-    const out = this.conditioner.apply(feats);
-    const C = out.shape[last]!;
-    const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, C]);
-    const A = tf.reshape(wrapAngle(takeStripe(Afull, d, this.pattern)), [-1]) as tf.Tensor1D;
-    let ctx = params as tf.Tensor2D;
-    if (loopColumns(this.kernel) === 1) {
-      const c = tf.reshape(wrapAngle(takeStripe(rect, d, this.pattern)), [-1, 1]);
-      ctx = tf.concat([c, params], 1) as tf.Tensor2D;
+    const last = d + 1;
+    const { channel, sign } = this.activePlane();
+    let angles: tf.Tensor; // on the lattice: [B, spatial…, nPlanes + 1]
+    let out: tf.Tensor;
+    if (sd.stencil && sd.maskPadded) {
+      const reach = this.conditioner.reach;
+      const padded = tf.conv2d(circularPad(links, reach + 1) as tf.Tensor4D, sd.stencil, 1, 'valid');
+      out = this.conditioner.applyPadded(tf.mul(tf.concat([tf.cos(padded), tf.sin(padded)], last), sd.maskPadded));
+      const [B, H, W] = links.shape as number[];
+      angles = tf.slice(padded, [0, reach, reach, 0], [B!, H!, W!, 2]);
+    } else {
+      const { mu, nu } = this.pattern;
+      const A = orientedPlaquette(links, d, mu, nu);
+      const rect = tf.add(A, shiftSites(A, d, nu, -1)); // O_μν(x) + O_μν(x − ν̂)
+      angles = tf.concat([allPlaquettes(links, d), tf.expandDims(rect, last)], last);
+      out = this.conditioner.apply(tf.mul(tf.concat([tf.cos(angles), tf.sin(angles)], last), sd.mask));
     }
-    return { A, ctx };
+    const C = out.shape[last]!;
+    const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, C]) as tf.Tensor2D;
+    const nA = angles.shape[last]!;
+    const stripe = wrapAngle(tf.reshape(takeStripe(angles, d, this.pattern), [-1, nA]));
+    // the stored plaquette of the active plane, oriented as O_μν
+    const A = tf.reshape(tf.slice(stripe, [0, channel], [-1, 1]), [-1]);
+    const Aor = (sign === 1 ? A : wrapAngle(tf.neg(A))) as tf.Tensor1D;
+    if (loopColumns(this.kernel) === 0) return { A: Aor, ctx: params };
+    const c = tf.slice(stripe, [0, nA - 1], [-1, 1]);
+    return { A: Aor, ctx: tf.concat([c, params], 1) as tf.Tensor2D };
   }
 
   /** Add δ (one value per active plaquette, [n]) to the active links and wrap. */
@@ -156,11 +195,37 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
   }
 
   dispose(): void {
-    for (const c of this.cache.values()) tf.dispose([c.frozen, c.activeSites]);
+    for (const c of this.cache.values()) tf.dispose([c.mask, ...(c.maskPadded ? [c.maskPadded] : []), ...(c.stencil ? [c.stencil] : [])]);
     this.cache.clear();
     this.conditioner.dispose();
     tf.dispose(this.kernel.variables);
   }
+}
+
+/**
+ * The fixed 3×3 stencil [x₁ offset, x₀ offset, link direction, loop] of the 2D loops on the link
+ * tensor, the same loops as the general path: loop 0 = the stored plaquette O_01(x), loop 1 = the
+ * rectangle O_μν(x) + O_μν(x − ν̂). Offsets o ∈ {−1, 0, 1} sit at index o + 1.
+ */
+export function loopStencil2D(pat: CouplingPattern): tf.Tensor4D {
+  const w = new Float32Array(3 * 3 * 2 * 2);
+  const at = (o: number[], dir: number, loop: number, v: number) => {
+    // o[a] is the offset along x_a; axis 1 of the tensor is x₁, axis 2 is x₀
+    w[(((o[1]! + 1) * 3 + (o[0]! + 1)) * 2 + dir) * 2 + loop] += v;
+  };
+  const unit = (a: number) => [a === 0 ? 1 : 0, a === 1 ? 1 : 0];
+  const add = (u: number[], v: number[]) => [u[0]! + v[0]!, u[1]! + v[1]!];
+  // O_μν(x + s) = θ_μ(x+s) + θ_ν(x+s+μ̂) − θ_μ(x+s+ν̂) − θ_ν(x+s)
+  const plaquette = (mu: number, nu: number, s: number[], loop: number) => {
+    at(s, mu, loop, 1);
+    at(add(s, unit(mu)), nu, loop, 1);
+    at(add(s, unit(nu)), mu, loop, -1);
+    at(s, nu, loop, -1);
+  };
+  plaquette(0, 1, [0, 0], 0);
+  plaquette(pat.mu, pat.nu, [0, 0], 1);
+  plaquette(pat.mu, pat.nu, unit(pat.nu).map((v) => -v), 1);
+  return tf.tensor4d(w, [3, 3, 2, 2]);
 }
 
 function takeStripeShape(siteShape: number[], dims: number, pat: CouplingPattern): number[] {
