@@ -48,7 +48,7 @@ export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar;
  * The one training loop every objective uses (reverse KL, maximum likelihood, flow matching):
  * Adam with cosine learning-rate decay and global-norm gradient clipping over `flow.variables`.
  */
-export function trainWithLoss(flow: Flow, opts: TrainOptions, label: string, lossFn: BatchLoss): TrainResult {
+export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss): TrainResult {
   const steps = opts.steps;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`training: steps must be a non-negative integer, got ${steps}`);
   const batch = opts.batch ?? 256;
@@ -102,8 +102,18 @@ export function trainReverseKL(flow: Flow, logp: Energy, opts: ReverseKLOptions)
   return trainWithLoss(flow, opts, 'reverse KL', reverseKLLoss(flow, logp, opts.estimator ?? 'total'));
 }
 
+/**
+ * What reverse KL needs of a model, whatever its points are (rows of [B, m] on a manifold, link
+ * tensors [B, L…, d] of a gauge field): reparametrised draws with log q and ok, and, for the path
+ * estimator, log q of given points differentiable in them.
+ */
+export interface ReverseKLModel<X extends tf.Tensor = tf.Tensor> {
+  sample(n: number, rng: () => number): { x: X; logq: tf.Tensor1D; ok: tf.Tensor1D };
+  logProb(x: X): tf.Tensor1D;
+}
+
 /** One minibatch of the reverse-KL objective with the chosen gradient estimator (see ReverseKLOptions). */
-export function reverseKLLoss(flow: Flow, logp: Energy, estimator: 'total' | 'path' = 'total'): BatchLoss {
+export function reverseKLLoss<X extends tf.Tensor>(flow: ReverseKLModel<X>, logp: (x: X) => tf.Tensor1D, estimator: 'total' | 'path' = 'total'): BatchLoss {
   if (estimator !== 'total' && estimator !== 'path') throw new Error(`reverse KL: estimator must be 'total' or 'path', got '${estimator}'`);
   return (batch, rng) => {
     const s = flow.sample(batch, rng);
@@ -132,14 +142,15 @@ export function reverseKLLoss(flow: Flow, logp: Energy, estimator: 'total' | 'pa
  * ∇_x[log q_θ(x) − u(x)] at the (detached) samples, zero on rows that failed, as a fresh tensor
  * outside the gradient tape: in the path estimator it is a constant weight, not a function of θ.
  */
-function pathDirection(flow: Flow, logp: Energy, x: tf.Tensor2D, ok: tf.Tensor1D): tf.Tensor2D {
+function pathDirection<X extends tf.Tensor>(flow: ReverseKLModel<X>, logp: (x: X) => tf.Tensor1D, x: X, ok: tf.Tensor1D): X {
   const g = tf.tidy(() => {
-    const xd = tf.tensor2d(x.dataSync() as Float32Array, x.shape);
-    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.sub(flow.logProb(z as tf.Tensor2D), logp(z as tf.Tensor2D))))(xd);
+    const xd = tf.tensor(x.dataSync() as Float32Array, x.shape) as X;
+    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.sub(flow.logProb(z as X), logp(z as X))))(xd);
     // where, not a product: a failed row may hold NaN, and NaN · 0 is NaN
-    return tf.where(tf.cast(tf.tile(tf.expandDims(ok, 1), [1, x.shape[1]]), 'bool'), grad, tf.zerosLike(grad));
+    const mask = tf.reshape(ok, [ok.shape[0], ...new Array<number>(x.rank - 1).fill(1)]);
+    return tf.where(tf.cast(tf.broadcastTo(mask, x.shape), 'bool'), grad, tf.zerosLike(grad));
   });
-  const out = tf.tensor2d(g.dataSync() as Float32Array, x.shape);
+  const out = tf.tensor(g.dataSync() as Float32Array, x.shape) as X;
   g.dispose();
   return out;
 }

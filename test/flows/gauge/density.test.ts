@@ -5,7 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initBackend, tf } from '../../../src/backend/index.ts';
+import { initBackend } from '../../../src/backend/index.ts';
+import { trainWithLoss } from '../../../src/train/train.ts';
 import { gaugeReverseKL } from '../../../src/flows/gauge/loss.ts';
 import { makeLattice } from '../../../lattices/geometry.ts';
 import { makeRng } from '../../../lattices/random.ts';
@@ -27,15 +28,7 @@ for (const kernel of Object.keys(options) as CircleKernelKind[]) {
     const flow = makeU1GaugeFlow({ ...defaultU1Config, dims: 2, beta, layers: 4, hidden: [4], kernel, kernelOptions: options[kernel] }, makeRng('density', kernel));
     const lattice = makeLattice([4, 4]);
     // a short reverse-KL training moves the flow far from Haar (whose ESS here is ≈ 0.003) toward p
-    const loss = gaugeReverseKL(flow, lattice, beta);
-    const opt = tf.train.adam(1e-2);
-    const rng = makeRng('density-train', kernel);
-    for (let i = 0; i < 40; i++) {
-      const { value, grads } = tf.variableGrads(() => loss(32, rng).loss, flow.variables);
-      opt.applyGradients(grads);
-      tf.dispose([value, ...Object.values(grads)]);
-    }
-    opt.dispose();
+    trainWithLoss(flow, { steps: 40, batch: 32, lr: 1e-2, lrFinal: 1, rng: makeRng('density-train', kernel) }, 'reverse KL', gaugeReverseKL(flow, lattice, beta));
     const draws = gaugeProposal(flow, lattice).sample(200, makeRng('density-draws', kernel));
     const meanAbsLogq = draws.logq.reduce((a, b) => a + Math.abs(b), 0) / 200;
     assert.ok(meanAbsLogq > 1, `log q is far from the Haar value 0 (mean |log q| = ${meanAbsLogq})`);
