@@ -31,9 +31,9 @@ export interface U1GaugeFlowJSON {
 
 export const defaultU1Config: Omit<U1GaugeFlowConfig, 'beta' | 'dims'> = {
   layers: 16,
-  kernel: 'ircpm',
-  kernelOptions: { modes: 4 },
-  hidden: [8, 8],
+  kernel: 'energy',
+  kernelOptions: { correctionModes: 2 },
+  hidden: [16, 16],
   kernelSize: 3,
   activation: 'leakyRelu',
   finalTanh: false,
