@@ -42,12 +42,40 @@ export { boundDiagnostics } from './flows/ircpm/diagnostics.ts';
 export { CNF } from './flows/cnf/cnf.ts';
 export type { CNFOptions, CNFMode } from './flows/cnf/cnf.ts';
 export { saveFlow, loadFlow } from './flows/io.ts';
-export { trainReverseKL, trainMaxLikelihood } from './train/train.ts';
-export type { TrainOptions, TrainResult } from './train/train.ts';
+export { trainReverseKL, trainMaxLikelihood, trainWithLoss, reverseKLLoss } from './train/train.ts';
+export type { TrainOptions, TrainResult, BatchLoss, ReverseKLModel } from './train/train.ts';
+export { trainParallel } from './train/parallel.ts';
+export type { ParallelTrainOptions, ParallelTrainResult, Trainable, TrainableSpec, Checkpoint } from './train/parallel.ts';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.ts';
 export { evaluate } from './train/evaluate.ts';
 export type { Evaluation } from './train/evaluate.ts';
 export { targets, targetByName } from './targets/index.ts';
 export type { Energy, Target as NamedTarget } from './targets/index.ts';
+
+// bijections of the circle (kernels of the U(1) coupling layers)
+export { makeCircleKernel, circleKernelFromJSON, circleKernelKinds } from './flows/circle/kernel.ts';
+export type { CircleKernel, CircleKernelKind, CircleKernelOptions, CircleKernelJSON } from './flows/circle/kernel.ts';
+
+// gauge-equivariant U(1) flows: layers, flows, training, proposals, model files
+export { U1GaugeCoupling } from './flows/gauge/coupling.ts';
+export { U1GaugeFlow, u1Haar } from './flows/gauge/flow.ts';
+export { CircularConvNet, circularConv } from './flows/gauge/conv.ts';
+export { layerPattern } from './flows/gauge/masks.ts';
+export type { CouplingPattern } from './flows/gauge/masks.ts';
+export { makeU1GaugeFlow, defaultU1Config, u1GaugeFlowToJSON, u1GaugeFlowFromJSON } from './flows/gauge/build.ts';
+export type { U1GaugeFlowConfig, U1GaugeFlowJSON } from './flows/gauge/build.ts';
+export { gaugeReverseKL } from './flows/gauge/loss.ts';
+export { buildGaugeFlow, gaugeTrainableSpec } from './flows/gauge/trainable.ts';
+export type { GaugeTrainableConfig } from './flows/gauge/trainable.ts';
+export { gaugeProposal, gaugeProposalModule } from './flows/gauge/proposal.ts';
+export { evaluateGaugeProposal } from './flows/gauge/evaluate.ts';
+export type { GaugeEvaluation } from './flows/gauge/evaluate.ts';
+export { loadGaugeModel, readGaugeModel, saveGaugeModel, gaugeModelPayload } from './flows/gauge/model-file.ts';
+export { linksToTensor } from './flows/gauge/layout.ts';
+
+// field proposals for flow chains in the multi-chain runner
+export type { FieldProposal, FieldProposalSpec } from '../samplers/types.ts';
+export { builtinProposalModule } from '../samplers/proposals/index.ts';
 
 // a flow (or any density) as an MCMC proposal
 export { flowProposal, functionTarget } from './proposals/flow-proposal.ts';

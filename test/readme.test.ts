@@ -31,10 +31,11 @@ const shrink = (s: string) =>
     .replace(/steps: \d+/g, 'steps: 3')
     .replace(/nSteps: \d+, batchSize: \d+/g, 'nSteps: 200, batchSize: 100')
     .replace(/evaluate\(flow, energy, \d+/g, 'evaluate(flow, energy, 500')
-    .replace(/i < 1000/g, 'i < 50');
+    .replace(/i < 1000/g, 'i < 50')
+    .replace(/gaugeProposal\(flow, lattice\), 2, \d+/g, 'gaugeProposal(flow, lattice), 2, 300');
 
-test('README has the three library snippets', () => {
-  assert.is(snippets.length, 3);
+test('README has the four library snippets', () => {
+  assert.is(snippets.length, 4);
 });
 
 test('flow training and flow-as-proposal snippets run', () => {
@@ -44,8 +45,15 @@ test('flow training and flow-as-proposal snippets run', () => {
   assert.ok(acc > 0 && acc <= 1, `acceptance ${acc}`);
 });
 
+test('gauge-flow snippet trains a U(1) flow and measures it as a proposal', () => {
+  const out = runSnippet('gauge', shrink(snippets[2]!));
+  const m = /ESS (\d\.\d{3}), acceptance (\d\.\d{3}), KL (-?\d+\.\d{3})/.exec(out);
+  assert.ok(m, out);
+  assert.ok(Number(m![1]) > 0 && Number(m![2]) > 0 && Number(m![3]) > 0);
+});
+
 test('lattice snippet runs and prints a plaquette next to the exact value', () => {
-  const [measured, exact] = runSnippet('lattice', shrink(snippets[2]!)).trim().split(/\s+/).map(Number);
+  const [measured, exact] = runSnippet('lattice', shrink(snippets[3]!)).trim().split(/\s+/).map(Number);
   assert.ok(Math.abs(exact! - 0.6977746580) < 1e-9);
   assert.ok(measured! > 0.5 && measured! < 0.85, `plaquette ${measured}`);
 });
