@@ -3,7 +3,7 @@
  * refuse to overwrite an existing file (or an input) without --force, and write to a temporary file
  * in the same directory that is then renamed, so a crash or Ctrl-C never leaves a half-written file.
  */
-import { existsSync, statSync, accessSync, constants, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, statSync, accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -36,18 +36,4 @@ export function checkOutputPath(path: string, opts: OutputCheck = {}): void {
   }
 }
 
-/** Write then rename (same directory, so the rename is atomic). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
-  }
-}
+export { writeFileAtomic } from '../io/write-atomic.ts';

@@ -3,7 +3,8 @@
  * Written to a temporary file and renamed, so a crash never leaves a half-written model; a wrong,
  * truncated or foreign file is a clear error naming the file.
  */
-import { readFileSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 import type { Flow } from './types.ts';
 import { IRCPMFlow, type IRCPMJSON } from './ircpm/stack.ts';
 import { manifoldByName } from '../manifolds/index.ts';
@@ -27,18 +28,7 @@ export function saveFlow(path: string, flow: Flow, meta?: Record<string, unknown
     flow: flow.toJSON() as ModelFile['flow'],
     meta,
   };
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, JSON.stringify(file));
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new Error(`cannot write model file ${path}: ${(e as Error).message}`);
-  }
+  writeFileAtomic(path, JSON.stringify(file), 'model file');
 }
 
 /** Rebuild a flow from its toJSON() payload. */

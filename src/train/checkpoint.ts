@@ -4,7 +4,8 @@
  * bytes, so that a resumed run continues bit for bit. Written to a temporary file and renamed (a
  * crash never leaves half a checkpoint); a wrong or damaged file is a clear error naming it.
  */
-import { readFileSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 import type { Checkpoint } from './parallel.ts';
 
 export const CHECKPOINT_FORMAT = 'gaugeflow-checkpoint';
@@ -37,18 +38,7 @@ export function saveCheckpoint(path: string, c: Checkpoint, meta?: Record<string
     optimizer: { step: c.optimizer.step, updates: c.optimizer.updates, m: encode(c.optimizer.m), v: encode(c.optimizer.v) },
     meta,
   };
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, JSON.stringify(file));
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new Error(`cannot write checkpoint ${path}: ${(e as Error).message}`);
-  }
+  writeFileAtomic(path, JSON.stringify(file), 'checkpoint');
 }
 
 export function loadCheckpoint(path: string): Checkpoint & { meta?: Record<string, unknown> } {

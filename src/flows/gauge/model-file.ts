@@ -5,7 +5,7 @@
  * naming the file (never a silently different flow).
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../cli/output-file.ts';
+import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
 import type { U1GaugeFlow } from './flow.ts';
 
@@ -52,7 +52,7 @@ export function gaugeModelPayload(flow: U1GaugeFlow, trained: { L: number; beta:
 }
 
 export function saveGaugeModel(path: string, file: GaugeModelFile): void {
-  writeFileAtomic(path, JSON.stringify(file));
+  writeFileAtomic(path, JSON.stringify(file), 'model file');
 }
 
 export function readGaugeModel(path: string): GaugeModelFile {
