@@ -35,7 +35,7 @@ const beta = 2;
 const batch = 64;
 
 const architectures: Record<string, U1GaugeFlowConfig> = {
-  tutorial: { ...defaultU1Config, dims: 2, beta, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 6 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true },
+  tutorial: { ...defaultU1Config, dims: 2, beta, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 2 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true },
   default: { ...defaultU1Config, dims: 2, beta },
 };
 

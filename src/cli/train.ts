@@ -61,7 +61,7 @@ function architecture(flags: Flags): U1GaugeFlowConfig {
   const kernelOptions: U1GaugeFlowConfig['kernelOptions'] =
     kernel === 'ircpm' ? { modes: flags.modes ?? 4 }
     : kernel === 'energy' ? { correctionModes: flags.modes ?? 2 }
-    : kernel === 'ncp' ? { mixtures: flags.mixtures ?? 6 }
+    : kernel === 'ncp' ? { mixtures: flags.mixtures ?? 2 }
     : { bins: flags.bins ?? 8 };
   if (flags.modes !== undefined && kernel !== 'ircpm' && kernel !== 'energy') throw new UsageError('--modes applies to --kernel ircpm or energy');
   if (flags.mixtures !== undefined && kernel !== 'ncp') throw new UsageError('--mixtures applies to --kernel ncp');
