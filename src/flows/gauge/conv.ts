@@ -20,12 +20,16 @@ export function circularPad(t: tf.Tensor, p: number): tf.Tensor {
   for (let axis = 1; axis < t.rank - 1; axis++) {
     const L = out.shape[axis]!;
     if (p > L) throw new Error(`circular padding ${p} exceeds lattice extent ${L}`);
-    const size = out.shape.slice();
-    size[axis] = p;
-    const begin = new Array<number>(out.rank).fill(0);
-    const head = tf.slice(out, begin, size);
-    const tail = tf.slice(out, begin.map((b, i) => (i === axis ? L - p : b)), size);
-    out = tf.concat([tail, out, head], axis);
+    // slices and concat on the rank-3 view [before, L, after]: the wasm slice kernel is several times
+    // faster there than on rank-4+ tensors
+    const pre = out.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const post = out.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const v = tf.reshape(out, [pre, L, post]);
+    const head = tf.slice(v, [0, 0, 0], [pre, p, post]);
+    const tail = tf.slice(v, [0, L - p, 0], [pre, p, post]);
+    const shape = out.shape.slice();
+    shape[axis] = L + 2 * p;
+    out = tf.reshape(tf.concat([tail, v, head], 1), shape);
   }
   return out;
 }
