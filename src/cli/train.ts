@@ -41,7 +41,7 @@ const specs = {
   batch: { type: 'int', min: 1, default: 64 },
   microbatches: { type: 'int', min: 1, default: 2, help: 'fixed split of the batch over threads (results do not depend on --workers)' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads (0: this thread)' },
-  lr: { type: 'number', help: 'Adam learning rate [1e-3]' },
+  lr: { type: 'number', default: 2e-3, help: 'Adam learning rate (cosine decay to --lr-final × lr over the steps or minutes)' },
   'lr-final': { type: 'number', help: 'final learning rate as a fraction of --lr (cosine decay) [0.05]' },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator' },
   seed: { type: 'int', default: 1 },
