@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,27 @@ test('sample --sampler flow: the HMC JSON plus flow fields; --workers 1 and 2 gi
   assert.equal(noTiming(oa.observables), noTiming(ob.observables));
   assert.is(oa.acceptance, ob.acceptance);
   assert.is(oa.importanceEss, ob.importanceEss);
+});
+
+test('train: Ctrl-C stops after the current step, saves the checkpoint (not --out), prints the partial result, exit 130', async () => {
+  const out = join(dir, 'interrupted.json');
+  const child = spawn(process.execPath, [bin, 'train', ...tiny.filter((a, i, all) => a !== '--steps' && all[i - 1] !== '--steps'), '--steps', '100000', '--workers', '0', '--out', out, '--json'], { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise((r) => setTimeout(r, 6000)); // start-up, then some steps
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /interrupted after \d+ steps; weights saved to .*interrupted\.json\.checkpoint\.json/);
+  assert.not.ok(existsSync(out), '--out is written only when training finishes');
+  const o = JSON.parse(stdout);
+  assert.is(o.interrupted, true);
+  assert.ok(o.steps >= 1 && o.steps < 100000);
+  const ckpt = JSON.parse(readFileSync(`${out}.checkpoint.json`, 'utf8'));
+  assert.is(ckpt.history.steps, o.steps);
+  assert.is(ckpt.history.interrupted, true);
 });
 
 test.after(() => {
