@@ -3,7 +3,7 @@
  * line with backend, machine, seconds and parameters.
  *
  *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
- *     npx tsx bench/cnf.ts --task fm --data ../shared/data/earth/volerup.csv --split-seed 0
+ *     npx tsx bench/cnf.ts --task fm --data <volerup.csv> --split-seed 0
  *   the reported volcano figure (five splits, mean ± sd of the test NLL; ≈ 2 min per split):
  *     npx tsx bench/cnf.ts --task fm --split-seed 0,1,2,3,4 --hidden 128,128 --iters 6000 \
  *       --rff 16:1,3,8,20 --time-harmonics 2
@@ -137,7 +137,7 @@ const t0 = Date.now();
 let result: Record<string, unknown>;
 
 if (task === 'fm') {
-  // default: the shared earth data beside this checkout (../shared/data/earth)
+  // default: the volcano data set of the earth data folder that sits beside this checkout
   const path = flag('data', fileURLToPath(new URL('../../shared/data/earth/volerup.csv', import.meta.url)));
   // several splits (--split-seed 0,1,2,3,4): mean and spread of the test NLL over them
   const seeds = flag('split-seed', '0').split(',').map(Number);

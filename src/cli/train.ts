@@ -11,6 +11,7 @@
  * current step, saves the weights reached to the checkpoint file, says where, prints the partial
  * result and exits 130.
  */
+import { rmSync } from 'node:fs';
 import { parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
 import { checkOutputPath, writeFileAtomic } from './output-file.ts';
 import { initBackend } from '../backend/index.ts';
@@ -189,6 +190,7 @@ export async function run(argv: string[]): Promise<number> {
     return 130;
   }
   save(out, local, result, {});
+  rmSync(checkpointPath, { force: true }); // a checkpoint exists only for a run that did not finish
   report.model = out;
   const ev = evaluateGaugeProposal(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`);
   Object.assign(report, {

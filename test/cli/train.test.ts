@@ -39,6 +39,7 @@ test('train --json: model file and report', () => {
   assert.equal(file.trained, { L: 4, beta: 1 });
   assert.is(file.history.steps, 4);
   assert.is(file.flow.layers.length, 2);
+  assert.not.ok(existsSync(`${model}.checkpoint.json`), 'a finished run leaves no checkpoint behind');
 });
 
 test('train: existing --out refused before any training (exit 2), --force overwrites, an input is never the output', () => {

@@ -66,7 +66,7 @@ export function circularConv(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, k: nu
  * dW[i,j,c,o] = Σ_{b,y,x} x[b,y+i,x+j,c] dy[b,y,x,o] is itself a valid convolution with the roles of
  * batch and channels exchanged (x as [C, H, W, B], dy as the filter [h, w, B, O]).
  */
-const conv2dValid = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+export const conv2dValid = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
   save([x, w]);
   return {
@@ -162,8 +162,9 @@ export class CircularConvNet {
         for (let i = 0; i < wv.length; i++) wv[i] = scale * gaussian(init.rng);
         bv = new Float32Array(fanOut);
       }
-      const w = tf.variable(tf.tensor2d(wv, [fanIn, fanOut]), true, `gaugeconv${id}_w${l}`);
-      const b = tf.variable(tf.tensor1d(bv), true, `gaugeconv${id}_b${l}`);
+      // tf.variable copies its initial value: the temporary tensors are disposed at once
+      const w = tf.tidy(() => tf.variable(tf.tensor2d(wv, [fanIn, fanOut]), true, `gaugeconv${id}_w${l}`));
+      const b = tf.tidy(() => tf.variable(tf.tensor1d(bv), true, `gaugeconv${id}_b${l}`));
       this.layers.push({ w, b });
       this.variables.push(w, b);
     }

@@ -17,12 +17,12 @@
  * layer trained on L^d runs on any L′^d (multiples of 4).
  */
 import { tf } from '../../backend/index.ts';
-import { makeLattice, type Lattice } from '../../../lattices/geometry.ts';
+import { makeLattice } from '../../../lattices/geometry.ts';
 import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts';
 import type { CircleKernel } from '../circle/kernel.ts';
 import { wrapAngle } from '../../manifolds/torus.ts';
 import { allPlaquettes, orientedPlaquette, planes, shiftSites } from './layout.ts';
-import { circularPad } from './conv.ts';
+import { circularPad, conv2dValid } from './conv.ts';
 import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from './masks.ts';
 import type { CircularConvNet } from './conv.ts';
 
@@ -37,7 +37,6 @@ export function loopColumns(kernel: CircleKernel): number {
 }
 
 interface ShapeCache {
-  lattice: Lattice;
   /** where each feature channel is frozen context: [1, spatial…, 2(nPlanes + 1)] */
   mask: tf.Tensor;
   /** 2D fast path: the mask with the conditioner's periodic padding, and the fixed loop stencil */
@@ -99,7 +98,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
         const active = putStripe(takeStripe(tf.ones([1, ...sites, 1]), this.dims, this.pattern), this.dims, this.pattern);
         const ctx = tf.concat([frozenPlaquetteMask(lattice, this.pattern), active], this.dims + 1);
         const mask = tf.keep(tf.concat([ctx, ctx], this.dims + 1)); // the same for cos and sin
-        const out: ShapeCache = { lattice, mask };
+        const out: ShapeCache = { mask };
         if (this.fast2D(extents)) {
           out.maskPadded = tf.keep(circularPad(mask, this.conditioner.reach));
           out.stencil = tf.keep(loopStencil2D(this.pattern));
@@ -130,7 +129,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     let out: tf.Tensor;
     if (sd.stencil && sd.maskPadded) {
       const reach = this.conditioner.reach;
-      const padded = tf.conv2d(circularPad(links, reach + 1) as tf.Tensor4D, sd.stencil, 1, 'valid');
+      const padded = conv2dValid(circularPad(links, reach + 1) as tf.Tensor4D, sd.stencil);
       out = this.conditioner.applyPadded(tf.mul(tf.concat([tf.cos(padded), tf.sin(padded)], last), sd.maskPadded));
       const [B, H, W] = links.shape as number[];
       angles = tf.slice(padded, [0, reach, reach, 0], [B!, H!, W!, 2]);

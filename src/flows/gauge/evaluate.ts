@@ -55,10 +55,17 @@ export function gaugeLogWeights(proposal: GaugeProposal, beta: number, n: number
 export function evaluateGaugeProposal(proposal: GaugeProposal, beta: number, n: number, seed: string | number): GaugeEvaluation {
   const { logw, failed } = gaugeLogWeights(proposal, beta, n, makeRng(seed, 'evaluate'));
   const lattice: Lattice = proposal.lattice;
-  const good = Array.from(logw).filter((w) => w > -Infinity);
   const logZ = logMeanExp(logw);
+  let wmax = -Infinity;
+  let sumGood = 0;
+  let nGood = 0;
+  for (const w of logw) {
+    if (w === -Infinity) continue;
+    wmax = Math.max(wmax, w);
+    sumGood += w;
+    nGood++;
+  }
   // standard error of log Ẑ by the delta method: sd(w)/(√n · mean(w))
-  const wmax = Math.max(...good);
   let s1 = 0;
   let s2 = 0;
   for (const w of logw) {
@@ -68,7 +75,7 @@ export function evaluateGaugeProposal(proposal: GaugeProposal, beta: number, n: 
   }
   const mean = s1 / n;
   const logZErr = Math.sqrt(Math.max(0, s2 / n - mean * mean) / n) / mean;
-  const meanLoss = -good.reduce((a, b) => a + b, 0) / Math.max(1, good.length);
+  const meanLoss = -sumGood / Math.max(1, nGood);
   const exact = lattice.dims === 2 && lattice.extents[0] === lattice.extents[1] ? u1Exact2D(beta, lattice.extents[0]!).logZ : null;
   const pass = metropolisPass(
     { logDensity: (i: number) => logw[i]! },

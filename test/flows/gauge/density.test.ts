@@ -36,10 +36,9 @@ for (const kernel of Object.keys(options) as CircleKernelKind[]) {
     const exact = u1Exact2D(beta, 4).logZ;
     assert.is(ev.logZExact, exact);
     assert.is(ev.failedDraws, 0);
+    // σ < 0.08: a log q off by 0.25 (which shifts log Ẑ by 0.25) would fail the 3σ check below
     assert.ok(ev.logZErr > 0 && ev.logZErr < 0.08, `error ${ev.logZErr}`);
     assert.ok(Math.abs(ev.logZ - exact) < 3 * ev.logZErr, `log Z ${ev.logZ} ± ${ev.logZErr} vs exact ${exact}`);
-    // the test has teeth: a log q off by 0.25 would put the estimate 0.25 away, beyond 3σ
-    assert.ok(0.25 > 3 * ev.logZErr);
     flow.dispose();
   });
 }
