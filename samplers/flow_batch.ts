@@ -3,7 +3,7 @@
  * chain k is drawn from makeRng(seed, 'chain', k, 'proposal', b); each draw gets, in float64,
  * log w = log p − log q with log p = −S_Wilson(U) at the spec's β, and the runner's observables
  * (samplers/observables.ts). The configurations are dropped here, so a batch costs
- * n·(1 + nObs) doubles whatever the lattice. The same function runs in worker threads (a worker
+ * n·(1 + nObs) doubles whatever the lattice (unless the task asks for them: `configs`). The same function runs in worker threads (a worker
  * loads each proposal module once) and in the main thread.
  */
 import { pathToFileURL } from 'node:url';
@@ -26,6 +26,8 @@ export interface FlowBatchTask {
   batch: number;
   /** draws (the spec's batch size; the chain's pass may use fewer of the last batch) */
   n: number;
+  /** also return the drawn configurations (proposal shards with --save-configs) */
+  configs?: boolean;
 }
 
 export interface FlowBatchResult {
@@ -40,6 +42,8 @@ export interface FlowBatchResult {
   start?: { logw: number; obs: Float64Array };
   /** wall seconds of drawing and evaluating log p (measurement excluded) */
   drawSeconds: number;
+  /** with task.configs: the n drawn fields in the lattice layout, one after the other (a failed draw's as the proposal returned it) */
+  fields?: Float64Array;
 }
 
 /** The Wilson-action target, log p = −S(U) in float64. */
@@ -122,6 +126,10 @@ export function checkProposalMatches(fp: FieldProposal, spec: SamplerSpec): void
   }
 }
 
+function fieldValues(x: GaugeField): Float64Array {
+  return "theta" in x ? x.theta : x.links;
+}
+
 /** Draws of the 'init' stream tried for a start before giving up. */
 const MAX_INIT_DRAWS = 10_000;
 
@@ -142,6 +150,12 @@ export async function drawFlowBatch(task: FlowBatchTask, cache: ProposalCache): 
   const obs = new Float64Array(task.n * m).fill(NaN);
   for (let i = 0; i < task.n; i++) if (logw[i]! > -Infinity) measure(xs[i]!, names, obs.subarray(i * m, (i + 1) * m));
   const out: FlowBatchResult = { logw, obs, drawSeconds };
+  if (task.configs) {
+    const size = xs.length > 0 ? fieldValues(xs[0]!).length : 0;
+    const fields = new Float64Array(task.n * size);
+    for (let i = 0; i < task.n; i++) fields.set(fieldValues(xs[i]!), i * size);
+    out.fields = fields;
+  }
   if (task.batch === 0 && task.n > 0 && logw[0] === -Infinity) {
     let s;
     try {

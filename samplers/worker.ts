@@ -29,6 +29,7 @@ const proposals = new ProposalCache();
 async function flowBatchTask(task: FlowBatchTask): Promise<unknown> {
   const r = await drawFlowBatch(task, proposals);
   const buffers: ArrayBuffer[] = [r.logw.buffer as ArrayBuffer, r.obs.buffer as ArrayBuffer];
+  if (r.fields) buffers.push(r.fields.buffer as ArrayBuffer);
   return new workerpool.Transfer(r, buffers);
 }
 
