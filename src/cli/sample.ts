@@ -3,7 +3,6 @@
  * analysis of plaquette / Q / Q² (2D U(1)) / Wilson loops, compared with the exact results where
  * the theory is solved. The samplers are plain TypeScript, so TensorFlow.js is not loaded.
  */
-import os from 'node:os';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
@@ -11,8 +10,8 @@ import { makeLattice } from '../../lattices/geometry.ts';
 import { parseWilsonLoops, validateWilsonLoops } from '../../samplers/observables.ts';
 import { validateSpec, type SamplerSpec } from '../../samplers/registry.ts';
 import { runChains, type RunOptions } from '../../samplers/runner.ts';
-import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
-import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
+import { gaugeFlowSpec, type FlowSpecFlags } from './flow-spec.ts';
+import { runOutput, runTable, toJson } from './run-output.ts';
 
 const specs = {
   group: { type: 'string', default: 'u1', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group' },
@@ -57,23 +56,6 @@ ${flagHelp(specs)}`;
 
 const BACKEND = 'none (plain TS)';
 
-/** JSON with NaN/±Infinity (undefined τ_int, R̂ of frozen chains) written as null. */
-function toJson(x: unknown): string {
-  return JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
-}
-
-function fmt(x: number | null | undefined, digits = 4): string {
-  if (x === null || x === undefined || Number.isNaN(x)) return '—';
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
-  return Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toFixed(digits);
-}
-
-/** Errors with two significant digits. */
-function fmtErr(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return fmt(x);
-  return x === 0 ? '0' : x.toPrecision(2);
-}
-
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, specs);
   if (f.help) {
@@ -82,38 +64,30 @@ export async function run(argv: string[]): Promise<number> {
   }
   const isFlow = f.sampler === 'flow';
   if (isFlow !== (f.model !== undefined)) throw new UsageError(isFlow ? '--sampler flow needs --model <model.json>' : '--model applies to --sampler flow');
-  let model: { group: string; dims: number; trained: { L: number; beta: number } } | null = null;
-  if (isFlow) {
-    const { readGaugeModel } = await import('../flows/gauge/model-file.ts');
-    model = readGaugeModel(f.model!);
-    if (argv.some((a) => a === '--group' || a.startsWith('--group=')) && f.group !== model.group) throw new UsageError(`--group ${f.group}: the model is a ${model.group} flow`);
-    if (f.dims !== undefined && f.dims !== model.dims) throw new UsageError(`--dims ${f.dims}: the model is a ${model.dims}D flow`);
-  }
-  const spec: SamplerSpec = {
-    sampler: f.sampler as SamplerSpec['sampler'],
-    group: (model?.group ?? f.group) as SamplerSpec['group'],
-    dims: f.dims ?? model?.dims ?? 2,
-    L: f.L ?? model?.trained.L ?? 8,
-    beta: f.beta ?? model?.trained.beta ?? 2,
-  };
-  if (f.N !== undefined) spec.N = f.N;
+  let spec: SamplerSpec;
   let backend = BACKEND;
   if (isFlow) {
-    const { gaugeProposalModule } = await import('../flows/gauge/proposal.ts');
-    const { initBackend } = await import('../backend/index.ts');
-    spec.proposal = { module: gaugeProposalModule, options: { model: resolve(f.model!), L: spec.L, beta: spec.beta } };
-    spec.batch = f.batch!;
-    if (spec.L % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 for a gauge flow (stripe masks), got ${spec.L}`);
-    backend = await initBackend(); // the worker threads pin the same choice
-  } else if (spec.sampler === 'hmc') {
-    spec.trajLength = f['traj-length']!;
-    spec.mdSteps = f['md-steps']!;
-    spec.integrator = f.integrator as 'leapfrog' | 'omelyan';
-  } else if (spec.sampler === 'heatbath') spec.orSteps = f['or-steps']!;
-  try {
-    validateSpec(spec);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+    const groupGiven = argv.some((a) => a === '--group' || a.startsWith('--group='));
+    const flags: FlowSpecFlags = { batch: f.batch! };
+    if (groupGiven) flags.group = f.group!;
+    if (f.dims !== undefined) flags.dims = f.dims;
+    if (f.L !== undefined) flags.L = f.L;
+    if (f.beta !== undefined) flags.beta = f.beta;
+    if (f.N !== undefined) flags.N = f.N;
+    ({ spec, backend } = await gaugeFlowSpec(f.model!, flags));
+  } else {
+    spec = { sampler: f.sampler as SamplerSpec['sampler'], group: f.group as SamplerSpec['group'], dims: f.dims ?? 2, L: f.L ?? 8, beta: f.beta ?? 2 };
+    if (f.N !== undefined) spec.N = f.N;
+    if (spec.sampler === 'hmc') {
+      spec.trajLength = f['traj-length']!;
+      spec.mdSteps = f['md-steps']!;
+      spec.integrator = f.integrator as 'leapfrog' | 'omelyan';
+    } else if (spec.sampler === 'heatbath') spec.orSteps = f['or-steps']!;
+    try {
+      validateSpec(spec);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
   }
   if (!(spec.trajLength === undefined || spec.trajLength > 0)) throw new UsageError('--traj-length must be positive');
   let wilsonLoops;
@@ -174,69 +148,21 @@ export async function run(argv: string[]): Promise<number> {
     bar?.stop();
     process.off('SIGINT', onSigint);
   }
-  const summary = summariseRun(result);
-  const exact = exactReference(spec, wilsonLoops);
-  const deviation = deviationSigma(summary.observables, exact);
-  const rhat = Object.fromEntries(Object.entries(summary.observables).map(([k, o]) => [k, o.rhat]));
-
-  const out = {
+  const report = runOutput({
     command: 'sample',
     backend,
     seed: f.seed!,
-    sampler: spec.sampler,
     spec,
     chains: opts.chains,
-    workers: result.workers,
     nPerChain: opts.nPerChain,
     therm: opts.therm,
-    measEvery: opts.measEvery,
-    start: opts.start,
-    observables: summary.observables,
-    acceptance: summary.acceptance,
-    meanAcceptProb: summary.meanAcceptProb,
-    ...(isFlow ? { model: f.model, batch: spec.batch, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : {}),
-    ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
-    exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
-    deviationSigma: deviation,
-    rhat,
-    measured: summary.measured,
-    measuredPerChain: summary.measuredPerChain,
-    wallSeconds: result.wallSeconds,
-    secondsPerUpdate: summary.secondsPerUpdate,
-    ...(opts.saveConfigs ? { savedConfigs: summary.savedConfigs, saveDir: opts.saveConfigs.dir } : {}),
-    interrupted: result.interrupted,
-    machine: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
-  };
-
-  if (f.json) console.log(toJson(out));
-  else console.log(table({ ...out, backend }, summary, exact?.values ?? {}, deviation));
+    measEvery: opts.measEvery!,
+    start: opts.start!,
+    wilsonLoops,
+    result,
+    ...(isFlow ? { model: f.model! } : {}),
+    ...(opts.saveConfigs ? { saveDir: opts.saveConfigs.dir } : {}),
+  });
+  console.log(f.json ? toJson(report.out) : runTable(report));
   return result.interrupted ? 130 : 0;
-}
-
-function table(
-  out: { spec: SamplerSpec; backend: string; chains: number; workers: number; wallSeconds: number; secondsPerUpdate: number; interrupted: boolean; acceptance: number; seed: string; measured: number },
-  s: RunSummary,
-  exact: Record<string, number>,
-  dev: Record<string, number | null>,
-): string {
-  const sp = out.spec;
-  const head = `${sp.sampler} ${sp.group}${sp.N ? `(N=${sp.N})` : ''} ${sp.dims}D L=${sp.L} β=${sp.beta}: ${out.chains} chains, ${out.measured} measurements, seed ${out.seed}${out.interrupted ? '  [INTERRUPTED]' : ''}`;
-  const rows = [['observable', 'mean', '± err', 'exact', 'dev/σ', 'τ_int', '± δτ', 'ESS', 'R̂']];
-  for (const [name, o] of Object.entries(s.observables)) {
-    rows.push([name, fmt(o.mean, 6), fmtErr(o.err), name in exact ? fmt(exact[name], 6) : '', name in dev ? fmt(dev[name], 2) : '', fmt(o.tauInt, 3), fmtErr(o.tauIntErr), fmt(o.ess, 0), fmt(o.rhat, 4)]);
-  }
-  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  const lines = rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '));
-  const flow = s.importanceEss !== undefined ? `   importance ESS ${fmt(s.importanceEss, 4)}, failed draws ${s.failedDraws ?? 0}, ${fmt(s.proposalsPerSecond ?? NaN, 0)} proposals/s` : '';
-  const dh = s.expMinusDeltaH ? `   ⟨e^-ΔH⟩ = ${fmt(s.expMinusDeltaH.mean, 4)} ± ${fmtErr(s.expMinusDeltaH.err)}` : '';
-  const warn = Object.entries(s.observables)
-    .filter(([, o]) => o.warning)
-    .map(([k, o]) => `warning (${k}): ${o.warning}`);
-  return [
-    head,
-    ...lines,
-    `acceptance ${fmt(out.acceptance, 4)}${dh}${flow}`,
-    `wall ${fmt(out.wallSeconds, 2)} s, ${fmt(out.secondsPerUpdate * 1e3, 3)} ms per update, workers ${out.workers}, backend ${out.backend}`,
-    ...warn,
-  ].join('\n');
 }
