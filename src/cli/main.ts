@@ -12,6 +12,8 @@ const commands: Record<string, Command> = {
   exact: { summary: 'exact reference results (2D U(1) finite volume, 2D SU(N), single-matrix SU(N))', load: () => import('./exact.ts') },
   sample: { summary: 'run HMC / heat-bath chains, Γ-method errors, R-hat, comparison with exact results', load: () => import('./sample.ts') },
   train: { summary: 'train a gauge-equivariant flow for the Wilson action (reverse KL, data-parallel workers); ESS, KL, acceptance', load: () => import('./train.ts') },
+  propose: { summary: 'draw one shard of a flow run\'s proposals (SLURM/Kubernetes job arrays: --shard auto) into a shard file', load: () => import('./propose.ts') },
+  merge: { summary: 'merge the proposal shards of a flow run: the chains and analysis `sample --sampler flow` prints, bit for bit', load: () => import('./merge.ts') },
   fit: { summary: 'train a manifold flow (IRCPM/CNF) on a named target or lat,lon data; ESS, KL or test NLL', load: () => import('./fit.ts') },
 };
 

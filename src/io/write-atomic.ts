@@ -4,7 +4,7 @@
  * half-written model, checkpoint or result behind. The error names the user's path, not the
  * temporary one.
  */
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'file'): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -18,5 +18,69 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, what = 
       /* nothing to clean */
     }
     throw new Error(`cannot write ${what} ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The same guarantee for a file written piece by piece (e.g. a proposal shard, whose payload is
+ * produced batch by batch and may not fit in memory): pieces go to a temporary file in the same
+ * directory; `commit()` fsyncs and renames it into place, `abort()` removes it. Until commit the
+ * destination is untouched.
+ */
+export class AtomicFile {
+  private fd: number | null;
+  private readonly tmp: string;
+
+  constructor(
+    readonly path: string,
+    private readonly what = 'file',
+  ) {
+    this.tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+    try {
+      this.fd = openSync(this.tmp, 'wx');
+    } catch (e) {
+      throw new Error(`cannot write ${what} ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.fd === null) throw new Error(`${this.what} ${this.path}: write after commit or abort`);
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off, bytes.byteLength - off);
+    } catch (e) {
+      this.abort();
+      throw new Error(`cannot write ${this.what} ${this.path}: ${(e as Error).message}`);
+    }
+  }
+
+  commit(): void {
+    if (this.fd === null) throw new Error(`${this.what} ${this.path}: commit after commit or abort`);
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = null;
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.abort();
+      throw new Error(`cannot write ${this.what} ${this.path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Remove the temporary file (idempotent; the destination is never touched). */
+  abort(): void {
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already failing */
+      }
+      this.fd = null;
+    }
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      /* nothing to clean */
+    }
   }
 }
