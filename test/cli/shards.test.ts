@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { gaugeFlowSpec } from '../../src/cli/flow-spec.ts';
 import { runOutput, toJson } from '../../src/cli/run-output.ts';
 import { mergeShards } from '../../src/shards/merge.ts';
+import { comparable } from '../fixtures/run-json.ts';
 import { existingShard, plannedHeader, proposeShard, shardPath, type ProposeOptions } from '../../src/shards/propose.ts';
 
 const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
@@ -28,15 +29,6 @@ const runArgs = ['--model', model, '--seed', run.seed, '--chains', String(run.ch
 function cli(args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Timing fields: everything else must be bit-identical. */
-const TIMES = new Set(['wallSeconds', 'secondsPerUpdate', 'proposalsPerSecond', 'essPerSecond']);
-function comparable(o: Record<string, unknown>): unknown {
-  const strip = (x: unknown): unknown =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([k]) => !TIMES.has(k)).map(([k, v]) => [k, strip(v)])) : x;
-  const { command: _c, workers: _w, shards: _s, ...rest } = o;
-  return strip(rest);
 }
 
 let reference: Record<string, unknown>;
