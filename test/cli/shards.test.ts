@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +155,32 @@ test('merge: missing, duplicate, corrupt and mismatched shards are errors naming
   assert.match(r.stderr, /gaugeflow merge: shard file .*shard-0001-of-0003\.gfshard: checksum mismatch/);
   assert.is(r.stdout, '');
   assert.equal(readdirSync(corrupt).sort(), listing);
+});
+
+test('propose: SIGINT or SIGTERM mid-shard exits 130 / 143 and leaves no file, not even a temporary one', async () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const out = join(dir, `sig-${sig}`);
+    const child = spawn(process.execPath, [bin, 'propose', ...runArgs, '--n', '100000', '--shard', '0/1', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // drawing has started once the temporary file exists
+    const t0 = performance.now();
+    while (performance.now() - t0 < 60_000) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(out);
+      } catch {
+        /* not created yet */
+      }
+      if (files.some((f) => f.includes('.tmp-'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill(sig);
+    assert.is(await exited, code, stderr);
+    assert.match(stderr, /no shard written .*Run the same command again/);
+    assert.equal(readdirSync(out), []);
+  }
 });
 
 test('propose: usage errors exit 2 naming the flag', () => {
