@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,7 @@ if (why && !inCI) {
     } finally {
       const down = spawnSync('bash', [cluster, 'stop', cdir], { encoding: 'utf8', timeout: 60_000 });
       assert.is(down.status, 0, `cluster stop: ${down.stderr}`);
+      rmSync(base, { recursive: true, force: true });
     }
   });
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRng } from '../../lattices/random.ts';
@@ -118,5 +118,7 @@ test('a writer that stops early or is aborted leaves nothing at the path', () =>
   assert.not.ok(existsSync(p));
   assert.equal(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
