@@ -3,8 +3,12 @@
  * 'none', no canvas needed) and serialise its scene graph to an SVG string. Fonts are the generic
  * sans-serif family, so the SVG looks the same offline in any browser.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+// Imported on first use, and dynamically: vega is ESM-only with top-level await, which a CommonJS
+// loader (uvu's `-r tsx`) cannot require.
+let libs: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+const load = () => (libs ??= Promise.all([import('vega'), import('vega-lite')]));
 
 const config = {
   font: 'sans-serif',
@@ -17,7 +21,8 @@ const config = {
 /** Render one Vega-Lite spec to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const full = { ...spec, config: { ...config, ...(spec.config ?? {}) } } as TopLevelSpec;
-  const vg = compile(full).spec;
+  const [vega, vl] = await load();
+  const vg = vl.compile(full).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none' });
   try {
     return await view.toSVG();
