@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   sample: { summary: 'run HMC / heat-bath chains, Γ-method errors, R-hat, comparison with exact results', load: () => import('./sample.ts') },
   train: { summary: 'train a gauge-equivariant flow for the Wilson action (reverse KL, data-parallel workers); ESS, KL, acceptance', load: () => import('./train.ts') },
   report: { summary: 'one self-contained HTML report (plots as SVG) from a run directory or a result JSON', load: () => import('./report.ts') },
+  bench: { summary: 'benchmarks that are also commands (freezing: HMC vs flow MCMC against topological freezing)', load: () => import('./bench.ts') },
   fit: { summary: 'train a manifold flow (IRCPM/CNF) on a named target or lat,lon data; ESS, KL or test NLL', load: () => import('./fit.ts') },
 };
 
