@@ -14,7 +14,7 @@
  *   --finetune-minutes from the model of the next smaller L at the same β; the source is reported.
  * - both sampled by the multi-chain runner for --seconds of wall clock each (after set-up), same
  *   chains and worker threads; τ_int(Q) and τ_int(Q²) in measurements with Γ-method errors,
- *   ESS(Q) per second of sampling, acceptance, ⟨cos θ_P⟩ and ⟨Q²⟩ against the exact values.
+ *   ESS(Q) per wall second of sampling (worker start-up and model loading included), acceptance, ⟨cos θ_P⟩ and ⟨Q²⟩ against the exact values.
  * - ESS(Q) per second with training included over a total budget T (--budget-hours): HMC samples
  *   for all of T; the flow first trains (its own training plus that of the models it was transferred
  *   from) and samples for the rest, at the rate measured. Both use the same number of threads, so
@@ -113,7 +113,8 @@ function samplerResult(r: TimedRunResult, spec: SamplerSpec): { result: SamplerR
       tauIntQ2: n(q2?.tauInt),
       tauIntQ2Err: n(q2?.tauIntErr),
       essQ: n(q?.ess),
-      essQPerSecond: q && r.samplingSeconds > 0 ? n(q.ess / r.samplingSeconds) : null,
+      // per wall second of the whole run, set-up included (the budget itself starts at the first update)
+      essQPerSecond: q && r.run.wallSeconds > 0 ? n(q.ess / r.run.wallSeconds) : null,
       samplingSeconds: r.samplingSeconds,
       setupSeconds: r.setupSeconds,
       measurements: summary.measured,
@@ -347,7 +348,7 @@ function table(points: (PointState & { withTraining: { ratio: number | null; flo
     }
   }
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
-  const ratios = points.filter((p) => p.withTraining.ratio !== null).map((p) => `L=${p.L} β=${p.beta}: ${p.withTraining.ratio!.toFixed(2)}×`);
+  const ratios = points.filter((p) => p.withTraining.ratio !== null).map((p) => `L=${p.L} β=${p.beta}: ${p.withTraining.ratio!.toPrecision(2)}×`);
   return [...rows.map((r) => r.map((c, j) => (j < 3 ? c.padEnd(w[j]!) : c.padStart(w[j]!))).join('  ')), '', `flow/HMC ESS(Q)/s with training included over ${budget / 3600} h: ${ratios.join(', ') || '—'}`].join('\n');
 }
 

@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
       const timing = { setupSeconds: r.setupSeconds, samplingSeconds: r.samplingSeconds };
       const extra = spec.sampler === 'flow' ? { ...timing, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : { ...timing, trajLength: 1, mdSteps: 10 };
       await writeChainsRun(dir, { spec, run: r.run, summary, exact: ex?.values ?? null, deviationSigma: deviationSigma(summary.observables, ex), extra, label: `${spec.sampler} L=${L} β=${BETA}` });
-      results[name] = { summary, wall: r.samplingSeconds, setup: r.setupSeconds };
+      results[name] = { summary, wall: r.run.wallSeconds, setup: r.setupSeconds };
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -157,10 +157,10 @@ function comparison(results: Record<string, { summary: RunSummary; wall: number;
   rows.push(['⟨Q²⟩', exact.Q2.toFixed(4), ...names.map((n) => cell(n, 'Q2', exact.Q2, 4))]);
   rows.push(['⟨Q⟩', '0', ...names.map((n) => cell(n, 'Q', 0, 3))]);
   rows.push(['τ_int(Q)', '', ...names.map((n) => { const o = results[n]!.summary.observables.Q; return o ? `${fmt(o.tauInt, 2)} ± ${fmtErr(o.tauIntErr)}` : '—'; })]);
-  rows.push(['ESS(Q) per second', '', ...names.map((n) => { const o = results[n]!.summary.observables.Q; return o ? fmt(o.ess / results[n]!.wall, 1) : '—'; })]);
+  rows.push(['ESS(Q) per wall s', '', ...names.map((n) => { const o = results[n]!.summary.observables.Q; return o ? fmt(o.ess / results[n]!.wall, 1) : '—'; })]);
   rows.push(['acceptance', '', ...names.map((n) => fmt(results[n]!.summary.acceptance, 3))]);
   rows.push(['measurements', '', ...names.map((n) => String(results[n]!.summary.measured))]);
-  rows.push(['seconds (+ set-up)', '', ...names.map((n) => `${fmt(results[n]!.wall, 1)} (+ ${fmt(results[n]!.setup, 1)})`)]);
+  rows.push(['wall s (of it set-up)', '', ...names.map((n) => `${fmt(results[n]!.wall, 1)} (${fmt(results[n]!.setup, 1)})`)]);
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
   const lines = rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('   '));
   if (names.some((n) => Object.values(results[n]!.summary.observables).some((o) => o.warning))) {

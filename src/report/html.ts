@@ -84,7 +84,8 @@ function trainingTable(records: readonly TrainingRecord[]): string {
 }
 
 function scanTable(points: ScanRecord['points']): string {
-  const rows = points.map((p) => [p.sampler, String(p.L), String(p.beta), `${fmt(p.tauIntQ, 2)} ± ${fmtErr(p.tauIntQErr)}`, p.warning ? 'lower bound' : '']);
+  const tau = (p: ScanRecord['points'][number]) => (isNum(p.tauIntQ) ? (isNum(p.tauIntQErr) ? `${fmt(p.tauIntQ, 2)} ± ${fmtErr(p.tauIntQErr)}` : `≥ ${fmt(p.tauIntQ, 2)}`) : 'undefined (Q never changed)');
+  const rows = points.map((p) => [p.sampler, String(p.L), String(p.beta), tau(p), p.warning ? 'lower bound: series too short' : '']);
   return table(['sampler', 'L', 'β', 'τ_int(Q)', ''], rows, 'numbers');
 }
 

@@ -176,7 +176,7 @@ export function tauVsBetaPlot(points: readonly ScanPoint[], id = 'tau-vs-beta'):
   const x = { field: 'beta', type: 'quantitative', title: 'β', scale: { zero: false } };
   return {
     id,
-    caption: 'Integrated autocorrelation time of Q (in measurements) against β, log scale, with Γ-method errors; hollow squares: the automatic window failed (series too short), so τ_int is a lower bound.',
+    caption: 'Integrated autocorrelation time of Q (in measurements) against β, log scale, with Γ-method errors; filled circles: estimates; hollow squares: the automatic window failed (series too short), so τ_int is a lower bound.',
     spec: {
       $schema: SCHEMA,
       title: 'τ_int(Q) against β',
@@ -187,14 +187,14 @@ export function tauVsBetaPlot(points: readonly ScanPoint[], id = 'tau-vs-beta'):
         { mark: { type: 'line', strokeWidth: 1.3 }, encoding: { x, y: { field: 'tau', type: 'quantitative', title: 'τ_int(Q)', scale: { type: 'log' } }, color: { field: 'sampler', type: 'nominal' }, strokeDash: { field: 'L', type: 'nominal', title: 'volume' }, detail: { field: 'series' } } },
         { mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'sampler', type: 'nominal' } } },
         {
-          mark: { type: 'point', size: 60, strokeWidth: 1.5 },
-          encoding: {
-            x,
-            y: { field: 'tau', type: 'quantitative' },
-            color: { field: 'sampler', type: 'nominal', title: 'sampler' },
-            shape: { field: 'status', type: 'nominal', title: null, legend: { symbolStrokeColor: '#555', symbolFillColor: 'white' }, scale: { domain: ['estimate', 'lower bound'], range: ['circle', 'square'] } },
-            fill: { condition: { test: "datum.status === 'estimate'", field: 'sampler', type: 'nominal' }, value: 'white' },
-          },
+          transform: [{ filter: "datum.status === 'estimate'" }],
+          mark: { type: 'point', size: 60, filled: true, shape: 'circle' },
+          encoding: { x, y: { field: 'tau', type: 'quantitative' }, color: { field: 'sampler', type: 'nominal', title: 'sampler' } },
+        },
+        {
+          transform: [{ filter: "datum.status !== 'estimate'" }],
+          mark: { type: 'point', size: 70, filled: false, shape: 'square', strokeWidth: 1.8 },
+          encoding: { x, y: { field: 'tau', type: 'quantitative' }, color: { field: 'sampler', type: 'nominal', title: 'sampler' } },
         },
       ],
     } as TopLevelSpec,
