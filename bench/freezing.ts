@@ -150,15 +150,20 @@ async function tuneHmc(L: number, beta: number, seed: number): Promise<{ eps: nu
 /** `gaugeflow train … --json` as a child process; its progress goes to our stderr. */
 function trainChild(args: string[], signal: AbortSignal): Promise<{ code: number; result: Record<string, unknown> | null }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, 'train', ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // In its own process group, so that a terminal's Ctrl-C reaches it once, forwarded from here (a
+    // second SIGINT would kill `train` before it saved its checkpoint).
+    const child = spawn(process.execPath, [bin, 'train', ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let out = '';
     child.stdout.on('data', (d) => (out += d.toString()));
-    // Ctrl-C in a terminal reaches the child too; an abort from elsewhere is forwarded
     const onAbort = () => child.kill('SIGINT');
+    const onExit = () => child.kill('SIGKILL'); // never leave it running if this process dies
+    if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort);
+    process.on('exit', onExit);
     child.on('error', reject);
     child.on('close', (code) => {
       signal.removeEventListener('abort', onAbort);
+      process.off('exit', onExit);
       const line = out.trim().split('\n').pop() ?? '';
       let result: Record<string, unknown> | null = null;
       try {
@@ -169,6 +174,12 @@ function trainChild(args: string[], signal: AbortSignal): Promise<{ code: number
       resolvePromise({ code: code ?? 1, result });
     });
   });
+}
+
+/** Training steps and seconds from a model file's history (when `train` did not get to report). */
+function modelTraining(model: string, init: string | undefined): Record<string, unknown> {
+  const m = JSON.parse(readFileSync(model, 'utf8')) as { history?: { steps?: number; seconds?: number } };
+  return { steps: m.history?.steps ?? null, trainSeconds: m.history?.seconds ?? null, init: init ?? null, fromModelFile: true };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -245,9 +256,11 @@ export async function run(argv: string[]): Promise<number> {
             // an interrupted training run left its checkpoint: continue from a copy of it
             const checkpoint = `${model}.checkpoint.json`;
             let from = init;
+            let priorSeconds = 0; // training time already spent on the checkpoint (counted in the cost)
             if (existsSync(checkpoint)) {
               from = `${model}.resume.json`;
               copyFileSync(checkpoint, from);
+              priorSeconds = Number(modelTraining(from, init).trainSeconds ?? 0);
             }
             log(`[${k}] flow: training ${minutes} min${init ? ` from ${init}` : ''}${from !== init ? ' (resuming its checkpoint)' : ''}...`);
             const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', '--out', model, '--run-dir', runDir, '--force'];
@@ -256,10 +269,11 @@ export async function run(argv: string[]): Promise<number> {
               log(`[${k}] flow: training stopped (exit ${t.code})${existsSync(checkpoint) ? `; checkpoint kept at ${checkpoint}` : ''}`);
               break;
             }
-            point.flowTraining = { ...t.result, init: init ?? null };
+            point.flowTraining = { ...t.result, init: init ?? null, ...(priorSeconds > 0 ? { trainSeconds: Number(t.result.trainSeconds) + priorSeconds, resumedAfterSeconds: priorSeconds } : {}) };
             save();
           }
-          const train = point.flowTraining ?? null;
+          // a run stopped after `train` saved the model but before it reported: the model file knows
+          const train = (point.flowTraining ??= modelTraining(model, init));
           const sourceTrain = init ? (state.points[key(smaller!, beta)]?.flow?.trainSecondsTotal as number | undefined) ?? 0 : 0;
           const trainSeconds = Number(train?.trainSeconds ?? NaN);
           const spec: SamplerSpec = { sampler: 'flow', group: 'u1', dims: 2, L, beta, batch: 256, proposal: { module: gaugeProposalModule, options: { model, L, beta } } };
