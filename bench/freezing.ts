@@ -269,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
               log(`[${k}] flow: training stopped (exit ${t.code})${existsSync(checkpoint) ? `; checkpoint kept at ${checkpoint}` : ''}`);
               break;
             }
+            if (from && from !== init) rmSync(from, { force: true }); // the copy of the checkpoint
             point.flowTraining = { ...t.result, init: init ?? null, ...(priorSeconds > 0 ? { trainSeconds: Number(t.result.trainSeconds) + priorSeconds, resumedAfterSeconds: priorSeconds } : {}) };
             save();
           }
