@@ -9,7 +9,7 @@ type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) =>
 
 const commands: Record<string, Command> = {
   showcase: { summary: 'what `npm start` runs: train a U(1) flow for a few minutes, sample it and HMC side by side, compare with exact values, write an HTML report', load: () => import('./showcase.ts') },
-  demo: { summary: 'the main job in one run: exact values, HMC and heat bath vs exact, a trained flow as an MCMC proposal', load: () => import('./demo.ts') },
+  demo: { summary: 'smoke run (half a minute; --quick: ten seconds): exact values, HMC and heat bath vs exact, a small flow as an MCMC proposal', load: () => import('./demo.ts') },
   exact: { summary: 'exact reference results (2D U(1) finite volume, 2D SU(N), single-matrix SU(N))', load: () => import('./exact.ts') },
   sample: { summary: 'run HMC / heat-bath chains, Γ-method errors, R-hat, comparison with exact results', load: () => import('./sample.ts') },
   train: { summary: 'train a gauge-equivariant flow for the Wilson action (reverse KL, data-parallel workers); ESS, KL, acceptance', load: () => import('./train.ts') },
