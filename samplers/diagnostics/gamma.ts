@@ -25,6 +25,8 @@ export interface GammaOptions {
   S?: number;
   /** Analytic gradient of f at the means (derived quantities); numerical central differences otherwise. */
   gradient?: readonly number[];
+  /** Return ρ(t) up to at least this lag (capped at N_min/2), e.g. for plotting beyond 2W. */
+  rhoLags?: number;
 }
 
 export interface GammaResult {
@@ -45,7 +47,7 @@ export interface GammaResult {
   /** Total number of measurements over all replica. */
   N: number;
   replica: number;
-  /** Normalised autocorrelation function ρ(t) = Γ(t)/Γ(0) for t = 0 … min(2W, Wmax), bias-corrected. */
+  /** Normalised autocorrelation function ρ(t) = Γ(t)/Γ(0) for t = 0 … min(max(2W, rhoLags), Wmax), bias-corrected. */
   rho: Float64Array;
   /** Set when the windowing condition was never met up to W = N_min/2: the chain is too short. */
   warning?: string;
@@ -117,7 +119,7 @@ export function gammaMethodDerived(
     }
     return d;
   });
-  return analyseFluctuations(deltas, value, N, S);
+  return analyseFluctuations(deltas, value, N, S, opts.rhoLags ?? 0);
 }
 
 /** UWerr's step h_α = σ_α/(2√N) and central differences. */
@@ -135,7 +137,7 @@ function numericalGradient(obs: Series[][], means: number[], N: number, f: (m: n
   });
 }
 
-function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S: number): GammaResult {
+function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S: number, rhoLags: number): GammaResult {
   const R = deltas.length;
   const nMin = Math.min(...deltas.map((d) => d.length));
   const wMax = Math.floor(nMin / 2);
@@ -204,7 +206,7 @@ function analyseFluctuations(deltas: Float64Array[], value: number, N: number, S
     warning = `window W = ${W} < 2 τ_int: the series has not decorrelated (τ_int and the error are lower bounds)`;
   }
   const tauIntErr = warning ? NaN : 2 * tauInt * Math.sqrt(Math.max(W + 0.5 - tauInt, 0) / N);
-  const tRho = Math.min(2 * W, wMax);
+  const tRho = Math.min(Math.max(2 * W, rhoLags), wMax);
   const rho = new Float64Array(tRho + 1);
   for (let t = 0; t <= tRho; t++) rho[t] = gamma[t]! / gamma[0]!;
   const result: GammaResult = {

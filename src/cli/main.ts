@@ -8,12 +8,15 @@ import { isUsageError } from './args.ts';
 type Command = { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> };
 
 const commands: Record<string, Command> = {
-  demo: { summary: 'the main job in one run: exact values, HMC and heat bath vs exact, a trained flow as an MCMC proposal', load: () => import('./demo.ts') },
+  showcase: { summary: 'what `npm start` runs: train a U(1) flow for a few minutes, sample it and HMC side by side, compare with exact values, write an HTML report', load: () => import('./showcase.ts') },
+  demo: { summary: 'smoke run (half a minute; --quick: ten seconds): exact values, HMC and heat bath vs exact, a small flow as an MCMC proposal', load: () => import('./demo.ts') },
   exact: { summary: 'exact reference results (2D U(1) finite volume, 2D SU(N), single-matrix SU(N))', load: () => import('./exact.ts') },
   sample: { summary: 'run HMC / heat-bath chains, Γ-method errors, R-hat, comparison with exact results', load: () => import('./sample.ts') },
   train: { summary: 'train a gauge-equivariant flow for the Wilson action (reverse KL, data-parallel workers); ESS, KL, acceptance', load: () => import('./train.ts') },
   propose: { summary: 'draw one shard of a flow run\'s proposals (SLURM/Kubernetes job arrays: --shard auto) into a shard file', load: () => import('./propose.ts') },
   merge: { summary: 'merge the proposal shards of a flow run: the chains and analysis `sample --sampler flow` prints, bit for bit', load: () => import('./merge.ts') },
+  report: { summary: 'one self-contained HTML report (plots as SVG) from a run directory or a result JSON', load: () => import('./report.ts') },
+  bench: { summary: 'benchmarks that are also commands (freezing: HMC vs flow MCMC against topological freezing)', load: () => import('./bench.ts') },
   fit: { summary: 'train a manifold flow (IRCPM/CNF) on a named target or lat,lon data; ESS, KL or test NLL', load: () => import('./fit.ts') },
 };
 

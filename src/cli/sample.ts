@@ -36,6 +36,8 @@ const specs = {
   'wilson-loops': { type: 'string', help: "also measure Wilson loops, e.g. '1x1,2x2'" },
   'save-configs': { type: 'string', help: 'write measured configurations to this directory (lattices/io format)' },
   'save-every': { type: 'int', default: 1, min: 1, help: 'with --save-configs: keep every k-th measured configuration' },
+  'run-dir': { type: 'string', help: 'also write what `gaugeflow report` needs (histories, autocorrelations, result) to this directory' },
+  force: { type: 'boolean', help: 'overwrite this run\'s record in --run-dir if it exists' },
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
   help: { type: 'boolean', help: 'this text' },
 } satisfies FlagSpecs;
@@ -97,6 +99,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+
+  const runDir = f['run-dir'] ? await import('../report/run-dir.ts') : null;
+  runDir?.prepareRunDir(f['run-dir']!, [runDir.chainsRecordName(spec.sampler, spec.L, spec.beta)], { force: f.force, inputs: [f.model] });
 
   const controller = new AbortController();
   let sigints = 0;
@@ -163,6 +168,10 @@ export async function run(argv: string[]): Promise<number> {
     ...(isFlow ? { model: f.model! } : {}),
     ...(opts.saveConfigs ? { saveDir: opts.saveConfigs.dir } : {}),
   });
+  if (runDir) {
+    const path = await runDir.writeChainsRun(f['run-dir']!, { spec, run: result, summary: report.summary, exact: Object.keys(report.exact).length ? report.exact : null, deviationSigma: report.deviation });
+    process.stderr.write(`gaugeflow sample: run record written to ${path}\n`);
+  }
   console.log(f.json ? toJson(report.out) : runTable(report));
   return result.interrupted ? 130 : 0;
 }

@@ -51,6 +51,7 @@ const specs = {
   'eval-samples': { type: 'int', min: 100, default: 20000, help: 'fresh draws for ESS, KL and acceptance' },
   out: { type: 'string', help: 'where to save the model (required)' },
   force: { type: 'boolean', help: 'overwrite --out and its checkpoint file if they exist' },
+  'run-dir': { type: 'string', help: 'also write the training history and result for `gaugeflow report` to this directory' },
   json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
@@ -105,6 +106,8 @@ export async function run(argv: string[]): Promise<number> {
   const checkpointPath = `${out}.checkpoint.json`;
   checkOutputPath(out, { force: flags.force, inputs: [flags.init], flag: '--out' });
   checkOutputPath(checkpointPath, { force: flags.force, inputs: [flags.init], flag: 'checkpoint file' });
+  const runDir = flags['run-dir'] ? await import('../report/run-dir.ts') : null;
+  runDir?.prepareRunDir(flags['run-dir']!, [runDir.trainingRecordName(flags.L!, flags.beta!)], { force: flags.force, inputs: [flags.init] });
 
   let config: GaugeTrainableConfig;
   let previous: TrainingHistory[] = [];
@@ -186,6 +189,7 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`gaugeflow train: interrupted after ${result.steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
     report.interrupted = true;
     report.checkpoint = checkpointPath;
+    if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
     console.log(flags.json ? JSON.stringify(report) : formatReport(report));
     return 130;
   }
@@ -204,6 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     failedDraws: ev.failedDraws,
     evalSamples: ev.n,
   });
+  if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
   console.log(flags.json ? JSON.stringify(report) : formatReport(report));
   return 0;
 }

@@ -60,6 +60,18 @@ test('AR(1) ρ=0.9: τ_int = 9.5 within 3σ, σ_τ from Madras–Sokal plausible
   assert.is(r.warning, undefined);
 });
 
+test('ρ(t) beyond 2W on request (rhoLags): AR(1) ρ(t) = 0.9^t out to t = 80', () => {
+  const x = ar1(200_000, 0.9, 'ar1-tau');
+  const plain = gammaMethod(x);
+  assert.is(plain.rho.length, 2 * plain.window + 1);
+  const r = gammaMethod(x, { rhoLags: 80 });
+  assert.is(r.rho.length, Math.max(2 * r.window, 80) + 1);
+  assert.is(r.tauInt, plain.tauInt); // the analysis itself does not change
+  // ρ̂(t) fluctuates by about √(2τ/N)·(1 + …) ≈ 0.01–0.03 here
+  for (let t = 0; t <= 80; t++) assert.ok(Math.abs(r.rho[t]! - 0.9 ** t) < 0.06, `ρ(${t}) = ${r.rho[t]}, exact ${0.9 ** t}`);
+  assert.is(gammaMethod(x.subarray(0, 100), { rhoLags: 500 }).rho.length, 51); // capped at N/2
+});
+
 test('i.i.d. data: τ_int = 0.5 within errors, error = naive σ/√N', () => {
   const g = normal(seedrandom.alea('iid'));
   const x = Float64Array.from({ length: 50_000 }, g);
