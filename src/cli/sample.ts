@@ -6,13 +6,17 @@
 import os from 'node:os';
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
+import { appliesOnly, flagHelp, givenFlags, parseFlags, UsageError, type FlagSpecs } from './args.ts';
+import { onInterrupt } from './interrupt.ts';
+import { checkOutputDir } from './output-file.ts';
+import { checkMemory, formatBytes, maxMemoryFlag } from './preflight.ts';
+import { estimateRunMemory } from '../../samplers/memory.ts';
 import { makeLattice } from '../../lattices/geometry.ts';
 import { parseWilsonLoops, validateWilsonLoops } from '../../samplers/observables.ts';
 import { validateSpec, type SamplerSpec } from '../../samplers/registry.ts';
 import { runChains, type RunOptions } from '../../samplers/runner.ts';
 import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
-import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
+import { deviationSigma, exactAnnotation } from '../../samplers/runner_exact.ts';
 
 const specs = {
   group: { type: 'string', default: 'u1', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group' },
@@ -29,14 +33,16 @@ const specs = {
   chains: { type: 'int', default: 4, min: 1, help: 'independent chains (chain k seeded by (seed, k))' },
   workers: { type: 'int', default: 0, min: 0, help: 'worker threads; 0 or 1 = in this thread (results identical)' },
   seed: { type: 'string', default: '1', help: 'random seed (any string)' },
-  start: { type: 'string', default: 'hot', choices: ['hot', 'cold'], help: 'initial configuration' },
-  'traj-length': { type: 'number', default: 1, help: 'HMC trajectory length' },
+  start: { type: 'string', default: 'hot', choices: ['hot', 'cold'], help: 'initial configuration (hmc, heatbath)' },
+  'traj-length': { type: 'number', default: 1, gt: 0, help: 'HMC trajectory length' },
   'md-steps': { type: 'int', default: 10, min: 1, help: 'HMC molecular-dynamics steps per trajectory' },
   integrator: { type: 'string', default: 'leapfrog', choices: ['leapfrog', 'omelyan'], help: 'HMC integrator' },
   'or-steps': { type: 'int', default: 1, min: 0, help: 'heat bath: over-relaxation sweeps per heat-bath sweep' },
   'wilson-loops': { type: 'string', help: "also measure Wilson loops, e.g. '1x1,2x2'" },
-  'save-configs': { type: 'string', help: 'write measured configurations to this directory (lattices/io format)' },
+  'save-configs': { type: 'string', help: 'write measured configurations to this directory (lattices/io format); refused if it is not empty, unless --force' },
   'save-every': { type: 'int', default: 1, min: 1, help: 'with --save-configs: keep every k-th measured configuration' },
+  force: { type: 'boolean', help: 'with --save-configs: use a non-empty directory, replacing the configurations of the earlier run' },
+  'max-memory': maxMemoryFlag,
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
   help: { type: 'boolean', help: 'this text' },
 } satisfies FlagSpecs;
@@ -47,8 +53,11 @@ Runs --chains independent Markov chains; one "update" is one HMC trajectory or o
 sweep followed by --or-steps over-relaxation sweeps. Each chain does --therm updates, then
 measures --n configurations (PER CHAIN), one every --meas-every updates. Errors, τ_int (in
 measurements) and ESS come from the Γ-method with the chains as replica; R̂ is the rank-normalised
-split R̂. Ctrl-C stops every chain at its next update and analyses what was measured
-(interrupted: true, exit code 130).
+split R̂. Ctrl-C stops every chain at its next update (or while a large field is being set up)
+and analyses what was measured (interrupted: true, exit code 130). The memory a run holds is
+estimated before anything is allocated; a run that does not fit is refused (exit 2) unless
+--max-memory allows it. Exact values are an annotation: computed in at most a few seconds, and
+reported as null (with a warning) when they cannot be.
 
 exit codes: 0 done, 1 error, 2 bad usage, 130 interrupted
 
@@ -74,19 +83,29 @@ function fmtErr(x: number | null | undefined): string {
   return x === 0 ? '0' : x.toPrecision(2);
 }
 
+/** The runner's file names in a --save-configs directory (samplers/runner_chain.ts configPath). */
+const CONFIG_FILES = /^chain\d+_\d+\.cfg$/;
+
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, specs);
   if (f.help) {
     console.log(HELP);
     return 0;
   }
+  const given = givenFlags(f);
   const isFlow = f.sampler === 'flow';
-  if (isFlow !== (f.model !== undefined)) throw new UsageError(isFlow ? '--sampler flow needs --model <model.json>' : '--model applies to --sampler flow');
+  if (isFlow && f.model === undefined) throw new UsageError('--sampler flow needs --model <model.json>');
+  appliesOnly(f, ['model', 'batch'], isFlow, '--sampler flow');
+  appliesOnly(f, ['traj-length', 'md-steps', 'integrator'], f.sampler === 'hmc', '--sampler hmc');
+  appliesOnly(f, ['or-steps'], f.sampler === 'heatbath', '--sampler heatbath');
+  appliesOnly(f, ['start', 'save-configs'], !isFlow, '--sampler hmc or heatbath (a flow chain starts from a proposal draw and keeps no configurations)');
+  appliesOnly(f, ['save-every', 'force'], f['save-configs'] !== undefined, '--save-configs');
+  appliesOnly(f, ['N'], f.group === 'suN' && !isFlow, '--group suN');
   let model: { group: string; dims: number; trained: { L: number; beta: number } } | null = null;
   if (isFlow) {
     const { readGaugeModel } = await import('../flows/gauge/model-file.ts');
     model = readGaugeModel(f.model!);
-    if (argv.some((a) => a === '--group' || a.startsWith('--group=')) && f.group !== model.group) throw new UsageError(`--group ${f.group}: the model is a ${model.group} flow`);
+    if (given.has('group') && f.group !== model.group) throw new UsageError(`--group ${f.group}: the model is a ${model.group} flow`);
     if (f.dims !== undefined && f.dims !== model.dims) throw new UsageError(`--dims ${f.dims}: the model is a ${model.dims}D flow`);
   }
   const spec: SamplerSpec = {
@@ -97,14 +116,11 @@ export async function run(argv: string[]): Promise<number> {
     beta: f.beta ?? model?.trained.beta ?? 2,
   };
   if (f.N !== undefined) spec.N = f.N;
-  let backend = BACKEND;
   if (isFlow) {
     const { gaugeProposalModule } = await import('../flows/gauge/proposal.ts');
-    const { initBackend } = await import('../backend/index.ts');
     spec.proposal = { module: gaugeProposalModule, options: { model: resolve(f.model!), L: spec.L, beta: spec.beta } };
     spec.batch = f.batch!;
     if (spec.L % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 for a gauge flow (stripe masks), got ${spec.L}`);
-    backend = await initBackend(); // the worker threads pin the same choice
   } else if (spec.sampler === 'hmc') {
     spec.trajLength = f['traj-length']!;
     spec.mdSteps = f['md-steps']!;
@@ -115,7 +131,6 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (!(spec.trajLength === undefined || spec.trajLength > 0)) throw new UsageError('--traj-length must be positive');
   let wilsonLoops;
   try {
     wilsonLoops = parseWilsonLoops(f['wilson-loops'] ?? '');
@@ -124,15 +139,22 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
 
-  const controller = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    sigints++;
-    if (sigints > 1) process.exit(130); // a second Ctrl-C means "now"
-    process.stderr.write('\ngaugeflow sample: interrupted — stopping chains at the next update (Ctrl-C again to quit at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  // Preflight, before anything is allocated or written: the output directory, then the memory.
+  const saveDir = f['save-configs'] !== undefined ? resolve(f['save-configs']) : undefined;
+  const outDir = saveDir !== undefined ? checkOutputDir(f['save-configs']!, { force: f.force, flag: '--save-configs', owned: CONFIG_FILES }) : null;
+  const observables = 1 + (spec.group === 'u1' && spec.dims === 2 ? 2 : 0) + wilsonLoops.length;
+  const workers = f.workers! <= 1 ? 0 : f.workers!;
+  const mem = estimateRunMemory(spec, { chains: f.chains!, nPerChain: f.n!, therm: f.therm!, measEvery: f['meas-every']!, observables, workers });
+  checkMemory({ total: mem.total, detail: mem.detail, reduce: isFlow ? '--batch, --workers or --n' : '--L, --dims, --chains or --n' }, f['max-memory']);
+
+  let backend = BACKEND;
+  if (isFlow) {
+    const { initBackend } = await import('../backend/index.ts');
+    backend = await initBackend(); // the worker threads pin the same choice
+  }
+
+  const interrupt = onInterrupt('sample', 'stopping chains at the next update');
+  const controller = { signal: interrupt.signal };
 
   const showBar = Boolean(process.stderr.isTTY) && !process.env.CI && !f.json;
   const bar = showBar
@@ -154,7 +176,11 @@ export async function run(argv: string[]): Promise<number> {
     wilsonLoops,
     signal: controller.signal,
   };
-  if (f['save-configs']) opts.saveConfigs = { dir: resolve(f['save-configs']), every: f['save-every']! };
+  if (saveDir !== undefined) {
+    opts.saveConfigs = { dir: saveDir, every: f['save-every']! };
+    const removed = outDir!.prepare();
+    if (removed > 0) process.stderr.write(`gaugeflow sample: --force: removed ${removed} configuration file(s) of an earlier run from ${saveDir}\n`);
+  }
   if (bar) {
     let started = false;
     opts.onProgress = (done, total) => {
@@ -166,16 +192,20 @@ export async function run(argv: string[]): Promise<number> {
       bar.update(done.reduce((a, b) => a + b, 0));
     };
   }
+  if (mem.total >= 64 * 1024 ** 2) process.stderr.write(`gaugeflow sample: setting up ${f.chains} chain${f.chains! > 1 ? 's' : ''}, ≈ ${formatBytes(mem.total)} (Ctrl-C stops)\n`);
 
   let result;
   try {
     result = await runChains(opts);
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSigint);
+    interrupt.close();
   }
   const summary = summariseRun(result);
-  const exact = exactReference(spec, wilsonLoops);
+  if (result.interrupted && summary.measured === 0) process.stderr.write('gaugeflow sample: interrupted during set-up: nothing was measured\n');
+  const annotation = exactAnnotation(spec, wilsonLoops, result.interrupted ? 1000 : undefined); // Ctrl-C: be quick
+  const exact = annotation.exact;
+  if (annotation.warning) process.stderr.write(`gaugeflow sample: warning: ${annotation.warning}\n`);
   const deviation = deviationSigma(summary.observables, exact);
   const rhat = Object.fromEntries(Object.entries(summary.observables).map(([k, o]) => [k, o.rhat]));
 
@@ -187,6 +217,7 @@ export async function run(argv: string[]): Promise<number> {
     spec,
     chains: opts.chains,
     workers: result.workers,
+    memoryEstimate: mem.total,
     nPerChain: opts.nPerChain,
     therm: opts.therm,
     measEvery: opts.measEvery,
@@ -197,6 +228,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(isFlow ? { model: f.model, batch: spec.batch, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : {}),
     ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
     exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
+    ...(annotation.warning ? { exactWarning: annotation.warning } : {}),
     deviationSigma: deviation,
     rhat,
     measured: summary.measured,
