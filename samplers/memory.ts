@@ -4,11 +4,12 @@
  *
  * Baseline chains (bytes per link, counted from the arrays the kernels allocate; test/samplers/
  * memory.test.ts checks them against the measured peak of `process.memoryUsage().arrayBuffers`):
+ * - Every kernel: the lattice's neighbour table, 2d int32 per site = 8 per link.
  * - U(1) field: 8 (one angle). HMC (samplers/hmc_u1.ts): θ, p, force, θ_old, force_old (5 × 8), the
- *   plaquette sines and link→plaquette tables (20 per extra dimension), and the plaquette index (8):
- *   48 + 20 (d − 1). Heat bath: the field and a staple table, 16.
+ *   plaquette sines and index and the link→plaquette tables (20 per extra dimension), and 8 of
+ *   set-up temporaries: 48 + 20 (d − 1) + 8. Heat bath: the field, 8 + 8.
  * - SU(N) field: 16 N² (N×N complex). HMC (samplers/hmc_sun.ts): links, p, force, links_old,
- *   force_old (5 × 16 N²) and the Gaussian draws 8 (N² − 1). Heat bath: the field, 16 N².
+ *   force_old (5 × 16 N²) and the Gaussian draws 8 (N² − 1), + 8. Heat bath: the field, 16 N² + 8.
  * Per chain on top: the measurement series (grown by doubling, then trimmed: at most 3 copies of
  * n × observables × 8 bytes) and, for HMC, e^{−ΔH} per update (at most 3 × updates × 8).
  * Flow chains hold no field per chain: each in-flight proposal batch holds its draws in float32 and
@@ -45,8 +46,9 @@ export function fieldBytes(spec: Pick<SamplerSpec, 'group' | 'N' | 'dims' | 'L'>
 /** Bytes per link held by a baseline kernel, field included. */
 export function kernelBytesPerLink(spec: Pick<SamplerSpec, 'sampler' | 'group' | 'N' | 'dims'>): number {
   const N = groupN(spec);
-  if (spec.group === 'u1') return spec.sampler === 'hmc' ? 48 + 20 * (spec.dims - 1) : 16;
-  return spec.sampler === 'hmc' ? 5 * 16 * N * N + 8 * (N * N - 1) : 16 * N * N;
+  const neighbours = 8;
+  if (spec.group === 'u1') return spec.sampler === 'hmc' ? 48 + 20 * (spec.dims - 1) + neighbours : 8 + neighbours;
+  return (spec.sampler === 'hmc' ? 5 * 16 * N * N + 8 * (N * N - 1) : 16 * N * N) + neighbours;
 }
 
 export interface RunShape {
