@@ -11,7 +11,6 @@ import { onInterrupt } from './interrupt.ts';
 import { checkOutputDir } from './output-file.ts';
 import { checkMemory, formatBytes, maxMemoryFlag } from './preflight.ts';
 import { estimateRunMemory } from '../../samplers/memory.ts';
-import { makeLattice } from '../../lattices/geometry.ts';
 import { parseWilsonLoops, validateWilsonLoops } from '../../samplers/observables.ts';
 import { validateSpec, type SamplerSpec } from '../../samplers/registry.ts';
 import { runChains, type RunOptions } from '../../samplers/runner.ts';
@@ -134,7 +133,8 @@ export async function run(argv: string[]): Promise<number> {
   let wilsonLoops;
   try {
     wilsonLoops = parseWilsonLoops(f['wilson-loops'] ?? '');
-    validateWilsonLoops(makeLattice(new Array<number>(spec.dims).fill(spec.L)), wilsonLoops);
+    // extents only: building the lattice (its neighbour tables) would allocate before the memory check
+    validateWilsonLoops({ extents: new Array<number>(spec.dims).fill(spec.L) }, wilsonLoops);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
