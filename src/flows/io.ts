@@ -99,7 +99,7 @@ export function readModelFile(path: string): ModelFile {
   if (json.version !== MODEL_VERSION) throw new Error(`model file ${path} has format version ${json.version}; this gaugeflow reads version ${MODEL_VERSION}`);
   if (!json.flow || typeof json.flow !== 'object') throw new Error(`model file ${path} has no flow payload`);
   const schema = FLOW_PAYLOAD_SCHEMAS[json.flow.type as 'ircpm' | 'cnf'];
-  if (!schema) throw new Error(`model file ${path}: unknown flow type ${JSON.stringify(json.flow.type)} (expected ircpm or cnf)`);
+  if (!schema) throw new Error(`model file ${path}: unknown flow type '${String(json.flow.type)}' (expected ircpm or cnf)`);
   try {
     checkSchema(json.flow, schema, 'flow');
   } catch (e) {

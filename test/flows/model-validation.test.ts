@@ -55,7 +55,7 @@ test('manifold-flow models: missing weights, a non-numeric tolerance and other d
   const cnf = 'rezende-4mode-cnf.model.json';
   await rejects(loadFlow(damaged(cnf, (j) => delete j.flow.potential.weights)), /flow\.potential\.weights: expected an array, got missing/);
   await rejects(loadFlow(damaged(cnf, (j) => (j.flow.mode = 'fast'))), /flow\.mode: expected one of "exact", "divergence", "hybrid", got "fast"/);
-  await rejects(() => readModelFile(damaged(cnf, (j) => (j.flow.type = 'maf'))), /unknown flow type "maf"/);
+  await rejects(() => readModelFile(damaged(cnf, (j) => (j.flow.type = 'maf'))), /unknown flow type 'maf'/);
   // a bare payload (bench/cnf.ts --save) goes through the same schema
   const bare = join(dir, 'bare.json');
   writeFileSync(bare, JSON.stringify({ ...JSON.parse(readFileSync(join(models, cnf), 'utf8')).flow, steps: -1 }));
