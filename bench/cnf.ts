@@ -19,7 +19,8 @@ import fs from 'node:fs';
 import seedrandom from 'seedrandom';
 import { tf, initBackend } from '../src/backend/index.ts';
 import { sphere } from '../src/manifolds/index.ts';
-import { CNF } from '../src/flows/cnf/cnf.ts';
+import { CNF, type CNFJSON } from '../src/flows/cnf/cnf.ts';
+import { readFlowPayload } from '../src/flows/io.ts';
 import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
 import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
 import { trainCNFM } from '../src/train/flow-matching-cnfm.ts';
@@ -48,6 +49,15 @@ function cnfTarget(name: string): { manifold: Manifold; logp: (x: tf.Tensor2D) =
     };
   }
   throw new Error(`unknown target '${name}'`);
+}
+
+// Any error (a corrupt --init file, say) is one line on stderr and exit 1; GAUGEFLOW_DEBUG=1 for the stack.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (e: unknown) => {
+    console.error(`bench/cnf: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.GAUGEFLOW_DEBUG) console.error(e);
+    process.exit(1);
+  });
 }
 
 function flag(name: string, dflt: string): string {
@@ -155,7 +165,7 @@ if (task === 'fm') {
   const init = flag('init', '');
   // --init model.json continues training from a saved CNF (its architecture wins over the flags)
   const flow = init
-    ? CNF.fromJSON(JSON.parse(fs.readFileSync(init, 'utf8')), target.manifold).with({ steps })
+    ? CNF.fromJSON(readFlowPayload(init) as unknown as CNFJSON, target.manifold).with({ steps })
     : new CNF(target.manifold, rng, { hidden, steps, activation, symmetry: target.symmetry, timeHarmonics: Number(flag('time-harmonics', '0')) });
   const log: unknown[] = [];
   // Train through the continuous-time density (divergence mode: cheap and differentiable); the
@@ -191,9 +201,8 @@ if (task === 'fm') {
   // uses the exact log q.
   const name = flag('target', 'rezende-4mode');
   const target = cnfTarget(name);
-  const raw = JSON.parse(fs.readFileSync(flag('init', ''), 'utf8'));
-  // bench --save writes the bare payload, fit --out wraps it in a model file
-  const model = CNF.fromJSON(raw.flow ?? raw, target.manifold);
+  // bench --save writes the bare payload, fit --out wraps it in a model file: either is validated
+  const model = CNF.fromJSON(readFlowPayload(flag('init', '')) as unknown as CNFJSON, target.manifold);
   const n = Number(flag('eval-n', '20000'));
   const rows: Record<string, unknown>[] = [];
   for (const st of flag('eval-steps', String(model.steps)).split(',').map(Number)) {

@@ -165,6 +165,8 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e);
+  // one line (a bad --init file names itself); GAUGEFLOW_DEBUG=1 for the stack
+  console.error(`bench/manifold-flows: ${(e as Error).message}`);
+  if (process.env.GAUGEFLOW_DEBUG) console.error(e);
   process.exit(1);
 });

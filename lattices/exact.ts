@@ -42,3 +42,4 @@ export type { CharacterCoeff } from './exact/sun.ts';
 export { singleMatrixSUN, singleMatrixU1, SINGLE_MATRIX_MAX_N } from './exact/single-matrix.ts';
 export type { SingleMatrixResult, SingleMatrixOptions } from './exact/single-matrix.ts';
 export { gaussLegendre, integrateVector } from './exact/quadrature.ts';
+export { ExactBudgetError, type ExactBudget } from './exact/validate.ts';

@@ -53,17 +53,33 @@ export function hotStart(lattice: Lattice, group: { kind: 'u1' }, rng: Rng): U1F
 export function hotStart(lattice: Lattice, group: { kind: 'sun'; N: number }, rng: Rng): SUNField;
 export function hotStart(lattice: Lattice, group: Group, rng: Rng): GaugeField;
 export function hotStart(lattice: Lattice, group: Group, rng: Rng): GaugeField {
+  const field = emptyField(lattice, group);
+  hotFill(field, rng, 0, lattice.volume * lattice.dims);
+  return field;
+}
+
+/**
+ * A field of zeros (not a valid SU(N) configuration until filled): with hotFill over the links in
+ * order it is hotStart cut into pieces, so that long set-ups can pause in between and stay
+ * interruptible; the random stream, hence the field, is the same.
+ */
+export function emptyField(lattice: Lattice, group: Group): GaugeField {
   const g = checkGroup(group);
   const nLinks = lattice.volume * lattice.dims;
-  if (g.kind === 'u1') {
-    const theta = new Float64Array(nLinks);
-    for (let l = 0; l < nLinks; l++) theta[l] = Math.PI - TWO_PI * rng(); // (−π, π]
-    return { group: g, lattice, theta };
+  if (g.kind === 'u1') return { group: g, lattice, theta: new Float64Array(nLinks) };
+  return { group: g, lattice, links: new Float64Array(nLinks * 2 * g.N * g.N) };
+}
+
+/** Haar-random links [from, to) of `field`, drawing from rng in link order. */
+export function hotFill(field: GaugeField, rng: Rng, from: number, to: number): void {
+  if (field.group.kind === 'u1') {
+    const theta = (field as U1Field).theta;
+    for (let l = from; l < to; l++) theta[l] = Math.PI - TWO_PI * rng(); // (−π, π]
+    return;
   }
-  const N = g.N, m = 2 * N * N;
-  const links = new Float64Array(nLinks * m);
-  for (let l = 0; l < nLinks; l++) haarSUN(N, rng, links, l * m);
-  return { group: g, lattice, links };
+  const N = field.group.N, m = 2 * N * N;
+  const links = (field as SUNField).links;
+  for (let l = from; l < to; l++) haarSUN(N, rng, links, l * m);
 }
 
 export function cloneField<F extends GaugeField>(f: F): F {

@@ -28,7 +28,7 @@ export function wilsonName(R: number, T: number): string {
 }
 
 /** Check loop sizes against the lattice before a run starts rather than in the middle of one. */
-export function validateWilsonLoops(lattice: Lattice, loops: readonly WilsonLoopSize[]): void {
+export function validateWilsonLoops(lattice: Pick<Lattice, 'extents'>, loops: readonly WilsonLoopSize[]): void {
   const Lmin = Math.min(...lattice.extents);
   for (const [R, T] of loops) {
     if (!Number.isInteger(R) || !Number.isInteger(T) || R < 1 || T < 1 || R >= Lmin || T >= Lmin) {

@@ -5,7 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { coldStart, hotStart } from '../lattices/field.ts';
+import { coldStart, emptyField, hotFill, type GaugeField } from '../lattices/field.ts';
+import type { Lattice } from '../lattices/geometry.ts';
+import type { Group } from '../lattices/group.ts';
+import type { Rng } from '../lattices/random.ts';
 import { makeRng } from '../lattices/random.ts';
 import { measure, observableNames, validateWilsonLoops, type WilsonLoopSize } from './observables.ts';
 import type { ImportanceSums } from './diagnostics/importance_stream.ts';
@@ -114,6 +117,29 @@ export function configPath(dir: string, chain: number, index: number): string {
   return join(dir, `chain${chain}_${String(index).padStart(6, '0')}.cfg`);
 }
 
+/**
+ * hotStart in pieces (lattices/field.ts hotFill, same random stream, same field), polling
+ * `shouldStop` and pausing about every `yieldMs`, so that Ctrl-C is honoured while a large field is
+ * being filled (in-process the pause lets the SIGINT handler run; in a worker thread shouldStop
+ * reads the shared stop flag). Returns null when stopped.
+ */
+export async function interruptibleHotStart(lattice: Lattice, group: Group, rng: Rng, control: Pick<ChainControl, 'shouldStop' | 'pause'>, yieldMs = 50): Promise<GaugeField | null> {
+  const field = emptyField(lattice, group);
+  const nLinks = lattice.volume * lattice.dims;
+  const chunk = group.kind === 'u1' ? 1 << 16 : Math.max(1, Math.floor((1 << 14) / (group.N * group.N)));
+  let last = performance.now();
+  for (let from = 0; from < nLinks; from += chunk) {
+    hotFill(field, rng, from, Math.min(nLinks, from + chunk));
+    const now = performance.now();
+    if (now - last >= yieldMs) {
+      if (control.pause) await control.pause();
+      if (control.shouldStop()) return null;
+      last = performance.now();
+    }
+  }
+  return control.shouldStop() ? null : field;
+}
+
 export async function runChain(task: ChainTask, control: ChainControl): Promise<ChainResult> {
   validateTask(task);
   const build = await loadKernelBuilder(task, control);
@@ -132,8 +158,6 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
 
   const rng = makeRng(task.seed, 'chain', task.chain);
   const start = task.start ?? 'hot';
-  let state = kernel.init(start === 'cold' ? coldStart(lattice, group) : hotStart(lattice, group, rng));
-
   const total = task.therm + task.nMeas * task.measEvery;
   const progressMs = control.progressMs ?? 200;
   const yieldMs = control.yieldMs ?? 50;
@@ -151,6 +175,14 @@ export async function runChain(task: ChainTask, control: ChainControl): Promise<
     savedConfigs: 0,
     interrupted: false,
   };
+  const initial = start === 'cold' ? coldStart(lattice, group) : await interruptibleHotStart(lattice, group, rng, control, yieldMs);
+  if (initial === null) {
+    // stopped while the field was being set up: nothing measured
+    out.interrupted = true;
+    out.series = names.map(() => new Float64Array(0));
+    return out;
+  }
+  let state = kernel.init(initial);
   let lastProgress = performance.now();
   let lastYield = lastProgress;
   let stepMs = 0;

@@ -18,7 +18,7 @@
  */
 import { logBesselISigned } from './bessel.ts';
 import { signedLogDet, signedLogSumExp } from './logdet.ts';
-import { assertBeta, assertFinite, assertIntAtLeast } from './validate.ts';
+import { assertBeta, assertFinite, assertIntAtLeast, checkBudget, type ExactBudget } from './validate.ts';
 
 type Signed = { sign: number; log: number };
 
@@ -185,7 +185,7 @@ function partitionsWithTop(N: number, top: number): number[][] {
  * ⟨(1/N) Re tr P⟩ = Σ_λ w_λ ∂_β ln c_λ with w_λ ∝ (c_λ/d_λ)^V. Tends to the infinite-volume
  * value exponentially fast in V.
  */
-export function sunExactTorus(N: number, beta: number, volume: number): { plaquette: number; logZ: number; irreps: number } {
+export function sunExactTorus(N: number, beta: number, volume: number, budget?: ExactBudget): { plaquette: number; logZ: number; irreps: number } {
   assertIntAtLeast('N', N, 2);
   assertBeta(beta);
   assertIntAtLeast('volume (number of plaquettes)', volume, 1);
@@ -199,6 +199,7 @@ export function sunExactTorus(N: number, beta: number, volume: number): { plaque
   for (let top = 1; top < 10000; top++) {
     let maxLog = -Infinity;
     for (const lam of partitionsWithTop(N, top)) {
+      checkBudget(budget, `SU(${N}) torus sum`);
       const c = characterCoeff(N, bes, lam);
       irreps++;
       if (c.sign === 0) continue;
@@ -218,9 +219,9 @@ export function sunExactTorus(N: number, beta: number, volume: number): { plaque
 }
 
 /** 2D SU(N) on a periodic L×L lattice (finite volume). */
-export function sunExact2D(N: number, beta: number, L: number): { plaquette: number; logZ: number } {
+export function sunExact2D(N: number, beta: number, L: number, budget?: ExactBudget): { plaquette: number; logZ: number } {
   assertIntAtLeast('L', L, 2);
-  const { plaquette, logZ } = sunExactTorus(N, beta, L * L);
+  const { plaquette, logZ } = sunExactTorus(N, beta, L * L, budget);
   return { plaquette, logZ };
 }
 
@@ -266,7 +267,7 @@ function addBox(mu: readonly number[]): number[][] {
  * in the fundamental representation enclosing `area` plaquettes (1 ≤ area < V). area = 1 is
  * the plaquette.
  */
-export function sunWilsonLoopTorus(N: number, beta: number, volume: number, area: number): number {
+export function sunWilsonLoopTorus(N: number, beta: number, volume: number, area: number, budget?: ExactBudget): number {
   assertIntAtLeast('N', N, 2);
   assertBeta(beta);
   assertIntAtLeast('volume (number of plaquettes)', volume, 2);
@@ -281,6 +282,7 @@ export function sunWilsonLoopTorus(N: number, beta: number, volume: number, area
   for (let top = 0; top < 10000; top++) {
     let maxLog = -Infinity;
     for (const mu of top === 0 ? [new Array<number>(N).fill(0)] : partitionsWithTop(N, top)) {
+      checkBudget(budget, `SU(${N}) Wilson loop torus sum`);
       const cm = coeffs.get(mu);
       if (cm.sign !== 0) {
         const lz = V * cm.logHat;
@@ -304,12 +306,12 @@ export function sunWilsonLoopTorus(N: number, beta: number, volume: number, area
 }
 
 /** 2D SU(N) on a periodic L×L lattice: fundamental Wilson loop of R×T plaquettes. */
-export function sunWilsonLoop2D(N: number, beta: number, L: number, R: number, T: number): number {
+export function sunWilsonLoop2D(N: number, beta: number, L: number, R: number, T: number, budget?: ExactBudget): number {
   assertIntAtLeast('L', L, 2);
   assertIntAtLeast('R', R, 1);
   assertIntAtLeast('T', T, 1);
   if (R >= L || T >= L) throw new Error(`Wilson loop ${R}x${T} must fit inside the ${L}x${L} torus (R, T < L)`);
-  return sunWilsonLoopTorus(N, beta, L * L, R * T);
+  return sunWilsonLoopTorus(N, beta, L * L, R * T, budget);
 }
 
 /** 2D SU(N), infinite volume: ⟨(1/N) Re tr W⟩ = ⟨(1/N) Re tr P⟩^area (exact area law). */

@@ -18,3 +18,21 @@ export function assertCoeffs(coeffs: readonly number[]): void {
   if (!Array.isArray(coeffs) || coeffs.length === 0) throw new Error('coeffs must be a non-empty array of numbers');
   coeffs.forEach((c, i) => assertFinite(`coeffs[${i}]`, c));
 }
+
+/**
+ * A bound on the cost of an exact sum: `deadline` is a performance.now() time after which the sum
+ * gives up with an ExactBudgetError (callers that use exact values as an annotation report null).
+ */
+export interface ExactBudget {
+  deadline?: number;
+}
+
+export class ExactBudgetError extends Error {
+  override name = 'ExactBudgetError';
+}
+
+export function checkBudget(budget: ExactBudget | undefined, what: string): void {
+  if (budget?.deadline !== undefined && performance.now() > budget.deadline) {
+    throw new ExactBudgetError(`${what}: the exact sum did not finish within its time budget`);
+  }
+}

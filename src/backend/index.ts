@@ -18,23 +18,31 @@ interface Candidate {
   name: BackendName;
   /** tfjs' registry name for the backend */
   tfName: string;
+  /** the optional npm package that provides it, if any */
+  pkg?: string;
   load: () => Promise<boolean>;
 }
 
 const require = createRequire(import.meta.url);
 
+/** Why each optional package failed to load (for the error when that backend was asked for). */
+const loadErrors = new Map<string, string>();
+
 function tryRequire(pkg: string): boolean {
   try {
     require(pkg);
     return true;
-  } catch {
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const missing = err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(pkg);
+    loadErrors.set(pkg, missing ? 'not installed' : `failed to load: ${String(err.message).split('\n')[0]}`);
     return false;
   }
 }
 
 const candidates: Candidate[] = [
-  { name: 'tensorflow-gpu', tfName: 'tensorflow', load: async () => tryRequire('@tensorflow/tfjs-node-gpu') },
-  { name: 'tensorflow', tfName: 'tensorflow', load: async () => tryRequire('@tensorflow/tfjs-node') },
+  { name: 'tensorflow-gpu', tfName: 'tensorflow', pkg: '@tensorflow/tfjs-node-gpu', load: async () => tryRequire('@tensorflow/tfjs-node-gpu') },
+  { name: 'tensorflow', tfName: 'tensorflow', pkg: '@tensorflow/tfjs-node', load: async () => tryRequire('@tensorflow/tfjs-node') },
   {
     name: 'wasm',
     tfName: 'wasm',
@@ -86,6 +94,10 @@ export function initBackend(preferred?: string): Promise<BackendName> {
       try {
         if (await tf.setBackend(c.tfName)) {
           await tf.ready();
+          // The plain CPU backend prints an "install our node backend" banner on its first tensor;
+          // when it was chosen (GAUGEFLOW_BACKEND=cpu or the last fallback) the backend is reported
+          // in every result instead. (tfjs-backend-cpu 4.x: the `firstUse` field of MathBackendCPU.)
+          if (c.name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
           active = c.name;
           return c.name;
         }
@@ -94,6 +106,14 @@ export function initBackend(preferred?: string): Promise<BackendName> {
       }
     }
     pending = null;
+    const pinned = wish ? order[0] : undefined;
+    if (pinned?.pkg) {
+      const why = loadErrors.get(pinned.pkg) ?? 'did not start';
+      throw new Error(
+        `GAUGEFLOW_BACKEND=${wish} needs the optional package ${pinned.pkg}, which is ${why === 'not installed' ? 'not installed' : why}` +
+          (why === 'not installed' ? ` (npm install ${pinned.pkg}; or unset GAUGEFLOW_BACKEND to use wasm)` : ''),
+      );
+    }
     throw new Error(`no usable TensorFlow.js backend (asked for ${wish ?? 'any'})`);
   })();
   return pending;

@@ -1,6 +1,9 @@
 /**
- * A small strict flag parser shared by every subcommand: unknown flags, missing values and
- * malformed numbers are usage errors (exit code 2), never silently ignored.
+ * A small strict flag parser shared by every subcommand: unknown flags, missing values, malformed
+ * numbers (decimal only: `0x10`, `1_000`, `Infinity` are refused), out-of-range values and a flag
+ * given twice are usage errors (exit code 2), never silently ignored or silently last-one-wins.
+ * `givenFlags` tells which flags the user typed (defaults excluded), and `appliesOnly` turns a flag
+ * that does not apply to the chosen mode into a usage error naming what it applies to.
  */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -14,15 +17,19 @@ export function isUsageError(e: unknown): e is Error {
   return e instanceof UsageError || (e instanceof Error && e.name === 'UsageError');
 }
 
-export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'numbers';
+export type FlagType = 'string' | 'number' | 'int' | 'boolean' | 'numbers' | 'ints';
 
 export interface FlagSpec {
   type: FlagType;
   default?: unknown;
   /** allowed values for string flags */
   choices?: readonly string[];
-  /** numeric lower bound (inclusive) */
+  /** numeric lower bound (inclusive); for lists, of every element */
   min?: number;
+  /** numeric lower bound (exclusive): e.g. gt: 0 for a learning rate */
+  gt?: number;
+  /** numeric upper bound (inclusive) */
+  max?: number;
   help?: string;
 }
 
@@ -30,7 +37,7 @@ export type FlagSpecs = Record<string, FlagSpec>;
 
 type Value<S extends FlagSpec> = S['type'] extends 'boolean'
   ? boolean
-  : S['type'] extends 'numbers'
+  : S['type'] extends 'numbers' | 'ints'
     ? number[]
     : S['type'] extends 'string'
       ? string
@@ -38,17 +45,30 @@ type Value<S extends FlagSpec> = S['type'] extends 'boolean'
 
 export type Parsed<T extends FlagSpecs> = { [K in keyof T]: Value<T[K]> | undefined };
 
-function parseNumber(flag: string, raw: string, integer: boolean, min?: number): number {
-  const x = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${flag} expects a number, got '${raw}'`);
-  if (integer && !Number.isInteger(x)) throw new UsageError(`--${flag} expects an integer, got '${raw}'`);
-  if (min !== undefined && x < min) throw new UsageError(`--${flag} must be at least ${min}, got ${raw}`);
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+function parseNumber(flag: string, raw: string, integer: boolean, spec: Pick<FlagSpec, 'min' | 'gt' | 'max'>): number {
+  const t = raw.trim();
+  if (integer && !INTEGER.test(t)) {
+    throw new UsageError(`--${flag} expects an integer, got '${raw}'${DECIMAL.test(t) ? '' : ' (decimal digits only)'}`);
+  }
+  if (!DECIMAL.test(t)) throw new UsageError(`--${flag} expects a number, got '${raw}' (decimal notation only)`);
+  const x = Number(t);
+  if (!Number.isFinite(x)) throw new UsageError(`--${flag} expects a finite number, got '${raw}'`);
+  if (integer && !Number.isSafeInteger(x)) throw new UsageError(`--${flag} is too large, got '${raw}'`);
+  if (spec.min !== undefined && x < spec.min) throw new UsageError(`--${flag} must be at least ${spec.min}, got ${raw}`);
+  if (spec.gt !== undefined && !(x > spec.gt)) throw new UsageError(`--${flag} must be greater than ${spec.gt}, got ${raw}`);
+  if (spec.max !== undefined && x > spec.max) throw new UsageError(`--${flag} must be at most ${spec.max}, got ${raw}`);
   return x;
 }
+
+const given = new WeakMap<object, ReadonlySet<string>>();
 
 /** Parse `--name value`, `--name=value` and boolean `--flag` forms against `specs`. */
 export function parseFlags<T extends FlagSpecs>(argv: string[], specs: T): Parsed<T> {
   const out: Record<string, unknown> = {};
+  const seen = new Set<string>();
   for (const [k, s] of Object.entries(specs)) if (s.default !== undefined) out[k] = s.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -57,6 +77,8 @@ export function parseFlags<T extends FlagSpecs>(argv: string[], specs: T): Parse
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = specs[name];
     if (!spec) throw new UsageError(`unknown flag --${name}`);
+    if (seen.has(name)) throw new UsageError(`--${name} given more than once`);
+    seen.add(name);
     if (spec.type === 'boolean') {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
       out[name] = true;
@@ -75,18 +97,50 @@ export function parseFlags<T extends FlagSpecs>(argv: string[], specs: T): Parse
         if (spec.choices && !spec.choices.includes(raw)) {
           throw new UsageError(`--${name} must be one of ${spec.choices.join('|')}, got '${raw}'`);
         }
+        if (raw.trim() === '') throw new UsageError(`--${name} needs a non-empty value`);
         out[name] = raw;
         break;
       case 'number':
       case 'int':
-        out[name] = parseNumber(name, raw, spec.type === 'int', spec.min);
+        out[name] = parseNumber(name, raw, spec.type === 'int', spec);
         break;
       case 'numbers':
-        out[name] = raw.split(',').map((r) => parseNumber(name, r, false));
+      case 'ints':
+        out[name] = raw.split(',').map((r) => parseNumber(name, r, spec.type === 'ints', spec));
         break;
     }
   }
+  given.set(out, seen);
   return out as Parsed<T>;
+}
+
+/** The flags the user typed (defaults excluded) for an object returned by parseFlags. */
+export function givenFlags(parsed: object): ReadonlySet<string> {
+  return given.get(parsed) ?? new Set();
+}
+
+/**
+ * A flag that does not apply to the chosen mode is a usage error naming what it applies to:
+ * `appliesOnly(f, ['or-steps'], spec.sampler === 'heatbath', '--sampler heatbath')` →
+ * "--or-steps applies to --sampler heatbath".
+ */
+export function appliesOnly(parsed: object, flags: readonly string[], applies: boolean, appliesTo: string): void {
+  if (applies) return;
+  const typed = givenFlags(parsed);
+  const bad = flags.find((f) => typed.has(f));
+  if (bad !== undefined) throw new UsageError(`--${bad} applies to ${appliesTo}`);
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+
+/** "8G", "512MB", "1.5GiB", "2000000" → bytes; a usage error naming the flag otherwise. */
+export function parseBytes(flag: string, raw: string): number {
+  const m = /^\s*(\d+\.?\d*|\.\d+)\s*([a-zA-Z]*)\s*$/.exec(raw);
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new UsageError(`--${flag} expects a size such as 512M, 8G or 1.5GiB, got '${raw}'`);
+  const bytes = Number(m[1]) * unit;
+  if (!(bytes > 0) || !Number.isFinite(bytes)) throw new UsageError(`--${flag} must be a positive size, got '${raw}'`);
+  return bytes;
 }
 
 /** One line per flag, for `gaugeflow <command> --help`. */

@@ -7,8 +7,12 @@
  *    density on T², then drives independence Metropolis; the chain's ⟨log p⟩ (the analogue of ⟨−S⟩)
  *    is compared with its exact value by quadrature. The chain is exact whatever the flow's quality; training
  *    only buys acceptance (reported beside the importance ESS).
+ *
+ * Ctrl-C stops the current stage (chains at their next update, training after its current step),
+ * prints what was done (with --json: `interrupted: true` and the stages finished) and exits 130.
  */
 import { parseFlags, flagHelp } from './args.ts';
+import { onInterrupt } from './interrupt.ts';
 import { initBackend } from '../backend/index.ts';
 import { u1Exact2D } from '../../lattices/exact.ts';
 import { makeRng } from '../../lattices/random.ts';
@@ -19,7 +23,7 @@ import { gammaMethod, importanceEss } from '../../samplers/diagnostics/index.ts'
 import type { SamplerSpec } from '../../samplers/registry.ts';
 import { torus } from '../manifolds/index.ts';
 import { makeIRCPM } from '../flows/ircpm/stack.ts';
-import { trainReverseKL } from '../train/train.ts';
+import { reverseKLLoss, trainWithLossAsync } from '../train/train.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { targetByName } from '../targets/index.ts';
 import { flowProposal, functionTarget } from '../proposals/flow-proposal.ts';
@@ -56,13 +60,28 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: gaugeflow demo [flags]\n\n${flagHelp(specs)}`);
     return 0;
   }
+  const backend = await initBackend();
+  const t0 = performance.now();
+  const interrupt = onInterrupt('demo', 'stopping the current stage');
+  try {
+    return await stages(flags, backend, t0, interrupt.signal);
+  } finally {
+    interrupt.close();
+  }
+}
+
+async function stages(flags: { seed?: number; quick?: boolean; json?: boolean }, backend: string, t0: number, signal: AbortSignal): Promise<number> {
   const seed = flags.seed!;
   const quick = !!flags.quick;
   const say = (s: string) => {
     if (!flags.json) console.log(s);
   };
-  const backend = await initBackend();
-  const t0 = performance.now();
+  const stopped = (done: Record<string, unknown>): number => {
+    const wallSeconds = (performance.now() - t0) / 1e3;
+    say(`\ninterrupted after ${wallSeconds.toFixed(1)} s: the stages above are complete, the current one was stopped`);
+    if (flags.json) console.log(JSON.stringify({ command: 'demo', backend, seed, quick, interrupted: true, ...done, wallSeconds }, null, 2));
+    return 130;
+  };
   say(`gaugeflow demo — backend ${backend}, seed ${seed}${quick ? ' (quick)' : ''}\n`);
 
   // 1. exact results
@@ -76,7 +95,8 @@ export async function run(argv: string[]): Promise<number> {
   const baselines: Record<string, unknown> = {};
   for (const sampler of ['hmc', 'heatbath'] as const) {
     const spec: SamplerSpec = { sampler, group: 'u1', dims: 2, L, beta, trajLength: 1, mdSteps: 10 };
-    const runResult = await runChains({ spec, seed, chains: 4, workers: 0, nPerChain: quick ? 1000 : 8000, therm: 200 });
+    const runResult = await runChains({ spec, seed, chains: 4, workers: 0, nPerChain: quick ? 1000 : 8000, therm: 200, signal });
+    if (runResult.interrupted) return stopped({ exact: { beta, L, ...exact }, baselines });
     const s = summariseRun(runResult);
     const p = s.observables.plaquette!;
     const q = s.observables.Q2!;
@@ -99,7 +119,11 @@ export async function run(argv: string[]): Promise<number> {
   say(`\n3. IRCPM flow on T² (${target.name}), reverse-KL training for ${steps} steps on ${backend}...`);
   const flow = makeIRCPM(torus(2), makeRng(seed, 'demo', 'init'));
   const tTrain = performance.now();
-  trainReverseKL(flow, target.logp, { steps, batch: 256, lr: 3e-3, rng: makeRng(seed, 'demo', 'train'), progress: !flags.json });
+  const trained = await trainWithLossAsync(flow, { steps, batch: 256, lr: 3e-3, rng: makeRng(seed, 'demo', 'train'), progress: !flags.json, signal }, 'reverse KL', reverseKLLoss(flow, target.logp));
+  if (trained.interrupted) {
+    tf.dispose(flow.variables);
+    return stopped({ exact: { beta, L, ...exact }, baselines });
+  }
   const trainSeconds = (performance.now() - tTrain) / 1e3;
   const ev = evaluate(flow, target.logp, quick ? 4000 : 20000, makeRng(seed, 'demo', 'eval'), { exactLogZ: target.logZ });
   const proposal = flowProposal(flow);

@@ -5,9 +5,18 @@
  *   gaugeflow fit --manifold torus2|sphere2 --target <name> --flow ircpm|cnf [--stack 3] [--steps N]
  *                 [--estimator total|path] [--seed S] [--out model.json] [--json]
  *   gaugeflow fit --manifold sphere2 --data <csv> --flow ircpm|cnf [--split-seed S] --json
+ *
+ * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
+ * neither is overwritten without --force, and the --data input is never written over. Ctrl-C stops
+ * after the current step, saves the weights reached to the checkpoint file (never to --out), says
+ * where, prints the partial result and exits 130.
  */
+import { rmSync } from 'node:fs';
 import seedrandom from 'seedrandom';
-import { parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { checkOutputPath } from './output-file.ts';
+import { onInterrupt } from './interrupt.ts';
+import { checkMemory, maxMemoryFlag } from './preflight.ts';
 import { initBackend, tf } from '../backend/index.ts';
 import { manifoldByName } from '../manifolds/index.ts';
 import type { Manifold } from '../manifolds/types.ts';
@@ -17,7 +26,7 @@ import { boundDiagnostics } from '../flows/ircpm/diagnostics.ts';
 import { countParams } from '../flows/potentials.ts';
 import { saveFlow } from '../flows/io.ts';
 import { targetByName, targets } from '../targets/index.ts';
-import { trainReverseKL, trainMaxLikelihood, meanNLL } from '../train/train.ts';
+import { maxLikelihoodLoss, meanNLL, reverseKLLoss, trainWithLossAsync, type TrainResult } from '../train/train.ts';
 import type { CNF } from '../flows/cnf/cnf.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { loadLatLonCSV, latLonToSphere, splitIndices } from '../data/earth.ts';
@@ -27,20 +36,22 @@ const specs = {
   target: { type: 'string', choices: Object.keys(targets), help: 'named target density (reverse KL)' },
   data: { type: 'string', help: 'CSV of lat,lon degrees on S² (IRCPM: maximum likelihood; CNF: flow matching)' },
   flow: { type: 'string', choices: ['ircpm', 'cnf'], default: 'ircpm' },
-  stack: { type: 'int', min: 1, help: 'number of stacked layers [1 on tori, 3 on spheres]' },
-  separate: { type: 'boolean', help: 'separate parameters per stacked layer (default: shared)' },
-  hidden: { type: 'numbers', help: 'hidden layer widths, e.g. 128,128 [64,64 on tori, 128,128 on spheres]' },
+  stack: { type: 'int', min: 1, help: 'IRCPM: number of stacked layers [1 on tori, 3 on spheres]' },
+  separate: { type: 'boolean', help: 'IRCPM: separate parameters per stacked layer (default: shared)' },
+  hidden: { type: 'ints', min: 1, help: 'hidden layer widths, e.g. 128,128 [ircpm: 64,64 on tori, 128,128 on spheres; cnf: 48,48]' },
   potential: { type: 'string', choices: ['mlp', 'fourier'], default: 'mlp', help: 'IRCPM potential (fourier: tori only, Hessian bound by construction)' },
   symmetric: { type: 'boolean', help: "use the target's symmetry-invariant features (rezende-correlated)" },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator (path: no score term, lower variance near the optimum; IRCPM only)' },
   steps: { type: 'int', min: 0, default: 1000 },
   batch: { type: 'int', min: 1, default: 256 },
-  lr: { type: 'number', default: 3e-3 },
+  lr: { type: 'number', gt: 0, default: 3e-3, help: 'Adam learning rate (> 0)' },
   seed: { type: 'int', default: 1 },
   'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
   'eval-samples': { type: 'int', min: 100, default: 20000 },
   'diag-points': { type: 'int', min: 100, default: 20000, help: 'uniform points for the IRCPM bound diagnostics' },
-  out: { type: 'string', help: 'save the trained model (JSON) here' },
+  out: { type: 'string', help: 'save the trained model (JSON) here; Ctrl-C saves <out>.checkpoint.json instead' },
+  force: { type: 'boolean', help: 'overwrite --out and its checkpoint file if they exist' },
+  'max-memory': maxMemoryFlag,
   json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
@@ -79,6 +90,19 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
   }
 }
 
+/**
+ * Rough peak bytes of training: ≈ 1 KiB per hidden unit per network evaluation per sample (measured:
+ * ≈ 0.7 KiB for the sphere IRCPM stack and the CNF, tape included), evaluations = stacked layers
+ * (IRCPM) or 4 RK4 stages × 8 steps (CNF); evaluation runs in batches of 2000 without a tape.
+ */
+function fitMemory(flags: Flags, onSphere: boolean): { total: number; detail: string } {
+  const hidden = flags.hidden ?? (flags.flow === 'cnf' ? [48, 48] : onSphere ? [128, 128] : [64, 64]);
+  const evals = flags.flow === 'cnf' ? 32 : (flags.stack ?? (onSphere ? 3 : 1));
+  const perSample = 1024 * hidden.reduce((a, b) => a + b, 0) * evals;
+  const samples = Math.max(flags.batch!, 700);
+  return { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, specs);
   if (flags.help) {
@@ -90,17 +114,31 @@ export async function run(argv: string[]): Promise<number> {
   const manifoldName = flags.manifold ?? target?.manifold ?? 'sphere2';
   if (target && target.manifold !== manifoldName) throw new UsageError(`target ${target.name} lives on ${target.manifold}, not ${manifoldName}`);
   if (flags.data && manifoldName !== 'sphere2') throw new UsageError('--data (lat,lon) needs --manifold sphere2');
-  if (flags.estimator === 'path' && (flags.flow !== 'ircpm' || !flags.target)) {
-    throw new UsageError('--estimator path needs --flow ircpm and a --target (it differentiates the explicit IRCPM density in x)');
+  appliesOnly(flags, ['stack', 'separate', 'potential', 'diag-points'], flags.flow === 'ircpm', '--flow ircpm');
+  appliesOnly(flags, ['estimator', 'eval-samples'], !!flags.target, '--target (reverse KL)');
+  appliesOnly(flags, ['split-seed'], !!flags.data, '--data');
+  appliesOnly(flags, ['force'], flags.out !== undefined, '--out');
+  if (flags.potential === 'fourier' && manifoldName !== 'torus2') throw new UsageError(`--potential fourier is defined on flat tori only (--manifold torus2), not ${manifoldName}`);
+  if (flags.estimator === 'path' && flags.flow !== 'ircpm') {
+    throw new UsageError('--estimator path needs --flow ircpm (it differentiates the explicit IRCPM density in x)');
   }
   if (flags.symmetric && !target?.symmetry) throw new UsageError('--symmetric needs a target with a continuous symmetry (rezende-correlated)');
+  // Preflight: the output files, then the memory, before any work.
+  const checkpointPath = flags.out ? `${flags.out}.checkpoint.json` : undefined;
+  if (flags.out) {
+    checkOutputPath(flags.out, { force: flags.force, inputs: [flags.data], flag: '--out' });
+    checkOutputPath(checkpointPath!, { force: flags.force, inputs: [flags.data], flag: 'checkpoint file' });
+  }
+  const mem = fitMemory(flags, manifoldName === 'sphere2');
+  checkMemory({ ...mem, reduce: '--batch or --hidden' }, flags['max-memory']);
 
   const backend = await initBackend();
   const manifold = manifoldByName(manifoldName);
   const rng = seedrandom(`fit-${flags.seed}`);
   const flow = await buildFlow(flags, manifold, rng, target?.symmetry);
   const t0 = performance.now();
-  const common = { steps: flags.steps!, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json };
+  const interrupt = onInterrupt('fit', 'stopping after the current training step');
+  const common = { steps: flags.steps!, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json, signal: interrupt.signal };
   const result: Record<string, unknown> = {
     command: 'fit',
     manifold: manifold.name,
@@ -111,54 +149,93 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (flow instanceof IRCPMFlow) Object.assign(result, { layers: flow.nLayers, shared: flow.potentials.length === 1, symmetric: !!flags.symmetric, potential: flags.potential });
 
-  if (target) {
-    result.target = target.name;
-    const tr = trainReverseKL(flow, target.logp, { ...common, estimator: flags.estimator as 'total' | 'path' });
-    result.estimator = flags.estimator;
-    const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
-    Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
-  } else {
-    const rows = loadLatLonCSV(flags.data!);
-    const pts = latLonToSphere(rows);
-    const split = splitIndices(pts.length, flags['split-seed']!);
-    const take = (idx: number[]) => tf.tensor2d(idx.map((i) => pts[i]), [idx.length, 3]);
-    const [train, val, test] = [take(split.train), take(split.val), take(split.test)];
-    // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
-    // whose density is explicit, by maximum likelihood.
-    let objective: string;
-    let finalLoss: number | null;
-    if (flags.flow === 'cnf') {
-      const { trainFlowMatching } = await import('../train/flow-matching.ts');
-      const losses = trainFlowMatching(flow as CNF, train, { ...common, iterations: common.steps });
-      objective = 'flow matching (geodesic)';
-      finalLoss = losses.at(-1) ?? null;
-    } else {
-      objective = 'maximum likelihood';
-      finalLoss = trainMaxLikelihood(flow, train, common).losses.at(-1) ?? null;
+  const print = () => {
+    if (flags.json) console.log(JSON.stringify(result));
+    else {
+      for (const [k, v] of Object.entries(result)) if (k !== 'bounds') console.log(`${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`);
+      if (result.bounds) console.log(`bounds         ${JSON.stringify(result.bounds)}`);
     }
-    Object.assign(result, {
-      objective,
-      data: flags.data,
-      splitSeed: flags['split-seed'],
-      sizes: { train: split.train.length, val: split.val.length, test: split.test.length },
-      trainNLL: meanNLL(flow, train),
-      valNLL: meanNLL(flow, val),
-      testNLL: meanNLL(flow, test),
-      finalLoss,
-    });
-    tf.dispose([train, val, test]);
+  };
+  const meta = { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed };
+  /** Ctrl-C: the weights reached go to the checkpoint file (never to --out), the partial result is printed. */
+  const interrupted = (tr: TrainResult, cleanup: () => void): number => {
+    cleanup();
+    Object.assign(result, { interrupted: true, stepsDone: tr.losses.length, finalLoss: tr.losses.at(-1) ?? null, wallSeconds: (performance.now() - t0) / 1000, backend });
+    if (checkpointPath) {
+      saveFlow(checkpointPath, flow, { ...meta, checkpoint: true, stepsDone: tr.losses.length });
+      result.checkpoint = checkpointPath;
+      console.error(`gaugeflow fit: interrupted after ${tr.losses.length} of ${flags.steps} steps; weights saved to ${checkpointPath} (not to ${flags.out})`);
+    } else {
+      console.error(`gaugeflow fit: interrupted after ${tr.losses.length} of ${flags.steps} steps; no --out given, so the weights were not saved`);
+    }
+    print();
+    return 130;
+  };
+
+  try {
+    if (target) {
+      result.target = target.name;
+      const tr = await trainWithLossAsync(flow, common, 'reverse KL', reverseKLLoss(flow, target.logp, flags.estimator as 'total' | 'path'));
+      if (tr.interrupted) return interrupted(tr, () => {});
+      result.estimator = flags.estimator;
+      const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
+      Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
+    } else {
+      const rows = loadLatLonCSV(flags.data!);
+      const pts = latLonToSphere(rows);
+      const split = splitIndices(pts.length, flags['split-seed']!);
+      const take = (idx: number[]) => tf.tensor2d(idx.map((i) => pts[i]), [idx.length, 3]);
+      const [train, val, test] = [take(split.train), take(split.val), take(split.test)];
+      // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
+      // whose density is explicit, by maximum likelihood.
+      let objective: string;
+      let finalLoss: number | null;
+      let tr: TrainResult;
+      if (flags.flow === 'cnf') {
+        const { flowMatchingBatchLoss } = await import('../train/flow-matching.ts');
+        const loss = flowMatchingBatchLoss(flow as CNF, train);
+        // trainFlowMatching's settings (no clipping) and its report: the mean loss of the last 50 steps
+        tr = await trainWithLossAsync(flow, { ...common, clipNorm: Infinity }, 'flow matching', (b, r) => ({ loss: loss(b, r), okFraction: 1 }));
+        objective = 'flow matching (geodesic)';
+        const lastWindow = tr.losses.slice(tr.losses.length - (((tr.losses.length - 1) % 50) + 1));
+        finalLoss = lastWindow.length ? lastWindow.reduce((a, b) => a + b, 0) / lastWindow.length : null;
+      } else {
+        objective = 'maximum likelihood';
+        tr = await trainWithLossAsync(flow, common, 'max likelihood', maxLikelihoodLoss(flow, train));
+        finalLoss = tr.losses.at(-1) ?? null;
+      }
+      if (tr.interrupted) return interrupted(tr, () => tf.dispose([train, val, test]));
+      Object.assign(result, {
+        objective,
+        data: flags.data,
+        splitSeed: flags['split-seed'],
+        sizes: { train: split.train.length, val: split.val.length, test: split.test.length },
+        trainNLL: meanNLL(flow, train),
+        valNLL: meanNLL(flow, val),
+        testNLL: meanNLL(flow, test),
+        finalLoss,
+      });
+      tf.dispose([train, val, test]);
+    }
+  } finally {
+    interrupt.close();
   }
   if (flow instanceof IRCPMFlow) result.bounds = boundDiagnostics(flow, flags['diag-points'], seedrandom(`diag-${flags.seed}`));
   result.wallSeconds = (performance.now() - t0) / 1000;
   result.backend = backend;
+  let code = 0;
   if (flags.out) {
-    saveFlow(flags.out, flow, { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed });
-    result.model = flags.out;
+    // The result is printed even if the model cannot be written (a full disk at the very end).
+    try {
+      saveFlow(flags.out, flow, meta);
+      result.model = flags.out;
+      if (checkpointPath) rmSync(checkpointPath, { force: true });
+    } catch (e) {
+      result.model = null;
+      console.error(`gaugeflow fit: ${(e as Error).message}`);
+      code = 1;
+    }
   }
-  if (flags.json) console.log(JSON.stringify(result));
-  else {
-    for (const [k, v] of Object.entries(result)) if (k !== 'bounds') console.log(`${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`);
-    if (result.bounds) console.log(`bounds         ${JSON.stringify(result.bounds)}`);
-  }
-  return 0;
+  print();
+  return code;
 }

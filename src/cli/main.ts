@@ -30,11 +30,41 @@ function usage(): string {
   return `usage: gaugeflow <command> [flags]   (gaugeflow <command> --help for its flags)\n\ncommands:\n${rows.join('\n')}`;
 }
 
+let streamsGuarded = false;
+
+/**
+ * stdout/stderr write errors are reported as one line, never a stack trace: a closed pipe
+ * (`gaugeflow sample --json | head -1`) ends the process quietly, a full disk or another error
+ * names itself and exits 1.
+ */
+function guardStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  for (const [stream, label] of [[process.stdout, 'stdout'], [process.stderr, 'stderr']] as const) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (label === 'stdout') {
+        try {
+          process.stderr.write(`gaugeflow: cannot write to stdout: ${e.code === 'ENOSPC' ? 'no space left on device' : e.message}\n`);
+        } catch {
+          /* stderr is gone too */
+        }
+      }
+      process.exit(1);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  guardStreams();
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    console.error(usage());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name ? 0 : 2;
+    return 0;
   }
   const cmd = commands[name];
   if (!cmd) {

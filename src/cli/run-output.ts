@@ -9,7 +9,7 @@ import type { WilsonLoopSize } from '../../samplers/observables.ts';
 import type { SamplerSpec } from '../../samplers/registry.ts';
 import type { RunResult } from '../../samplers/runner.ts';
 import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
-import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
+import { deviationSigma, exactAnnotation } from '../../samplers/runner_exact.ts';
 
 export interface RunOutputInput {
   command: string;
@@ -26,6 +26,10 @@ export interface RunOutputInput {
   /** flow runs: the model file as given */
   model?: string;
   saveDir?: string;
+  /** the preflight's estimate of the memory the run holds (bytes) */
+  memoryEstimate?: number;
+  /** wall-time budget of the exact annotation (samplers/runner_exact.ts) */
+  exactBudgetMs?: number;
 }
 
 export interface RunOutput {
@@ -33,6 +37,8 @@ export interface RunOutput {
   summary: RunSummary;
   exact: Record<string, number>;
   deviation: Record<string, number | null>;
+  /** why the exact reference is null or only infinite-volume */
+  exactWarning: string | null;
 }
 
 /** JSON with NaN/±Infinity (undefined τ_int, R̂ of frozen chains) written as null. */
@@ -44,7 +50,8 @@ export function runOutput(i: RunOutputInput): RunOutput {
   const { spec, result } = i;
   const isFlow = spec.sampler === 'flow';
   const summary = summariseRun(result);
-  const exact = exactReference(spec, i.wilsonLoops);
+  // exact values are an annotation: bounded in time, and a failure is a warning, never a lost run
+  const { exact, warning } = exactAnnotation(spec, i.wilsonLoops, i.exactBudgetMs);
   const deviation = deviationSigma(summary.observables, exact);
   const rhat = Object.fromEntries(Object.entries(summary.observables).map(([k, o]) => [k, o.rhat]));
   const out = {
@@ -55,6 +62,7 @@ export function runOutput(i: RunOutputInput): RunOutput {
     spec,
     chains: i.chains,
     workers: result.workers,
+    ...(i.memoryEstimate !== undefined ? { memoryEstimate: i.memoryEstimate } : {}),
     nPerChain: i.nPerChain,
     therm: i.therm,
     measEvery: i.measEvery,
@@ -65,6 +73,7 @@ export function runOutput(i: RunOutputInput): RunOutput {
     ...(isFlow ? { model: i.model, batch: spec.batch, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : {}),
     ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
     exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
+    ...(warning ? { exactWarning: warning } : {}),
     deviationSigma: deviation,
     rhat,
     measured: summary.measured,
@@ -75,7 +84,7 @@ export function runOutput(i: RunOutputInput): RunOutput {
     interrupted: result.interrupted,
     machine: { platform: `${os.platform()}-${os.arch()}`, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
   };
-  return { out, summary, exact: exact?.values ?? {}, deviation };
+  return { out, summary, exact: exact?.values ?? {}, deviation, exactWarning: warning };
 }
 
 function fmt(x: number | null | undefined, digits = 4): string {

@@ -12,7 +12,9 @@
  * result and exits 130.
  */
 import { rmSync } from 'node:fs';
-import { parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { onInterrupt } from './interrupt.ts';
+import { checkMemory, maxMemoryFlag } from './preflight.ts';
 import { checkOutputPath, writeFileAtomic } from './output-file.ts';
 import { initBackend } from '../backend/index.ts';
 import { makeLattice } from '../../lattices/geometry.ts';
@@ -36,14 +38,14 @@ const specs = {
   mixtures: { type: 'int', min: 1, help: 'ncp: mixture components' },
   bins: { type: 'int', min: 2, help: 'spline: bins' },
   layers: { type: 'int', min: 1, help: `coupling layers [${defaultU1Config.layers}]` },
-  hidden: { type: 'numbers', help: `conditioner hidden channels, e.g. 8,8 [${defaultU1Config.hidden.join(',')}]` },
+  hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [${defaultU1Config.hidden.join(',')}]` },
   steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
-  minutes: { type: 'number', help: 'wall-clock training budget (with --steps: whichever ends first)' },
+  minutes: { type: 'number', gt: 0, help: 'wall-clock training budget (with --steps: whichever ends first)' },
   batch: { type: 'int', min: 1, default: 64 },
   microbatches: { type: 'int', min: 1, default: 2, help: 'fixed split of the batch over threads (results do not depend on --workers)' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads (0: this thread)' },
-  lr: { type: 'number', default: 2e-3, help: 'Adam learning rate (cosine decay to --lr-final × lr over the steps or minutes)' },
-  'lr-final': { type: 'number', help: 'final learning rate as a fraction of --lr (cosine decay) [0.05]' },
+  lr: { type: 'number', gt: 0, default: 2e-3, help: 'Adam learning rate (cosine decay to --lr-final × lr over the steps or minutes)' },
+  'lr-final': { type: 'number', gt: 0, max: 1, help: 'final learning rate as a fraction of --lr (cosine decay) [0.05]' },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator' },
   seed: { type: 'int', default: 1 },
   init: { type: 'string', help: 'continue or fine-tune this model (its architecture is used)' },
@@ -52,6 +54,7 @@ const specs = {
   out: { type: 'string', help: 'where to save the model (required)' },
   force: { type: 'boolean', help: 'overwrite --out and its checkpoint file if they exist' },
   'run-dir': { type: 'string', help: 'also write the training history and result for `gaugeflow report` to this directory' },
+  'max-memory': maxMemoryFlag,
   json: { type: 'boolean', help: 'print one JSON object (no progress bar)' },
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
@@ -65,9 +68,9 @@ function architecture(flags: Flags): U1GaugeFlowConfig {
     : kernel === 'energy' ? { correctionModes: flags.modes ?? 2 }
     : kernel === 'ncp' ? { mixtures: flags.mixtures ?? 2 }
     : { bins: flags.bins ?? 8 };
-  if (flags.modes !== undefined && kernel !== 'ircpm' && kernel !== 'energy') throw new UsageError('--modes applies to --kernel ircpm or energy');
-  if (flags.mixtures !== undefined && kernel !== 'ncp') throw new UsageError('--mixtures applies to --kernel ncp');
-  if (flags.bins !== undefined && kernel !== 'spline') throw new UsageError('--bins applies to --kernel spline');
+  appliesOnly(flags, ['modes'], kernel === 'ircpm' || kernel === 'energy', '--kernel ircpm or energy');
+  appliesOnly(flags, ['mixtures'], kernel === 'ncp', '--kernel ncp');
+  appliesOnly(flags, ['bins'], kernel === 'spline', '--kernel spline');
   return {
     ...defaultU1Config,
     dims: flags.dims!,
@@ -83,16 +86,28 @@ function validate(flags: Flags): void {
   if (flags.dims! > 4) throw new UsageError(`--dims must be 2, 3 or 4, got ${flags.dims}`);
   if (flags.L! % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 (the coupling layers' stripe masks), got ${flags.L}`);
   if (!flags.out) throw new UsageError('--out <model.json> is required');
-  if (flags.minutes !== undefined && !(flags.minutes > 0)) throw new UsageError(`--minutes must be positive, got ${flags.minutes}`);
-  if (flags.lr !== undefined && !(flags.lr > 0)) throw new UsageError(`--lr must be positive, got ${flags.lr}`);
-  if (flags['lr-final'] !== undefined && !(flags['lr-final'] > 0 && flags['lr-final'] <= 1)) throw new UsageError(`--lr-final must be in (0, 1], got ${flags['lr-final']}`);
-  if (flags.hidden && !flags.hidden.every((h) => Number.isInteger(h) && h >= 1)) throw new UsageError(`--hidden must be positive integers, got ${flags.hidden.join(',')}`);
   if (flags.microbatches! > flags.batch!) throw new UsageError(`--microbatches (${flags.microbatches}) cannot exceed --batch (${flags.batch})`);
   if (flags.init) {
     for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins'] as const) {
       if (flags[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init (the model's architecture is used)`);
     }
   }
+}
+
+/**
+ * Rough peak bytes of training: the tape of one microbatch holds per sample, site and coupling
+ * layer ≈ 32·d bytes per channel (hidden channels + 4d context/kernel channels); measured ≈ 41 KiB
+ * per sample-site for the default 16-layer 16,16 2D flow. Every worker thread (or this thread)
+ * holds one microbatch at a time.
+ */
+function trainMemory(flags: Flags, config: GaugeTrainableConfig): { total: number; detail: string } {
+  const d = flags.dims!;
+  const sites = flags.L! ** d;
+  const hidden = config.flow.hidden.reduce((a, b) => a + b, 0);
+  const perSampleSite = config.flow.layers * (hidden + 4 * d) * 32 * d;
+  const micro = Math.ceil(flags.batch! / flags.microbatches!);
+  const concurrent = Math.min(flags.microbatches!, Math.max(1, flags.workers!)) * micro;
+  return { total: concurrent * sites * perSampleSite, detail: `≈ ${Math.round((sites * perSampleSite) / 1024 ** 2)} MiB per sample × ${concurrent} samples in flight` };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -121,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     config = { flow: architecture(flags), L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed! };
   }
   const steps = flags.steps ?? (flags.minutes === undefined ? 2000 : undefined);
+  checkMemory({ ...trainMemory(flags, config), reduce: '--L, --batch (or more --microbatches) or --workers' }, flags['max-memory']);
 
   const backend = await initBackend();
   const local = buildGaugeFlow(config); // this thread's copy: receives the trained weights
@@ -131,12 +147,10 @@ export async function run(argv: string[]): Promise<number> {
   const curve: [number, number, number][] = [];
   const save = (path: string, flow: U1GaugeFlow, r: { steps: number; seconds: number }, extra: Record<string, unknown>) => {
     const history: TrainingHistory = { steps: r.steps, seconds: r.seconds, curve, estimator, batch: flags.batch!, seed: flags.seed!, ...extra, ...(previous.length ? { previous } : {}) };
-    writeFileAtomic(path, JSON.stringify(gaugeModelPayload(flow, meta, history)));
+    writeFileAtomic(path, JSON.stringify(gaugeModelPayload(flow, meta, history)), path === checkpointPath ? 'checkpoint file' : 'model file');
   };
 
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once('SIGINT', onSigint);
+  const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`);
   let result: ParallelTrainResult;
   try {
     result = await trainParallel({
@@ -154,14 +168,14 @@ export async function run(argv: string[]): Promise<number> {
         assignVariables(local.variables, joinWeights(c.weights, shapes));
         save(checkpointPath, local, { steps: c.step, seconds: c.seconds }, { checkpoint: true });
       },
-      signal: ac.signal,
+      signal: interrupt.signal,
       onStep: (s) => {
         if (s.step % 10 === 0 || s.step < 10) curve.push([s.step, s.loss, s.ess ?? NaN]);
       },
       progress: !flags.json,
     });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.close();
   }
   assignVariables(local.variables, joinWeights(result.weights, shapes));
   const report: Record<string, unknown> = {
@@ -193,9 +207,17 @@ export async function run(argv: string[]): Promise<number> {
     console.log(flags.json ? JSON.stringify(report) : formatReport(report));
     return 130;
   }
-  save(out, local, result, {});
-  rmSync(checkpointPath, { force: true }); // a checkpoint exists only for a run that did not finish
-  report.model = out;
+  let code = 0;
+  try {
+    save(out, local, result, {});
+    rmSync(checkpointPath, { force: true }); // a checkpoint exists only for a run that did not finish
+    report.model = out;
+  } catch (e) {
+    // the measurements below are still printed; the last checkpoint (if any) is kept
+    console.error(`gaugeflow train: ${(e as Error).message}`);
+    report.model = null;
+    code = 1;
+  }
   const ev = evaluateGaugeProposal(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`);
   Object.assign(report, {
     ess: ev.ess,
@@ -210,7 +232,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
   console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-  return 0;
+  return code;
 }
 
 function formatReport(r: Record<string, unknown>): string {

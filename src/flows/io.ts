@@ -8,6 +8,42 @@ import { writeFileAtomic } from '../io/write-atomic.ts';
 import type { Flow } from './types.ts';
 import { IRCPMFlow, type IRCPMJSON } from './ircpm/stack.ts';
 import { manifoldByName } from '../manifolds/index.ts';
+import { checkSchema, type Schema } from '../io/schema.ts';
+
+/** Trained weights: one array of finite numbers per variable (never optional: a model without them is not the model). */
+const WEIGHTS: Schema = { array: 'numbers', minLength: 1 };
+
+/** Every field of a flow payload that flowFromJSON uses (src/io/schema.ts). */
+export const FLOW_PAYLOAD_SCHEMAS: Record<'ircpm' | 'cnf', Schema> = {
+  ircpm: {
+    fields: {
+      type: { enum: ['ircpm'] },
+      manifold: 'string',
+      layers: 'posint',
+      shared: 'boolean',
+      solver: { fields: { tol: 'positive', maxIter: 'posint', maxStep: 'positive', restarts: { array: 'positive', minLength: 1 } } },
+      potentials: {
+        array: { fields: { spec: { fields: { kind: { enum: ['mlp', 'fourier'] }, inputDim: 'posint' } }, weights: { array: 'numbers' } } },
+        minLength: 1,
+      },
+    },
+  },
+  cnf: {
+    fields: {
+      type: { enum: ['cnf'] },
+      manifold: 'string',
+      steps: 'posint',
+      mode: { enum: ['exact', 'divergence', 'hybrid'] },
+      symmetry: { optional: { enum: ['none', 'sum', 'difference', 'permutation'] } },
+      potential: {
+        fields: {
+          spec: { fields: { features: 'object', hidden: { array: 'posint' }, activation: 'string', timeHarmonics: { optional: 'count' } } },
+          weights: WEIGHTS,
+        },
+      },
+    },
+  },
+};
 
 export const MODEL_FORMAT = 'gaugeflow-model';
 export const MODEL_VERSION = 1;
@@ -62,6 +98,13 @@ export function readModelFile(path: string): ModelFile {
   if (!json || typeof json !== 'object' || json.format !== MODEL_FORMAT) throw new Error(`${path} is not a gaugeflow model file (format field missing or wrong)`);
   if (json.version !== MODEL_VERSION) throw new Error(`model file ${path} has format version ${json.version}; this gaugeflow reads version ${MODEL_VERSION}`);
   if (!json.flow || typeof json.flow !== 'object') throw new Error(`model file ${path} has no flow payload`);
+  const schema = FLOW_PAYLOAD_SCHEMAS[json.flow.type as 'ircpm' | 'cnf'];
+  if (!schema) throw new Error(`model file ${path}: unknown flow type '${String(json.flow.type)}' (expected ircpm or cnf)`);
+  try {
+    checkSchema(json.flow, schema, 'flow');
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message}`);
+  }
   return json;
 }
 
@@ -72,4 +115,32 @@ export async function loadFlow(path: string): Promise<Flow> {
   } catch (e) {
     throw new Error(`model file ${path}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A flow payload from either a model file or a bare payload (what `bench/cnf.ts --save` writes),
+ * validated field by field: a truncated, corrupt or foreign file is a clear error naming the file.
+ */
+export function readFlowPayload(path: string): ModelFile['flow'] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read model file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
+  }
+  if (json && typeof json === 'object' && 'format' in json) return readModelFile(path).flow;
+  const schema = json && typeof json === 'object' ? FLOW_PAYLOAD_SCHEMAS[json.type as 'ircpm' | 'cnf'] : undefined;
+  if (!schema) throw new Error(`${path} is neither a gaugeflow model file nor a flow payload (type ircpm or cnf)`);
+  try {
+    checkSchema(json, schema, 'flow');
+  } catch (e) {
+    throw new Error(`model file ${path}: ${(e as Error).message}`);
+  }
+  return json as ModelFile['flow'];
 }

@@ -6,6 +6,25 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 
+const REASONS: Record<string, string> = {
+  ENOENT: 'its directory does not exist',
+  ENOTDIR: 'a component of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'it is a directory',
+};
+
+/** A file-system error as a short reason that names no temporary file. */
+export function ioReason(e: unknown, tmp?: string, path?: string): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && REASONS[err.code]) return REASONS[err.code]!;
+  const msg = String(err?.message ?? e);
+  return tmp && path ? msg.split(tmp).join(path) : msg;
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'file'): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
@@ -17,7 +36,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, what = 
     } catch {
       /* nothing to clean */
     }
-    throw new Error(`cannot write ${what} ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot write ${what} ${path}: ${ioReason(e, tmp, path)}`);
   }
 }
 

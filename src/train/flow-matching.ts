@@ -113,9 +113,14 @@ export function trainWindowed(flow: CNF, opts: FlowMatchingOptions, label: strin
 
 /** Adam on the flow-matching loss; data points in the manifold's coordinates. Returns the loss history (means per `every`). */
 export function trainFlowMatching(flow: CNF, data: tf.Tensor2D, opts: FlowMatchingOptions): number[] {
+  return trainWindowed(flow, opts, 'flow matching', flowMatchingBatchLoss(flow, data));
+}
+
+/** One minibatch of the geodesic flow-matching loss: data drawn with replacement, t ~ U(0, 1). */
+export function flowMatchingBatchLoss(flow: CNF, data: tf.Tensor2D): (batch: number, rng: () => number) => tf.Scalar {
   const n = data.shape[0];
   if (n === 0) throw new Error('flow matching: empty data set');
-  return trainWindowed(flow, opts, 'flow matching', (batch, rng) => {
+  return (batch, rng) => {
     const idx = Int32Array.from({ length: batch }, () => Math.floor(rng() * n));
     const tArr = Float32Array.from({ length: batch }, () => rng());
     const x0 = flow.manifold.sampleUniform(batch, rng);
@@ -123,7 +128,7 @@ export function trainFlowMatching(flow: CNF, data: tf.Tensor2D, opts: FlowMatchi
     const t = tf.tensor2d(tArr, [batch, 1]);
     const { xt, ut } = geodesicPath(flow, x0, x1, t);
     return flowMatchingLoss(flow, xt, ut, t);
-  });
+  };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface TrainOptions {
   progress?: boolean;
   json?: boolean;
   onStep?: (step: number, loss: number, info: StepInfo) => void;
+  /** trainWithLossAsync only: stop after the current step once aborted (Ctrl-C) */
+  signal?: AbortSignal;
 }
 
 export interface StepInfo {
@@ -33,6 +35,8 @@ export interface StepInfo {
 export interface TrainResult {
   losses: number[];
   seconds: number;
+  /** stopped by `signal` before `steps` (trainWithLossAsync) */
+  interrupted?: boolean;
 }
 
 /**
@@ -46,13 +50,15 @@ export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar;
 
 /**
  * The one training loop every objective uses (reverse KL, maximum likelihood, flow matching):
- * Adam with cosine learning-rate decay and global-norm gradient clipping over `flow.variables`.
+ * Adam with cosine learning-rate decay and global-norm gradient clipping over `flow.variables`,
+ * as a stepper that the synchronous and the interruptible drivers below run.
  */
-export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss): TrainResult {
+function trainLoop(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss) {
   const steps = opts.steps;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`training: steps must be a non-negative integer, got ${steps}`);
   const batch = opts.batch ?? 256;
   const lr = opts.lr ?? 1e-3;
+  if (!(lr > 0 && Number.isFinite(lr))) throw new Error(`training: the learning rate must be a positive number, got ${lr}`);
   const lrFinal = opts.lrFinal ?? 0.05;
   const clip = opts.clipNorm ?? 10;
   const rng = opts.rng ?? Math.random;
@@ -61,8 +67,12 @@ export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts:
   const bar = opts.progress ? makeProgress(steps, { json: opts.json, label }) : { update() {}, stop() {} };
   const losses: number[] = [];
   const t0 = performance.now();
-  try {
-    for (let step = 0; step < steps; step++) {
+  let step = 0;
+  return {
+    get done() {
+      return step >= steps;
+    },
+    step() {
       const stepLR = cosineLR(lr, lrFinal, step, steps);
       const r = lossGradient(flow.variables, lossFn, batch, rng);
       const { loss, okFraction } = r;
@@ -72,11 +82,47 @@ export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts:
       losses.push(loss);
       bar.update(step + 1, { loss, ok: okFraction });
       opts.onStep?.(step, loss, { okFraction, gradNorm, lr: stepLR });
+      step++;
+    },
+    finish(interrupted: boolean): TrainResult {
+      bar.stop();
+      return { losses, seconds: (performance.now() - t0) / 1000, ...(interrupted ? { interrupted } : {}) };
+    },
+  };
+}
+
+export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss): TrainResult {
+  const loop = trainLoop(flow, opts, label, lossFn);
+  let result: TrainResult | undefined;
+  try {
+    while (!loop.done) loop.step();
+  } finally {
+    result = loop.finish(false);
+  }
+  return result;
+}
+
+/**
+ * The same loop, giving the event loop a turn between steps so that Ctrl-C (opts.signal) stops it
+ * after the current step; the weights reached stay in flow.variables and `interrupted` says so.
+ */
+export async function trainWithLossAsync(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss): Promise<TrainResult> {
+  const loop = trainLoop(flow, opts, label, lossFn);
+  let interrupted = false;
+  let result: TrainResult | undefined;
+  try {
+    while (!loop.done) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      loop.step();
     }
   } finally {
-    bar.stop();
+    result = loop.finish(interrupted);
   }
-  return { losses, seconds: (performance.now() - t0) / 1000 };
+  return result;
 }
 
 export interface ReverseKLOptions extends TrainOptions {
@@ -157,14 +203,19 @@ function pathDirection<X extends tf.Tensor>(flow: ReverseKLModel<X>, logp: (x: X
 
 /** Maximum likelihood: minimise −E_data[log q(x)] over minibatches drawn with replacement. */
 export function trainMaxLikelihood(flow: Flow, data: tf.Tensor2D, opts: TrainOptions): TrainResult {
+  return trainWithLoss(flow, opts, 'max likelihood', maxLikelihoodLoss(flow, data));
+}
+
+/** One minibatch of −E_data[log q(x)], drawn with replacement. */
+export function maxLikelihoodLoss(flow: Flow, data: tf.Tensor2D): BatchLoss {
   const N = data.shape[0];
   if (N === 0) throw new Error('maximum likelihood: empty data set');
-  return trainWithLoss(flow, opts, 'max likelihood', (batch, rng) => {
+  return (batch, rng) => {
     const idx = new Int32Array(batch);
     for (let i = 0; i < batch; i++) idx[i] = Math.floor(rng() * N);
     const loss = tf.tidy(() => tf.neg(tf.mean(flow.logProb(tf.gather(data, tf.tensor1d(idx, 'int32'))))) as tf.Scalar);
     return { loss, okFraction: 1 };
-  });
+  };
 }
 
 /** Mean negative log-likelihood (nats) of a data set, in batches, accumulated in float64. */

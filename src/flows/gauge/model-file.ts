@@ -8,6 +8,30 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
 import type { U1GaugeFlow } from './flow.ts';
+import { checkSchema, type Schema } from '../../io/schema.ts';
+
+const KERNEL_SCHEMAS: Record<string, Schema> = {
+  ircpm: { fields: { kind: 'string', modes: 'posint', eta: 'positive', tol: 'positive', maxIter: 'posint' } },
+  ncp: { fields: { kind: 'string', mixtures: 'posint', sMax: 'positive', tol: 'positive', maxIter: 'posint' } },
+  spline: { fields: { kind: 'string', bins: 'posint', minBinWidth: 'positive', minDerivative: 'positive' } },
+  energy: {
+    fields: { kind: 'string', beta: 'number', sigma: 'numbers', correctionModes: 'count', eta: 'positive', tol: 'positive', maxIter: 'posint', alpha: 'number', m: 'number' },
+  },
+};
+
+/** Every field of a gauge layer that u1GaugeFlowFromJSON uses (src/io/schema.ts); the kernel by its kind. */
+const CONDITIONER_SCHEMA: Schema = {
+  fields: {
+    inChannels: 'posint',
+    hidden: { array: 'posint' },
+    outChannels: 'posint',
+    kernelSize: 'posint',
+    dims: 'posint',
+    activation: 'string',
+    finalTanh: 'boolean',
+    weights: { array: 'numbers', minLength: 2 },
+  },
+};
 
 export const GAUGE_MODEL_FORMAT = 'gaugeflow-gauge-model';
 export const GAUGE_MODEL_VERSION = 1;
@@ -85,7 +109,17 @@ export function readGaugeModel(path: string): GaugeModelFile {
   }
   if (j.dims !== j.flow.config.dims) throw bad(`dims ${String(j.dims)} disagrees with the flow's ${j.flow.config.dims}`);
   if (!Array.isArray(j.flow.layers) || j.flow.layers.length !== j.flow.config.layers) throw bad('layer weights missing or incomplete');
-  if (!j.history || typeof j.history !== 'object') throw bad('missing `history`');
+  try {
+    j.flow.layers.forEach((l, i) => {
+      checkSchema(l, { fields: { conditioner: CONDITIONER_SCHEMA, kernel: 'object' } }, `flow.layers[${i}]`);
+      const kind = String((l.kernel as { kind?: unknown }).kind);
+      if (kind !== j.flow.config.kernel) throw new Error(`flow.layers[${i}].kernel.kind: expected "${j.flow.config.kernel}" (the config's kernel), got "${kind}"`);
+      checkSchema(l.kernel, KERNEL_SCHEMAS[kind]!, `flow.layers[${i}].kernel`);
+    });
+    checkSchema(j.history, { fields: { steps: 'count', seconds: 'number' } }, 'history');
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
   return j;
 }
 
