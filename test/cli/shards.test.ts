@@ -24,7 +24,8 @@ const env = { ...process.env, CI: '1' };
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-shards-'));
 // 3 chains × ⌈(8 + 40)/16⌉ = 3 batches: 9 batches in all
 const run = { seed: 'sh', chains: 3, n: 40, therm: 8, batch: 16 };
-const runArgs = ['--model', model, '--seed', run.seed, '--chains', String(run.chains), '--n', String(run.n), '--therm', String(run.therm), '--batch', String(run.batch)];
+const argsOf = (r: typeof run) => ['--model', model, '--seed', r.seed, '--chains', String(r.chains), '--n', String(r.n), '--therm', String(r.therm), '--batch', String(r.batch)];
+const runArgs = argsOf(run);
 
 function cli(args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 120_000 });
@@ -160,7 +161,7 @@ test('merge: missing, duplicate, corrupt and mismatched shards are errors naming
 test('propose: SIGINT or SIGTERM mid-shard exits 130 / 143 and leaves no file, not even a temporary one', async () => {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const out = join(dir, `sig-${sig}`);
-    const child = spawn(process.execPath, [bin, 'propose', ...runArgs, '--n', '100000', '--shard', '0/1', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'propose', ...argsOf({ ...run, n: 100_000 }), '--shard', '0/1', '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
