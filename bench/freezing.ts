@@ -31,13 +31,16 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flagHelp, parseFlags, UsageError, type FlagSpecs } from '../src/cli/args.ts';
+import { appliesOnly, flagHelp, parseFlags, UsageError, type FlagSpecs } from '../src/cli/args.ts';
+import { onInterrupt } from '../src/cli/interrupt.ts';
+import { checkOutputDir, checkOutputPath } from '../src/cli/output-file.ts';
+import { checkMemory, maxMemoryFlag } from '../src/cli/preflight.ts';
 import { writeFileAtomic } from '../src/io/write-atomic.ts';
-import { u1Exact2D } from '../lattices/exact.ts';
+import { estimateRunMemory } from '../samplers/memory.ts';
 import { runChains } from '../samplers/runner.ts';
 import { runChainsFor, type TimedRunResult } from '../samplers/runner_timed.ts';
 import { summariseRun } from '../samplers/runner_analysis.ts';
-import { deviationSigma, exactReference } from '../samplers/runner_exact.ts';
+import { deviationSigma, exactAnnotation, type ExactReference } from '../samplers/runner_exact.ts';
 import type { SamplerSpec } from '../samplers/registry.ts';
 import { scanRecord, type ScanPoint } from '../src/report/records.ts';
 import { toJson, writeChainsRun, writeRunRecord } from '../src/report/run-dir.ts';
@@ -55,6 +58,7 @@ const specs = {
   seed: { type: 'int', default: 1 },
   'out-dir': { type: 'string', default: 'out/freezing', help: 'state, models, run records and results' },
   force: { type: 'boolean', help: 'start over in --out-dir even if it holds a run with other flags' },
+  'max-memory': maxMemoryFlag,
   json: { type: 'boolean', help: 'one JSON object on stdout' },
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
@@ -96,9 +100,24 @@ interface State {
 const key = (L: number, beta: number) => `L${L}-b${beta}`;
 const n = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
 
+/**
+ * Exact values are an annotation (samplers/runner_exact.ts): bounded in time, a failure is a warning
+ * and null, never a lost measurement. One per (L, β), shared by both samplers and the result.
+ */
+const exactCache = new Map<string, ExactReference | null>();
+function exactFor(L: number, beta: number): ExactReference | null {
+  const k = key(L, beta);
+  if (!exactCache.has(k)) {
+    const { exact, warning } = exactAnnotation({ sampler: 'hmc', group: 'u1', dims: 2, L, beta });
+    if (warning) process.stderr.write(`bench freezing: warning (L=${L}, β=${beta}): ${warning}\n`);
+    exactCache.set(k, exact);
+  }
+  return exactCache.get(k)!;
+}
+
 function samplerResult(r: TimedRunResult, spec: SamplerSpec): { result: SamplerResult; summary: ReturnType<typeof summariseRun> } {
   const summary = summariseRun(r.run);
-  const exact = exactReference(spec)!;
+  const exact = exactFor(spec.L, spec.beta);
   const dev = deviationSigma(summary.observables, exact);
   const q = summary.observables.Q;
   const q2 = summary.observables.Q2;
@@ -118,8 +137,8 @@ function samplerResult(r: TimedRunResult, spec: SamplerSpec): { result: SamplerR
       samplingSeconds: r.samplingSeconds,
       setupSeconds: r.setupSeconds,
       measurements: summary.measured,
-      plaquette: { mean: p?.mean ?? NaN, err: p?.err ?? NaN, exact: exact.values.plaquette!, deviation: dev.plaquette ?? null },
-      Q2: { mean: q2?.mean ?? NaN, err: q2?.err ?? NaN, exact: exact.values.Q2!, deviation: dev.Q2 ?? null },
+      plaquette: { mean: p?.mean ?? NaN, err: p?.err ?? NaN, exact: exact?.values.plaquette ?? NaN, deviation: dev.plaquette ?? null },
+      Q2: { mean: q2?.mean ?? NaN, err: q2?.err ?? NaN, exact: exact?.values.Q2 ?? NaN, deviation: dev.Q2 ?? null },
       ...(warning ? { warning } : {}),
       interrupted: r.interrupted,
     },
@@ -127,14 +146,15 @@ function samplerResult(r: TimedRunResult, spec: SamplerSpec): { result: SamplerR
 }
 
 /** Pilot runs: ε with 10 leapfrog steps whose acceptance is in [0.8, 0.9] (bisection in log ε). */
-async function tuneHmc(L: number, beta: number, seed: number): Promise<{ eps: number; tuning: { eps: number; acceptance: number }[] }> {
+async function tuneHmc(L: number, beta: number, seed: number, signal: AbortSignal): Promise<{ eps: number; tuning: { eps: number; acceptance: number }[] }> {
   const tuning: { eps: number; acceptance: number }[] = [];
   let lo = 0; // largest ε known to accept too often
   let hi = Infinity; // smallest ε known to accept too rarely
   let eps = 0.1;
   for (let i = 0; i < 8; i++) {
     const spec: SamplerSpec = { sampler: 'hmc', group: 'u1', dims: 2, L, beta, trajLength: 10 * eps, mdSteps: 10 };
-    const run = await runChains({ spec, seed: `${seed}-tune-${i}`, chains: 1, workers: 0, nPerChain: 300, therm: 100 });
+    const run = await runChains({ spec, seed: `${seed}-tune-${i}`, chains: 1, workers: 0, nPerChain: 300, therm: 100, signal });
+    if (run.interrupted) return { eps, tuning }; // Ctrl-C: the sampling run after it stops at once too
     const acceptance = summariseRun(run).acceptance;
     tuning.push({ eps, acceptance });
     if (acceptance >= 0.8 && acceptance <= 0.9) return { eps, tuning };
@@ -193,13 +213,31 @@ export async function run(argv: string[]): Promise<number> {
   for (const L of Ls) if (!Number.isInteger(L) || L < 4 || L % 4 !== 0) throw new UsageError(`--L: extents must be multiples of 4, got ${L}`);
   for (const b of betas) if (!(b > 0)) throw new UsageError(`--beta: couplings must be positive, got ${b}`);
   for (const k of ['seconds', 'train-minutes', 'finetune-minutes', 'budget-hours'] as const) if (!(f[k]! > 0)) throw new UsageError(`--${k} must be positive, got ${f[k]}`);
+  appliesOnly(f, ['finetune-minutes'], f.transfer === 'L', '--transfer L (fine-tuning from the next smaller L)');
   const dir = f['out-dir']!;
   const runDir = join(dir, 'run');
   const modelDir = join(dir, 'models');
   const statePath = join(dir, 'freezing-state.json');
   const resultPath = join(dir, 'freezing.json');
   const config = { L: Ls, beta: betas, seconds: f.seconds, trainMinutes: f['train-minutes'], finetuneMinutes: f['finetune-minutes'], transfer: f.transfer, workers: f.workers, chains: f.chains, seed: f.seed };
-  // Checked before any work: a state of another configuration is never mixed in or overwritten silently.
+  // Checked before any work: --out-dir is a directory (or can be made), a state of another
+  // configuration is never mixed in or overwritten silently, nor a result without a state.
+  const outDir = checkOutputDir(dir, { flag: '--out-dir', shared: true, owned: /^freezing/ });
+  if (existsSync(dir)) {
+    for (const p of [statePath, resultPath]) checkOutputPath(p, { force: true, flag: '--out-dir' }); // not directories
+    if (!existsSync(statePath) && existsSync(resultPath) && !f.force) {
+      throw new UsageError(`--out-dir ${dir} holds a freezing result (${resultPath}) but no state to resume; pass --force to replace it, or choose another --out-dir`);
+    }
+  }
+  // Memory, before anything is allocated: at the largest L, the chains of either sampler with the
+  // timed runner's cap on measurements per chain (samplers/runner_timed.ts, 4·10⁶), so a long
+  // --seconds cannot outgrow it. (Each training child checks its own, with the same --max-memory.)
+  const Lmax = Ls.at(-1)!;
+  const shape = { chains: f.chains!, nPerChain: 4_000_000, therm: 200, measEvery: 1, observables: 3, workers: f.workers! };
+  const memHmc = estimateRunMemory({ sampler: 'hmc', group: 'u1', dims: 2, L: Lmax, beta: betas[0]!, trajLength: 1, mdSteps: 10 }, shape);
+  const memFlow = estimateRunMemory({ sampler: 'flow', group: 'u1', dims: 2, L: Lmax, beta: betas[0]!, batch: 256 }, shape);
+  const mem = memHmc.total >= memFlow.total ? memHmc : memFlow;
+  checkMemory({ total: mem.total, detail: `at L = ${Lmax}: ${mem.detail}, measurements at the runner's cap`, reduce: '--L, --chains or --workers' }, f['max-memory']);
   let state: State = { config, points: {} };
   if (existsSync(statePath) && !f.force) {
     const old = JSON.parse(readFileSync(statePath, 'utf8')) as State;
@@ -210,16 +248,13 @@ export async function run(argv: string[]): Promise<number> {
   } else if (f.force && existsSync(dir)) {
     for (const p of [statePath, resultPath, modelDir, runDir]) rmSync(p, { recursive: true, force: true });
   }
-  for (const d of [dir, modelDir, runDir]) mkdirSync(d, { recursive: true });
+  outDir.prepare();
+  for (const d of [modelDir, runDir]) mkdirSync(d, { recursive: true });
   const save = () => writeFileAtomic(statePath, toJson(state), 'benchmark state');
   save();
 
-  const ac = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\nbench freezing: interrupted — stopping; everything measured so far is kept\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = onInterrupt('bench freezing', 'stopping the current run; everything measured so far is kept');
+  const ac = { signal: interrupt.signal };
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const { initBackend } = await import('../src/backend/index.ts');
   const { gaugeProposalModule } = await import('../src/flows/gauge/proposal.ts');
@@ -235,13 +270,13 @@ export async function run(argv: string[]): Promise<number> {
 
         if (!point.hmc || point.hmc.interrupted) {
           log(`[${k}] HMC: tuning the step size (10 leapfrog steps, target acceptance 0.8–0.9)...`);
-          const { eps, tuning } = await tuneHmc(L, beta, f.seed!);
+          const { eps, tuning } = await tuneHmc(L, beta, f.seed!, ac.signal);
           const spec: SamplerSpec = { sampler: 'hmc', group: 'u1', dims: 2, L, beta, trajLength: 10 * eps, mdSteps: 10 };
           log(`[${k}] HMC: ε = ${eps.toPrecision(3)} (τ = ${(10 * eps).toPrecision(3)}); sampling ${f.seconds} s...`);
           const r = await runChainsFor({ ...common, spec });
           const { result, summary } = samplerResult(r, spec);
           point.hmc = { ...result, stepSize: eps, trajLength: 10 * eps, mdSteps: 10, tuning };
-          await writeChainsRun(runDir, { spec, run: r.run, summary, exact: exactReference(spec)!.values, deviationSigma: deviationSigma(summary.observables, exactReference(spec)), extra: { stepSize: eps, samplingSeconds: r.samplingSeconds } });
+          await writeChainsRun(runDir, { spec, run: r.run, summary, exact: exactFor(L, beta)?.values ?? null, deviationSigma: deviationSigma(summary.observables, exactFor(L, beta)), extra: { stepSize: eps, samplingSeconds: r.samplingSeconds } });
           save();
           if (ac.signal.aborted) break;
         }
@@ -263,7 +298,7 @@ export async function run(argv: string[]): Promise<number> {
               priorSeconds = Number(modelTraining(from, init).trainSeconds ?? 0);
             }
             log(`[${k}] flow: training ${minutes} min${init ? ` from ${init}` : ''}${from !== init ? ' (resuming its checkpoint)' : ''}...`);
-            const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', '--out', model, '--run-dir', runDir, '--force'];
+            const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', '--out', model, '--run-dir', runDir, '--force', ...(f['max-memory'] !== undefined ? ['--max-memory', f['max-memory']] : [])];
             const t = await trainChild(from ? [...args, '--init', from] : args, ac.signal);
             if (t.code !== 0 || !t.result) {
               log(`[${k}] flow: training stopped (exit ${t.code})${existsSync(checkpoint) ? `; checkpoint kept at ${checkpoint}` : ''}`);
@@ -289,14 +324,14 @@ export async function run(argv: string[]): Promise<number> {
             importanceEss: summary.importanceEss,
             failedDraws: summary.failedDraws,
           };
-          await writeChainsRun(runDir, { spec, run: r.run, summary, exact: exactReference(spec)!.values, deviationSigma: deviationSigma(summary.observables, exactReference(spec)), extra: { init: init ?? null, trainSeconds, samplingSeconds: r.samplingSeconds, importanceEss: summary.importanceEss } });
+          await writeChainsRun(runDir, { spec, run: r.run, summary, exact: exactFor(L, beta)?.values ?? null, deviationSigma: deviationSigma(summary.observables, exactFor(L, beta)), extra: { init: init ?? null, trainSeconds, samplingSeconds: r.samplingSeconds, importanceEss: summary.importanceEss } });
           save();
         }
       }
       if (ac.signal.aborted) break;
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.close();
   }
 
   const budget = 3600 * f['budget-hours']!;
@@ -307,7 +342,7 @@ export async function run(argv: string[]): Promise<number> {
     const flowWithTraining = flowRate !== null && Number.isFinite(train) ? (flowRate * Math.max(budget - train, 0)) / budget : null;
     return {
       ...p,
-      exact: u1Exact2D(p.beta, p.L),
+      exact: exactFor(p.L, p.beta)?.values ?? null,
       withTraining: { budgetSeconds: budget, hmcEssQPerSecond: hmcRate, flowEssQPerSecond: flowWithTraining, ratio: hmcRate && flowWithTraining !== null ? flowWithTraining / hmcRate : null },
     };
   });

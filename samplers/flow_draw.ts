@@ -11,8 +11,8 @@ import { drawFlowBatch, ProposalCache, type FlowBatchResult, type FlowBatchTask 
 
 const workerScript = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 
-/** Pending batches per worker thread: enough to keep every worker busy while the caller consumes. */
-const PENDING_PER_WORKER = 3;
+/** Pending batches per worker thread: enough to keep every worker busy while the caller consumes (src/shards/propose.ts counts them in its memory estimate). */
+export const PENDING_PER_WORKER = 3;
 
 export interface DrawOptions {
   /** worker threads; 0 or 1 = draw in this thread */

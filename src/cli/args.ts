@@ -114,6 +114,26 @@ export function parseFlags<T extends FlagSpecs>(argv: string[], specs: T): Parse
   return out as Parsed<T>;
 }
 
+/**
+ * Separate positional arguments (`gaugeflow merge DIR`, `gaugeflow report RUN`) from flags, wherever
+ * they stand: a non-boolean flag given as `--name value` takes the next argument as its value.
+ */
+export function splitPositional(argv: string[], specs: FlagSpecs): { positional: string[]; flags: string[] } {
+  const positional: string[] = [];
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    const spec = specs[arg.slice(2)];
+    if (spec && spec.type !== 'boolean' && !arg.includes('=') && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return { positional, flags };
+}
+
 /** The flags the user typed (defaults excluded) for an object returned by parseFlags. */
 export function givenFlags(parsed: object): ReadonlySet<string> {
   return given.get(parsed) ?? new Set();

@@ -4,38 +4,61 @@
  * saves what it has, prints the partial result and exits 130. A second SIGINT quits at once
  * (exit 130). Long set-up work must either poll `signal` between chunks with an `await` in
  * between (samplers/runner_chain.ts does so while it allocates and hot-starts a field) or be
- * refused before it starts (src/cli/preflight.ts), so that Ctrl-C is never ignored.
+ * refused before it starts (src/cli/preflight.ts), so that Ctrl-C is never ignored. Commands run
+ * as batch jobs (propose) also treat SIGTERM this way, with exit code 143.
  */
 export interface Interrupt {
   readonly signal: AbortSignal;
-  /** whether SIGINT arrived */
+  /** whether SIGINT (or, with `sigterm`, SIGTERM) arrived */
   readonly interrupted: boolean;
+  /** the first signal that arrived, null if none */
+  readonly received: NodeJS.Signals | null;
+  /** the exit code for the first signal: 130 (SIGINT) or 143 (SIGTERM) */
+  readonly exitCode: number;
   /** remove the handler (always call, in a finally) */
   close(): void;
 }
 
 export const INTERRUPTED_EXIT = 130;
+/** 128 + SIGTERM: what a scheduler (SLURM, Kubernetes) sees when a job stopped on its request. */
+export const TERMINATED_EXIT = 143;
 
-export function onInterrupt(command: string, what: string): Interrupt {
+export interface InterruptOptions {
+  /** also handle SIGTERM the same way (batch jobs: a scheduler's cancel or time limit), exit 143 */
+  sigterm?: boolean;
+}
+
+const exitFor = (sig: NodeJS.Signals) => (sig === 'SIGTERM' ? TERMINATED_EXIT : INTERRUPTED_EXIT);
+
+export function onInterrupt(command: string, what: string, opts: InterruptOptions = {}): Interrupt {
   const controller = new AbortController();
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count > 1) {
-      process.stderr.write(`\ngaugeflow ${command}: interrupted again — quitting now\n`);
-      process.exit(INTERRUPTED_EXIT);
+  let received: NodeJS.Signals | null = null;
+  const handler = (sig: NodeJS.Signals) => {
+    if (received !== null) {
+      process.stderr.write(`\ngaugeflow ${command}: ${sig === 'SIGINT' ? 'interrupted' : sig} again — quitting now\n`);
+      process.exit(exitFor(sig));
     }
-    process.stderr.write(`\ngaugeflow ${command}: interrupted — ${what} (Ctrl-C again to quit at once)\n`);
+    received = sig;
+    const how = sig === 'SIGINT' ? 'interrupted' : `${sig}`;
+    const again = sig === 'SIGINT' ? 'Ctrl-C again to quit at once' : 'a second signal quits at once';
+    process.stderr.write(`\ngaugeflow ${command}: ${how} — ${what} (${again})\n`);
     controller.abort();
   };
-  process.on('SIGINT', handler);
+  const signals: NodeJS.Signals[] = opts.sigterm ? ['SIGINT', 'SIGTERM'] : ['SIGINT'];
+  for (const s of signals) process.on(s, handler);
   return {
     signal: controller.signal,
     get interrupted() {
-      return count > 0;
+      return received !== null;
+    },
+    get received() {
+      return received;
+    },
+    get exitCode() {
+      return exitFor(received ?? 'SIGINT');
     },
     close: () => {
-      process.off('SIGINT', handler);
+      for (const s of signals) process.off(s, handler);
     },
   };
 }

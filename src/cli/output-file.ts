@@ -6,7 +6,7 @@
  * non-empty directory is refused without --force, and --force removes the earlier run's files
  * (only those the command itself writes) so that two runs are never mixed on disk.
  */
-import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 
@@ -51,6 +51,12 @@ export function checkOutputPath(path: string, opts: OutputCheck = {}): void {
 export interface OutputDirCheck extends OutputCheck {
   /** the names of files this command writes into the directory (an earlier run's are removed by --force) */
   owned: RegExp;
+  /**
+   * A directory that several runs fill together (propose: the shards of one run, written by many
+   * tasks) or that a run resumes in (bench freezing): a non-empty directory is accepted and nothing
+   * is removed; the command checks each file it writes there (checkOutputPath) before any work.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -74,6 +80,7 @@ export function checkOutputDir(path: string, opts: OutputDirCheck): { prepare: (
       throw new UsageError(`${flag} ${path}: directory is not writable`);
     }
     const entries = readdirSync(abs);
+    if (opts.shared) return { prepare: () => 0 };
     if (entries.length > 0 && !opts.force) {
       throw new UsageError(
         `${flag} ${path} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}); choose a new directory, or pass --force to replace the files of the earlier run`,
@@ -87,6 +94,11 @@ export function checkOutputDir(path: string, opts: OutputDirCheck): { prepare: (
   }
   return {
     prepare: () => {
+      try {
+        mkdirSync(abs, { recursive: true }); // tasks of a job array may race here: recursive mkdir is safe
+      } catch (e) {
+        throw new UsageError(`${flag} ${path}: cannot create the directory (${(e as Error).message})`);
+      }
       for (const e of stale) rmSync(join(abs, e), { force: true });
       return stale.length;
     },

@@ -4,15 +4,16 @@
  * `gaugeflow merge` turns a directory of complete shards into the run `sample --sampler flow` would
  * have printed (src/shards/).
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
 import { gaugeFlowSpec, type FlowSpecFlags } from './flow-spec.ts';
-import { checkOutputPath } from './output-file.ts';
+import { onInterrupt } from './interrupt.ts';
+import { checkOutputDir, checkOutputPath } from './output-file.ts';
+import { checkMemory, maxMemoryFlag } from './preflight.ts';
 import { toJson } from './run-output.ts';
-import { parseWilsonLoops } from '../../samplers/observables.ts';
+import { parseWilsonLoops, validateWilsonLoops } from '../../samplers/observables.ts';
 import { resolveShard } from '../shards/layout.ts';
-import { existingShard, plannedHeader, proposeShard, shardPath, type ProposeOptions } from '../shards/propose.ts';
+import { existingShard, plannedHeader, proposeMemory, proposeShard, shardPath, timingPath, type ProposeOptions } from '../shards/propose.ts';
 import { shardFileBytes } from '../shards/file.ts';
 
 const specs = {
@@ -32,6 +33,7 @@ const specs = {
   'save-configs': { type: 'boolean', help: 'also store every drawn configuration in the shard (n·V·d doubles per batch)' },
   workers: { type: 'int', default: 0, min: 0, help: 'worker threads drawing batches; 0 or 1 = in this thread (file identical)' },
   force: { type: 'boolean', help: 'draw and replace the shard file even if it exists' },
+  'max-memory': maxMemoryFlag,
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
   help: { type: 'boolean', help: 'this text' },
 } satisfies FlagSpecs;
@@ -48,13 +50,19 @@ the same file wherever and whenever it is drawn. Once all M shards are in DIR, \
 prints what sample would have printed.
 
 An existing complete shard of the same run is left alone (exit 0, nothing drawn); anything else at
-that path is an error unless --force. The file appears only when complete; Ctrl-C (or SIGTERM from a
-scheduler) leaves no file behind: run the same command again.
+that path is an error unless --force. --out is checked before the model is loaded, and the memory
+drawing needs (batches in flight, and the configurations with --save-configs) before anything is
+drawn: a shard that does not fit is refused (exit 2) unless --max-memory allows it. The file appears
+only when complete; Ctrl-C (or SIGTERM from a scheduler) stops after the current batch and leaves no
+file behind: run the same command again. A second signal quits at once.
 
 exit codes: 0 done, 1 error, 2 bad usage, 130 interrupted (143 on SIGTERM)
 
 flags:
 ${flagHelp(specs)}`;
+
+/** The files propose writes into --out: shards, their timing sidecars, and their temporary files. */
+const SHARD_FILES = /\.gfshard$|\.timing\.json$/;
 
 export async function run(argv: string[]): Promise<number> {
   const f = parseFlags(argv, specs);
@@ -70,17 +78,26 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // --out first, before the model and TensorFlow.js are loaded: a directory the shards of one run
+  // share (so a non-empty one is fine); missing, it is created once every check has passed.
+  const outDirCheck = checkOutputDir(f.out!, { flag: '--out', shared: true, owned: SHARD_FILES, inputs: [f.model] });
   const flags: FlowSpecFlags = { batch: f.batch! };
   if (f.L !== undefined) flags.L = f.L;
   if (f.beta !== undefined) flags.beta = f.beta;
   const { spec, backend } = await gaugeFlowSpec(f.model!, flags);
+  try {
+    // extents only: building the lattice would allocate before the memory check
+    validateWilsonLoops({ extents: new Array<number>(spec.dims).fill(spec.L) }, wilsonLoops);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const saveConfigs = f['save-configs'] === true;
+  const observables = 1 + (spec.group === 'u1' && spec.dims === 2 ? 2 : 0) + wilsonLoops.length;
+  const mem = proposeMemory(spec, { workers: f.workers!, saveConfigs, observables });
+  checkMemory({ ...mem, reduce: `--batch or --workers${saveConfigs ? ' (or drop --save-configs)' : ''}` }, f['max-memory']);
 
   const outDir = resolve(f.out!);
-  try {
-    mkdirSync(outDir, { recursive: true }); // every task of an array may race here: recursive mkdir is safe
-  } catch (e) {
-    throw new UsageError(`--out ${f.out}: cannot create the directory (${(e as Error).message})`);
-  }
+  outDirCheck.prepare();
   const opts: ProposeOptions = {
     spec,
     model: f.model!,
@@ -92,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     wilsonLoops,
     shard,
     outDir,
-    saveConfigs: f['save-configs'] === true,
+    saveConfigs,
     workers: f.workers!,
     backend,
   };
@@ -103,7 +120,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const path = shardPath(outDir, shard);
+  // --force here only lets the checks pass: whether the file there is this shard is decided below
   checkOutputPath(path, { force: true, flag: '--out', inputs: [f.model] });
+  checkOutputPath(timingPath(path), { force: true, flag: '--out', inputs: [f.model] });
   const { first, end } = header.batches;
   const summary = {
     command: 'propose',
@@ -113,6 +132,7 @@ export async function run(argv: string[]): Promise<number> {
     batches: { first, end, count: end - first, perChain: header.run.batchesPerChain, total: header.run.totalBatches },
     draws: (end - first) * spec.batch!,
     bytes: shardFileBytes(header),
+    memoryEstimate: mem.total,
     backend,
   };
   const state = existingShard(path, header);
@@ -123,27 +143,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (state.state === 'different' && !f.force) throw new UsageError(`--out: ${path} exists and is not this shard (${state.reason}); pass --force to replace it`);
 
-  const controller = new AbortController();
-  let signalled: NodeJS.Signals | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(sig === 'SIGTERM' ? 143 : 130); // a second signal means "now"
-    signalled = sig;
-    process.stderr.write(`\ngaugeflow propose: ${sig} — stopping after the current batch; shard ${summary.shard} will not be written\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  opts.signal = controller.signal;
+  // SIGTERM too: a scheduler's cancel or time limit stops the shard the same way (exit 143)
+  const interrupt = onInterrupt('propose', `stopping after the current batch; shard ${summary.shard} will not be written`, { sigterm: true });
+  opts.signal = interrupt.signal;
   let r;
   try {
     r = await proposeShard(opts, header);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.close();
   }
   if (r.interrupted) {
     console.error(`gaugeflow propose: interrupted — no shard written (a shard is all or nothing; ${path} is ${state.state === 'absent' ? 'still absent' : 'unchanged'}). Run the same command again.`);
-    return signalled === 'SIGTERM' ? 143 : 130;
+    return interrupt.exitCode;
   }
   const t = r.timing;
   const out = { ...summary, skipped: false, wallSeconds: t.wallSeconds, proposalsPerSecond: t.proposals / t.wallSeconds, workers: f.workers! };

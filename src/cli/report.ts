@@ -1,10 +1,13 @@
 /**
  * `gaugeflow report <run dir | result.json> --out report.html [--force]`: one self-contained HTML
  * file with the run's tables and plots (src/report/). --out is checked before anything is read or
- * rendered, never overwritten without --force, and written to a temporary name then renamed.
+ * rendered, never overwritten without --force, and written to a temporary name then renamed. Ctrl-C
+ * while it reads or renders writes nothing (exit 130). Nothing here is sized by flags: the inputs
+ * are decimated run records (src/report/decimate.ts), so no memory estimate is needed.
  */
 import { resolve } from 'node:path';
 import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
+import { onInterrupt } from './interrupt.ts';
 import { checkOutputPath, writeFileAtomic } from './output-file.ts';
 
 const specs = {
@@ -33,11 +36,22 @@ export async function run(argv: string[]): Promise<number> {
   if (input === undefined) throw new UsageError('give the run directory or result JSON to report on, e.g. gaugeflow report out/run --out report.html');
   if (!flags.out) throw new UsageError('--out <report.html> is required');
   checkOutputPath(flags.out, { force: flags.force, inputs: [input], flag: '--out' });
-  const { loadReportInput } = await import('../report/load.ts');
-  const { buildReport } = await import('../report/html.ts');
-  const data = loadReportInput(input);
-  const html = await buildReport(data.records, { source: data.source, ...(flags.title ? { title: flags.title } : {}) });
-  writeFileAtomic(flags.out, html, 'report');
+  const interrupt = onInterrupt('report', `stopping; ${flags.out} will not be written`);
+  let data;
+  let html;
+  try {
+    const { loadReportInput } = await import('../report/load.ts');
+    const { buildReport } = await import('../report/html.ts');
+    data = loadReportInput(input);
+    html = await buildReport(data.records, { source: data.source, ...(flags.title ? { title: flags.title } : {}) });
+    if (interrupt.interrupted) {
+      console.error(`gaugeflow report: interrupted — nothing written (${flags.out} is unchanged)`);
+      return interrupt.exitCode;
+    }
+    writeFileAtomic(flags.out, html, 'report');
+  } finally {
+    interrupt.close();
+  }
   console.log(`report written to ${resolve(flags.out)} (${data.records.length} record${data.records.length === 1 ? '' : 's'}, ${(html.length / 1024).toFixed(0)} KiB)`);
   return 0;
 }

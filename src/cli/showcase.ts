@@ -10,15 +10,15 @@
  * `train` does); during sampling it stops the chains, and what was measured is still written and
  * reported. Either way the command says where the files are and exits 130.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
-import { flagHelp, parseFlags, UsageError, type FlagSpecs } from './args.ts';
-import { checkOutputPath, writeFileAtomic } from './output-file.ts';
+import { flagHelp, parseFlags, type FlagSpecs } from './args.ts';
+import { onInterrupt } from './interrupt.ts';
+import { checkOutputDir, checkOutputPath, writeFileAtomic } from './output-file.ts';
 import { u1Exact2D } from '../../lattices/exact.ts';
 import { runChainsFor } from '../../samplers/runner_timed.ts';
 import { summariseRun, type RunSummary } from '../../samplers/runner_analysis.ts';
-import { deviationSigma, exactReference } from '../../samplers/runner_exact.ts';
+import { deviationSigma, exactAnnotation } from '../../samplers/runner_exact.ts';
 import type { SamplerSpec } from '../../samplers/registry.ts';
 import { chainsRecordName, prepareRunDir, readRunDir, trainingRecordName, writeChainsRun } from '../report/run-dir.ts';
 
@@ -26,8 +26,8 @@ const L = 8;
 const BETA = 2;
 
 const specs = {
-  minutes: { type: 'number', default: 3, help: 'flow training budget (wall clock)' },
-  seconds: { type: 'number', default: 40, help: 'sampling budget of each sampler (wall clock)' },
+  minutes: { type: 'number', gt: 0, default: 3, help: 'flow training budget (wall clock)' },
+  seconds: { type: 'number', gt: 0, default: 40, help: 'sampling budget of each sampler (wall clock)' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads for training and sampling' },
   seed: { type: 'int', default: 1 },
   'eval-samples': { type: 'int', min: 100, default: 5000, help: "fresh draws for the trained flow's ESS, KL and acceptance" },
@@ -59,11 +59,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (!(f.minutes! > 0)) throw new UsageError(`--minutes must be positive, got ${f.minutes}`);
-  if (!(f.seconds! > 0)) throw new UsageError(`--seconds must be positive, got ${f.seconds}`);
   let dir = f.dir;
   if (dir === undefined) {
-    if (!existsSync('out')) mkdirSync('out');
+    // out/ holds every showcase's own directory: checked (and made) like any output directory
+    checkOutputDir('out', { shared: true, owned: /^showcase-/, flag: 'the default --dir out/showcase-…: directory out' }).prepare();
     dir = join('out', `showcase-${stamp()}`);
   }
   const model = join(dir, 'model.json');
@@ -93,12 +92,9 @@ export async function run(argv: string[]): Promise<number> {
   await initBackend(); // the worker threads pin the same choice
   const hmc: SamplerSpec = { sampler: 'hmc', group: 'u1', dims: 2, L, beta: BETA, trajLength: 1, mdSteps: 10 };
   const flow: SamplerSpec = { sampler: 'flow', group: 'u1', dims: 2, L, beta: BETA, batch: 256, proposal: { module: gaugeProposalModule, options: { model: resolve(model), L, beta: BETA } } };
-  const ac = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\ngaugeflow showcase: interrupted — stopping the chains; what was measured is still reported\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSigint);
+  // (training had train's own handler; this one covers sampling and the report)
+  const interrupt = onInterrupt('showcase', 'stopping the chains; what was measured is still reported');
+  const ac = { signal: interrupt.signal };
   const results: Record<string, { summary: RunSummary; wall: number; setup: number }> = {};
   try {
     for (const [name, spec] of [['HMC', hmc], ['flow', flow]] as const) {
@@ -112,31 +108,32 @@ export async function run(argv: string[]): Promise<number> {
         bar.stop();
       }
       const summary = summariseRun(r.run);
-      const ex = exactReference(spec);
+      const { exact: ex, warning } = exactAnnotation(spec); // an annotation: bounded, never fatal
+      if (warning) process.stderr.write(`gaugeflow showcase: warning: ${warning}\n`);
       const timing = { setupSeconds: r.setupSeconds, samplingSeconds: r.samplingSeconds };
       const extra = spec.sampler === 'flow' ? { ...timing, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : { ...timing, trajLength: 1, mdSteps: 10 };
       await writeChainsRun(dir, { spec, run: r.run, summary, exact: ex?.values ?? null, deviationSigma: deviationSigma(summary.observables, ex), extra, label: `${spec.sampler} L=${L} β=${BETA}` });
       results[name] = { summary, wall: r.run.wallSeconds, setup: r.setupSeconds };
     }
+
+    // 3. the comparison
+    console.log(`\n3. Against the exact values (Γ-method errors, chains as replica; τ_int in measurements):\n`);
+    console.log(comparison(results, exact));
+    console.log(
+      `\nAt β = ${BETA} on ${L}×${L} the charge is not frozen and HMC is cheap; the flow's independent proposals pay off where\n` +
+        'local updates freeze (large β, large L): `npx gaugeflow bench freezing` measures that.',
+    );
+
+    // 4. the report
+    const { buildReport } = await import('../report/html.ts');
+    const records = readRunDir(dir).map((r) => r.record);
+    const html = await buildReport(records, { source: dir, title: `gaugeflow showcase: 2D U(1) ${L}×${L}, β = ${BETA}` });
+    writeFileAtomic(reportPath, html, 'report');
+    console.log(`\nReport: ${resolve(reportPath)}   (open it in a browser; it needs no network)`);
+    console.log(`Model:  ${resolve(model)}   (gaugeflow sample --sampler flow --model ${model} ...)`);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.close();
   }
-
-  // 3. the comparison
-  console.log(`\n3. Against the exact values (Γ-method errors, chains as replica; τ_int in measurements):\n`);
-  console.log(comparison(results, exact));
-  console.log(
-    `\nAt β = ${BETA} on ${L}×${L} the charge is not frozen and HMC is cheap; the flow's independent proposals pay off where\n` +
-      'local updates freeze (large β, large L): `npx gaugeflow bench freezing` measures that.',
-  );
-
-  // 4. the report
-  const { buildReport } = await import('../report/html.ts');
-  const records = readRunDir(dir).map((r) => r.record);
-  const html = await buildReport(records, { source: dir, title: `gaugeflow showcase: 2D U(1) ${L}×${L}, β = ${BETA}` });
-  writeFileAtomic(reportPath, html, 'report');
-  console.log(`\nReport: ${resolve(reportPath)}   (open it in a browser; it needs no network)`);
-  console.log(`Model:  ${resolve(model)}   (gaugeflow sample --sampler flow --model ${model} ...)`);
   if (ac.signal.aborted) {
     console.error(`gaugeflow showcase: interrupted; the report covers what was measured (${resolve(dir)})`);
     return 130;

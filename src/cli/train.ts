@@ -9,7 +9,8 @@
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and an input is never written over. Ctrl-C stops after the
  * current step, saves the weights reached to the checkpoint file, says where, prints the partial
- * result and exits 130.
+ * result and exits 130. Ctrl-C during the final evaluation (the model is saved by then) skips the
+ * evaluation, says where the model is and exits 130.
  */
 import { rmSync } from 'node:fs';
 import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
@@ -24,7 +25,7 @@ import { defaultU1Config, type U1GaugeFlowConfig } from '../flows/gauge/build.ts
 import { buildGaugeFlow, gaugeTrainableSpec, type GaugeTrainableConfig } from '../flows/gauge/trainable.ts';
 import { gaugeModelPayload, readGaugeModel, type TrainingHistory } from '../flows/gauge/model-file.ts';
 import { gaugeProposal } from '../flows/gauge/proposal.ts';
-import { evaluateGaugeProposal } from '../flows/gauge/evaluate.ts';
+import { evaluateGaugeProposalInterruptible } from '../flows/gauge/evaluate.ts';
 import { circleKernelKinds } from '../flows/circle/kernel.ts';
 import type { U1GaugeFlow } from '../flows/gauge/flow.ts';
 
@@ -218,7 +219,23 @@ export async function run(argv: string[]): Promise<number> {
     report.model = null;
     code = 1;
   }
-  const ev = evaluateGaugeProposal(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`);
+  // Ctrl-C during the final evaluation: the model is saved already; say so, skip the evaluation, exit 130
+  const saved = code === 0 ? `the model is saved to ${out}` : 'the model could not be saved; the last checkpoint (if any) is kept';
+  const evalInterrupt = onInterrupt('train', `skipping the final evaluation; ${saved}`);
+  let ev;
+  try {
+    ev = await evaluateGaugeProposalInterruptible(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`, evalInterrupt.signal);
+  } finally {
+    evalInterrupt.close();
+  }
+  if (ev === null) {
+    console.error(`gaugeflow train: interrupted during the final evaluation; ${saved} (measure it with gaugeflow sample --sampler flow --model ${out})`);
+    report.interrupted = true;
+    report.evaluation = 'interrupted';
+    if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
+    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+    return code !== 0 ? code : 130;
+  }
   Object.assign(report, {
     ess: ev.ess,
     kl: ev.kl,

@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SamplerSpec } from '../../samplers/registry.ts';
+import { estimateRunMemory, formatBytes } from '../../samplers/memory.ts';
 import { chainTasks, type RunResult } from '../../samplers/runner.ts';
 import { flowChainResults, flowPasses } from '../../samplers/runner_flow.ts';
 import { openShard, shardRecords, type OpenShard, type ShardHeader } from './file.ts';
@@ -94,10 +95,32 @@ function readTiming(shardPath: string): ShardTiming | null {
   }
 }
 
-export function mergeShards(dir: string): MergeResult {
+/**
+ * Bytes the merge holds, from the run header (before the pass allocates anything): every chain's
+ * measurement series (samplers/memory.ts, as for a flow run of `sample`) and one shard record being
+ * read (log-weights and observables; configurations are never read).
+ */
+export function mergeMemory(h: ShardHeader): { total: number; detail: string } {
+  const run = h.run;
+  const m = run.observables.length;
+  const { batch } = run.spec;
+  const series = estimateRunMemory({ ...run.spec, batch } as SamplerSpec, { chains: run.chains, nPerChain: run.nPerChain, therm: run.therm, measEvery: run.measEvery, observables: m, workers: 0 }).perChain;
+  const record = 8 * (1 + m + batch * (1 + m));
+  return {
+    total: run.chains * series + record,
+    detail: `measurements ${formatBytes(series)} per chain × ${run.chains} chain${run.chains > 1 ? 's' : ''} + one record of ${batch} draws (${formatBytes(record)})`,
+  };
+}
+
+/**
+ * `beforePass` runs once the shards are checked and before the pass allocates the chains' series
+ * (the CLI's memory check: src/cli/merge.ts).
+ */
+export function mergeShards(dir: string, opts: { beforePass?: (header: ShardHeader) => void } = {}): MergeResult {
   const t0 = performance.now();
   const shards = checkShards(dir);
   const h = shards[0]!.header;
+  opts.beforePass?.(h);
   const run = h.run;
   const { batch, ...rest } = run.spec;
   const spec: SamplerSpec = { ...rest, proposal: h.proposal, batch };

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { makeLattice } from '../../lattices/geometry.ts';
 import { linkSize, parseGroup } from '../../lattices/group.ts';
 import type { FlowBatchTask } from '../../samplers/flow_batch.ts';
-import { drawInOrder } from '../../samplers/flow_draw.ts';
+import { drawInOrder, drawThreads, PENDING_PER_WORKER } from '../../samplers/flow_draw.ts';
+import { flowBatchBytes, formatBytes, linkCount } from '../../samplers/memory.ts';
 import type { WilsonLoopSize } from '../../samplers/observables.ts';
 import type { SamplerSpec } from '../../samplers/registry.ts';
 import { flowBatchesPerChain, flowObservableNames } from '../../samplers/runner_flow.ts';
@@ -90,6 +91,28 @@ export function plannedHeader(o: ProposeOptions): ShardHeader {
     model: o.model,
     proposal,
   });
+}
+
+/**
+ * Peak bytes of drawing a shard, estimated before anything is allocated (src/cli/preflight.ts
+ * refuses what does not fit): every drawing thread holds one batch in flight (its draws and the
+ * conditioner's activations, samplers/memory.ts flowBatchBytes), and up to PENDING_PER_WORKER
+ * finished batches per thread (samplers/flow_draw.ts) wait here, each one shard record (log-weights,
+ * observables and, with --save-configs, n·V·d·(link size) doubles of configurations). Records are
+ * streamed to the file, so nothing grows with the length of the shard.
+ */
+export function proposeMemory(spec: SamplerSpec, o: { workers: number; saveConfigs: boolean; observables: number }): { total: number; detail: string } {
+  const batch = spec.batch ?? 256;
+  const threads = Math.max(1, drawThreads(o.workers));
+  const pending = drawThreads(o.workers) === 0 ? 1 : PENDING_PER_WORKER * threads;
+  const group = parseGroup(spec.group, spec.group === 'suN' ? spec.N : undefined);
+  const configValues = o.saveConfigs ? linkCount(spec.dims, spec.L) * linkSize(group) : 0;
+  const record = 8 * (1 + o.observables + batch * (1 + o.observables) + batch * configValues);
+  const inFlight = flowBatchBytes(spec, batch);
+  return {
+    total: threads * inFlight + pending * record,
+    detail: `${threads} batch${threads > 1 ? 'es' : ''} of ${batch} draws being drawn (≈ ${formatBytes(inFlight)} each) + ${pending} finished batch${pending > 1 ? 'es' : ''} waiting to be written (${formatBytes(record)} each${o.saveConfigs ? ', configurations included' : ''})`,
+  };
 }
 
 export function shardPath(outDir: string, shard: ShardId): string {

@@ -29,31 +29,56 @@ export interface GaugeEvaluation {
   meanLoss: number;
 }
 
-/** log p̃ − log q of every draw (float64; −∞ for failed draws). */
-export function gaugeLogWeights(proposal: GaugeProposal, beta: number, n: number, rng: () => number): { logw: Float64Array; failed: number } {
+const CHUNK = 1024;
+
+/** Draws [i0, i0 + m) of the log-weights into logw; returns the number of failed draws. */
+function logWeightsChunk(proposal: GaugeProposal, beta: number, logw: Float64Array, i0: number, m: number, rng: () => number): number {
   const { lattice } = proposal;
   const per = lattice.volume * lattice.dims;
+  let failed = 0;
+  const { fields, logq } = proposal.sample(m, rng);
+  for (let i = 0; i < m; i++) {
+    if (logq[i] === Infinity) {
+      logw[i0 + i] = -Infinity;
+      failed++;
+      continue;
+    }
+    const f: U1Field = { group: { kind: 'u1' }, lattice, theta: fields.subarray(i * per, (i + 1) * per) };
+    logw[i0 + i] = -wilsonAction(f, beta) - logq[i]!;
+  }
+  return failed;
+}
+
+/** log p̃ − log q of every draw (float64; −∞ for failed draws). */
+export function gaugeLogWeights(proposal: GaugeProposal, beta: number, n: number, rng: () => number): { logw: Float64Array; failed: number } {
   const logw = new Float64Array(n);
   let failed = 0;
-  const chunk = 1024;
-  for (let i0 = 0; i0 < n; i0 += chunk) {
-    const m = Math.min(chunk, n - i0);
-    const { fields, logq } = proposal.sample(m, rng);
-    for (let i = 0; i < m; i++) {
-      if (logq[i] === Infinity) {
-        logw[i0 + i] = -Infinity;
-        failed++;
-        continue;
-      }
-      const f: U1Field = { group: { kind: 'u1' }, lattice, theta: fields.subarray(i * per, (i + 1) * per) };
-      logw[i0 + i] = -wilsonAction(f, beta) - logq[i]!;
-    }
-  }
+  for (let i0 = 0; i0 < n; i0 += CHUNK) failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(CHUNK, n - i0), rng);
   return { logw, failed };
 }
 
 export function evaluateGaugeProposal(proposal: GaugeProposal, beta: number, n: number, seed: string | number): GaugeEvaluation {
   const { logw, failed } = gaugeLogWeights(proposal, beta, n, makeRng(seed, 'evaluate'));
+  return evaluation(proposal, beta, n, seed, logw, failed);
+}
+
+/**
+ * The same evaluation (the same draws, bit for bit), letting signals in between chunks of draws:
+ * null once `signal` is aborted (e.g. Ctrl-C during `gaugeflow train`'s final evaluation).
+ */
+export async function evaluateGaugeProposalInterruptible(proposal: GaugeProposal, beta: number, n: number, seed: string | number, signal: AbortSignal): Promise<GaugeEvaluation | null> {
+  const rng = makeRng(seed, 'evaluate');
+  const logw = new Float64Array(n);
+  let failed = 0;
+  for (let i0 = 0; i0 < n; i0 += CHUNK) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal.aborted) return null;
+    failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(CHUNK, n - i0), rng);
+  }
+  return evaluation(proposal, beta, n, seed, logw, failed);
+}
+
+function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: string | number, logw: Float64Array, failed: number): GaugeEvaluation {
   const lattice: Lattice = proposal.lattice;
   const logZ = logMeanExp(logw);
   let wmax = -Infinity;
