@@ -11,10 +11,10 @@
  */
 import { tf } from '../../backend/index.ts';
 
-export interface CMat {
+export type CMat = {
   re: tf.Tensor3D;
   im: tf.Tensor3D;
-}
+};
 
 /** A ⋅ B (3 real products; the Gauss trick is not worth its extra adds at these sizes). */
 export function cmul(a: CMat, b: CMat): CMat {

@@ -4,7 +4,7 @@
  * conventions) and moves U → e^{εX} U along it.
  */
 import { haarSUN } from '../../../lattices/haar.ts';
-import { expTAH, mul } from '../../../lattices/matrix.ts';
+import { eigUnitary, expTAH, mul } from '../../../lattices/matrix.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 /** B Haar-random SU(N) matrices, interleaved float64 (2N² doubles each). */
@@ -59,4 +59,40 @@ export function tangent(U: Float64Array, uo: number, X: Float64Array, N: number)
   const out = new Float64Array(2 * N * N);
   mul(X, 0, U, uo, out, 0, N);
   return out;
+}
+
+/** log M = V diag(iφ) V† for a unitary M near the identity (float64, through eigUnitary). */
+export function logUnitary(M: Float64Array, mo: number, N: number): Float64Array {
+  const m = 2 * N * N;
+  const ph = new Float64Array(N), vec = new Float64Array(m), out = new Float64Array(m);
+  eigUnitary(M, mo, N, ph, 0, vec, 0);
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < N; j++) {
+      let sr = 0, si = 0;
+      for (let k = 0; k < N; k++) {
+        // V_ik (iφ_k) conj(V_jk)
+        const vr = vec[2 * (i * N + k)], vi = vec[2 * (i * N + k) + 1];
+        const wr = vec[2 * (j * N + k)], wi = -vec[2 * (j * N + k) + 1];
+        const pr = vr * wr - vi * wi, pi = vr * wi + vi * wr;
+        sr += -ph[k] * pi;
+        si += ph[k] * pr;
+      }
+      out[2 * (i * N + j)] = sr;
+      out[2 * (i * N + j) + 1] = si;
+    }
+  }
+  return out;
+}
+
+/** ⟨A, B⟩ = −2 Re tr AB on su(N). */
+export function algebraInner(A: Float64Array, Bm: Float64Array, N: number): number {
+  let s = 0;
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < N; k++) {
+      const ar = A[2 * (i * N + k)], ai = A[2 * (i * N + k) + 1];
+      const br = Bm[2 * (k * N + i)], bi = Bm[2 * (k * N + i) + 1];
+      s += ar * br - ai * bi;
+    }
+  }
+  return -2 * s;
 }
