@@ -227,4 +227,17 @@ test('degenerate spectra (U = 1, centre, double eigenvalue): finite links, log-d
   });
 });
 
+test('SU(2) (one free phase): the torus twin log q is differentiable in the phases (path estimator) and matches finite differences', () => {
+  const flow = movingFlow(2, 'grad2');
+  const twin = flow.torusFlow();
+  const x = [[0.7], [-2.1], [1.9]];
+  const g = tf.tidy(() => Array.from(tf.grad((t: tf.Tensor) => tf.sum(twin.logProb(t as tf.Tensor2D)))(tf.tensor2d(x)).dataSync()));
+  const h = 1e-2;
+  const lp = (v: number) => tf.tidy(() => twin.logProb(tf.tensor2d([[v]])).dataSync()[0]);
+  x.forEach(([v], i) => {
+    const fd = (lp(v + h) - lp(v - h)) / (2 * h);
+    assert.ok(Math.abs(fd - g[i]) < 2e-2 * Math.max(1, Math.abs(fd)), `d log q/dθ at ${v}: ${g[i]} vs FD ${fd}`);
+  });
+});
+
 test.run();
