@@ -51,6 +51,8 @@ export function sunWilsonLogDensity(links: CField, dims: number, N: number, beta
 
 export class SUNGaugeFlow {
   readonly variables: tf.Variable[];
+  /** the coupling options it was built with (makeSUNGaugeFlow), needed to serialise it */
+  options?: SUNCouplingOptions;
 
   constructor(readonly dims: number, readonly N: number, readonly layers: SUNSpectralCoupling[]) {
     if (layers.length === 0) throw new Error('SU(N) gauge flow: needs at least one layer');
@@ -142,8 +144,42 @@ export class SUNGaugeFlow {
 
 /** A flow of `layers` spectral couplings cycling through the U(1) mask patterns (masks.ts `layerPattern`). */
 export function makeSUNGaugeFlow(dims: number, N: number, layers: number, rng: () => number, opts: SUNCouplingOptions = {}): SUNGaugeFlow {
+  if (!Number.isInteger(dims) || dims < 2 || dims > 4) throw new Error(`SU(N) gauge flow: dims must be 2, 3 or 4, got ${dims}`);
+  if (!Number.isInteger(N) || N < 2) throw new Error(`SU(N) gauge flow: N must be an integer ≥ 2, got ${N}`);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`SU(N) gauge flow: layers must be a positive integer, got ${layers}`);
-  return new SUNGaugeFlow(dims, N, Array.from({ length: layers }, (_, i) => new SUNSpectralCoupling(dims, N, layerPattern(dims, i), rng, opts)));
+  const flow = new SUNGaugeFlow(dims, N, Array.from({ length: layers }, (_, i) => new SUNSpectralCoupling(dims, N, layerPattern(dims, i), rng, opts)));
+  flow.options = { ...opts };
+  return flow;
+}
+
+export interface SUNGaugeFlowJSON {
+  type: 'sun-gauge';
+  dims: number;
+  N: number;
+  layers: number;
+  options: SUNCouplingOptions;
+  /** every variable's values, in `variables` order */
+  weights: number[][];
+}
+
+export function sunGaugeFlowToJSON(flow: SUNGaugeFlow): SUNGaugeFlowJSON {
+  if (!flow.options) throw new Error('SU(N) gauge flow: a flow assembled by hand cannot be serialised; build it with makeSUNGaugeFlow');
+  return { type: 'sun-gauge', dims: flow.dims, N: flow.N, layers: flow.layers.length, options: flow.options, weights: flow.variables.map((v) => Array.from(v.dataSync())) };
+}
+
+/** Rebuild a flow from its JSON (same shapes, weights assigned); a wrong payload is a clear error. */
+export function sunGaugeFlowFromJSON(json: SUNGaugeFlowJSON): SUNGaugeFlow {
+  if (!json || json.type !== 'sun-gauge') throw new Error(`SU(N) gauge flow: payload type is '${(json as { type?: string })?.type}', expected 'sun-gauge'`);
+  const flow = makeSUNGaugeFlow(json.dims, json.N, json.layers, () => 0.5, json.options ?? {});
+  if (!Array.isArray(json.weights) || json.weights.length !== flow.variables.length) {
+    throw new Error(`SU(N) gauge flow: ${flow.variables.length} weight arrays expected, got ${Array.isArray(json.weights) ? json.weights.length : 'none'}`);
+  }
+  flow.variables.forEach((v, i) => {
+    const w = json.weights[i];
+    if (!Array.isArray(w) || w.length !== v.size || !w.every(Number.isFinite)) throw new Error(`SU(N) gauge flow: weight array ${i} must hold ${v.size} finite numbers`);
+    v.assign(tf.tensor(w, v.shape));
+  });
+  return flow;
 }
 
 /** Reverse KL of an SU(N) gauge flow on `lattice` against the Wilson action at β, one minibatch. */
