@@ -14,7 +14,7 @@ import { tf } from '../../backend/index.ts';
 import { maximalTorus, type MaximalTorus } from '../../manifolds/maximal-torus.ts';
 import { accumulateLogdets, type Bijector } from '../bijector.ts';
 import { TransformedFlow } from '../transformed.ts';
-import { makeIRCPM } from '../ircpm/stack.ts';
+import { makeIRCPM, type IRCPMFlow } from '../ircpm/stack.ts';
 import { powerSumFeatures } from '../potentials.ts';
 import type { Energy } from '../../targets/index.ts';
 import { cmatFromInterleaved, cpowers, ctrace, type CMat } from './complex.ts';
@@ -54,6 +54,8 @@ export function matrixLogWeight(t: SingleMatrixTarget, U: CMat): tf.Tensor1D {
 }
 
 export class SpectralFlow {
+  /** the IRCPM stack the kernels came from (makeSpectralFlow), for its bound diagnostics */
+  ircpm?: IRCPMFlow;
   readonly torus: MaximalTorus;
   readonly layers: SpectralLayer[];
   readonly variables: tf.Variable[];
@@ -131,5 +133,7 @@ export function makeSpectralFlow(N: number, rng: () => number, opts: SpectralFlo
     hidden: opts.hidden ?? [32, 32],
     features: powerSumFeatures(N, opts.powers ?? 3),
   });
-  return new SpectralFlow(N, [...ircpm.layers]);
+  const flow = new SpectralFlow(N, [...ircpm.layers]);
+  flow.ircpm = ircpm;
+  return flow;
 }
