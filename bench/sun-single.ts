@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/sun-single.ts [--only su3-a,su2-c] [--steps N] [--batch B] [--lr LR] [--layers K]
  *                               [--hidden 32,32] [--powers K] [--eval N] [--seed S] [--estimator total|path]
- *                               [--convexity W]
+ *                               [--convexity W] [--out-dir bench/models]
  *
  * Targets (β = 9): a = (0.17, −0.65, 1.22), b = (0.98, −0.63, −0.21), c = (1, 0, 0); su2-*, su3-*.
  */
@@ -24,6 +24,7 @@ import { withConvexityPenalty } from '../src/flows/ircpm/convexity.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 import { importanceEss } from '../samplers/diagnostics/index.ts';
 import { boundDiagnostics } from '../src/flows/ircpm/diagnostics.ts';
+import { saveFlow } from '../src/flows/io.ts';
 import { makeSpectralFlow, matrixLogWeight, torusEnergy, type SingleMatrixTarget } from '../src/flows/sun/single-matrix.ts';
 
 const coeffSets: Record<string, number[]> = { a: [0.17, -0.65, 1.22], b: [0.98, -0.63, -0.21], c: [1, 0, 0] };
@@ -40,6 +41,7 @@ const flags = parseFlags(process.argv.slice(2), {
   eval: { type: 'int', min: 100, default: 20000 },
   seed: { type: 'int', default: 1 },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'path' },
+  'out-dir': { type: 'string', help: 'save each trained model (the IRCPM kernels) as DIR/sun-single-<target>.model.json' },
   convexity: { type: 'number', default: 10, help: 'weight of the penalty keeping every layer a global diffeomorphism (0: off)' },
 });
 
@@ -109,6 +111,11 @@ for (const name of names) {
     globalDiffeo: bounds.every((b) => b.cConcave),
     matrix: { samples: nm, ess: +(importanceEss(finite) * (finite.length / nm)).toFixed(5), logZ: +(mx + Math.log(mean)).toFixed(6), logZError: +(sd / mean / Math.sqrt(nm)).toFixed(6) },
   };
+  if (flags['out-dir']) {
+    const path = `${flags['out-dir']}/sun-single-${name}.model.json`;
+    saveFlow(path, flow.ircpm!, { kind: 'sun-single-matrix kernels (spectralFlowFromIRCPM)', target: { N, beta: target.beta, coeffs: target.coeffs }, steps: flags.steps, seed, ess: row.ess, logZ: row.logZ });
+    (row as Record<string, unknown>).model = path;
+  }
   rows.push(row);
   console.log(JSON.stringify(row));
 }

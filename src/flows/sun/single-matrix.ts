@@ -125,6 +125,18 @@ export interface SpectralFlowOptions {
   powers?: number;
 }
 
+/**
+ * The spectral flow whose kernels are the layers of an IRCPM stack on the maximal torus (e.g. read
+ * from a model file written from `flow.ircpm`: src/flows/io.ts).
+ */
+export function spectralFlowFromIRCPM(ircpm: IRCPMFlow): SpectralFlow {
+  const N = ircpm.manifold.suN;
+  if (!N) throw new Error(`spectral flow: the IRCPM stack lives on ${ircpm.manifold.name}, not on an SU(N) maximal torus`);
+  const flow = new SpectralFlow(N, [...ircpm.layers]);
+  flow.ircpm = ircpm;
+  return flow;
+}
+
 /** A single-matrix flow with IRCPM kernels whose potentials are MLPs of the power sums (permutation-invariant). */
 export function makeSpectralFlow(N: number, rng: () => number, opts: SpectralFlowOptions = {}): SpectralFlow {
   const ircpm = makeIRCPM(maximalTorus(N), rng, {
@@ -133,7 +145,5 @@ export function makeSpectralFlow(N: number, rng: () => number, opts: SpectralFlo
     hidden: opts.hidden ?? [32, 32],
     features: powerSumFeatures(N, opts.powers ?? 3),
   });
-  const flow = new SpectralFlow(N, [...ircpm.layers]);
-  flow.ircpm = ircpm;
-  return flow;
+  return spectralFlowFromIRCPM(ircpm);
 }
