@@ -6,7 +6,7 @@
  * (ratios in the output; 2D only: the U(1) default flow's 4D training step aborts inside the wasm
  * module on this build). Figures on a shared machine are upper bounds on the cost.
  *
- *   npx tsx bench/sun-gauge-flow.ts [--steps 4] [--batch 16] [--layers 8] [--proposals 64]
+ *   npx tsx bench/sun-gauge-flow.ts [--steps 4] [--batch 16] [--batch-4d 2] [--layers 8] [--proposals 64]
  *
  * Prints one JSON object (machine, backend, rows).
  */
@@ -23,6 +23,7 @@ import { buildSUNGaugeFlow, sunTrainableSpec } from '../src/flows/sun/trainable.
 const flags = parseFlags(process.argv.slice(2), {
   steps: { type: 'int', min: 2, default: 4 },
   batch: { type: 'int', min: 1, default: 16 },
+  'batch-4d': { type: 'int', min: 1, default: 2, help: 'batch of the 4D row (16 aborts the wasm module: memory)' },
   layers: { type: 'int', min: 1, default: 8 },
   proposals: { type: 'int', min: 1, default: 64 },
 });
@@ -46,7 +47,7 @@ async function u1Row(dims: number, L: number, beta: number) {
   return { secondsPerStep: perStep(r.history.seconds), proposalsPerSecond };
 }
 
-async function sunRow(N: number, dims: number, L: number, beta: number) {
+async function sunRow(N: number, dims: number, L: number, beta: number, batch: number) {
   const config = { dims, N, layers, L, beta, estimator: 'total' as const, seed: 1 };
   const r = await trainParallel({ spec: sunTrainableSpec(config), workers: 0, steps, batch, microbatches: 1, seed: 1 });
   const flow = buildSUNGaugeFlow(config);
@@ -68,14 +69,15 @@ for (const [N, dims, L, beta] of [
   // No U(1) baseline in 4D: there the U(1) default flow's training step aborts inside the wasm
   // module ('null function or function signature mismatch'), which leaves the backend unusable.
   const base = dims === 2 ? await u1Row(dims, L, 2) : { note: 'no U(1) baseline in 4D (see the header)' };
-  const row = await sunRow(N, dims, L, beta);
+  const rowBatch = dims === 4 ? flags['batch-4d']! : batch;
+  const row = await sunRow(N, dims, L, beta, rowBatch);
   const out = {
     group: `su${N}`,
     dims,
     L,
     beta,
     layers,
-    batch,
+    batch: rowBatch,
     ...row,
     u1Baseline: base,
     ...('secondsPerStep' in base
