@@ -201,7 +201,8 @@ export class MLPPotential implements Potential {
       }
       if (feat2) {
         // ∂ψ/∂φ contracted with the features' second derivatives [P·B, F]
-        const blocks = tf.split(feat2, P.length, 0);
+        // (a one-way tf.split has a broken gradient in tfjs 4.22: one input dimension, e.g. the SU(2) maximal torus)
+        const blocks = P.length === 1 ? [feat2] : tf.split(feat2, P.length, 0);
         P.forEach((_, p) => (hessPairs[p] = tf.add(hessPairs[p], tf.sum(tf.mul(r, blocks[p]), 1))));
       }
       return {

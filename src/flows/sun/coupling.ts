@@ -1,0 +1,167 @@
+/**
+ * The SU(N) gauge-equivariant spectral coupling layer (docs/design.md, "SU(N) spectral layer"): the
+ * masks, stripes and conditioner of the U(1) coupling (src/flows/gauge/masks.ts, conv.ts), with the
+ * circle kernel replaced by a spectral map on the untraced loop.
+ *
+ * For the pattern (μ, ν, off), at every active site x (x_ν ≡ off mod 4):
+ *   W = U_μ(x) S(x), S the staple of P_μν(x); W = V diag(e^{iθ}) V†; θ′ = κ(θ; c(x));
+ *   W′ = V diag(e^{iθ′}) V†; U_μ(x)′ = W′ S(x)†.
+ * S contains no active link, c(x) comes from a circular CNN on conjugation-invariant features of the
+ * frozen plaquettes (Re, Im tr Pᵏ, k = 1…K, zero where a plaquette contains an active link), so
+ *  - gauge equivariance: W → Ω(x) W Ω(x)†, S → Ω(x+μ̂) S Ω(x)†, θ and c unchanged, V → Ω(x) V, hence
+ *    U′ → Ω(x) U′ Ω(x+μ̂)†;
+ *  - the Jacobian is block-triangular (each active link moves with its own loop) and right
+ *    multiplication by S keeps Haar measure: log|det| = Σ_x [log det ∂θ′/∂θ + log|Δ(θ′)|² − log|Δ(θ)|²]
+ *    (src/flows/sun/spectral.ts), w.r.t. the product of Haar measures.
+ * κ is an IRCPM layer on the maximal torus whose potential ψ(θ; c) is an MLP of the power sums
+ * tr Wᵏ and the context: permutation-invariant, so the layer does not depend on eigenvalue order.
+ */
+import { tf } from '../../backend/index.ts';
+import { makeLattice } from '../../../lattices/geometry.ts';
+import type { Bijector } from '../bijector.ts';
+import { maximalTorus, type MaximalTorus } from '../../manifolds/maximal-torus.ts';
+import { planes } from '../gauge/layout.ts';
+import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from '../gauge/masks.ts';
+import { CircularConvNet } from '../gauge/conv.ts';
+import { IRCPMLayer } from '../ircpm/layer.ts';
+import { MLPPotential, powerSumFeatures } from '../potentials.ts';
+import { traceFeatures, type CMat } from './complex.ts';
+import { SpectralLayer } from './spectral.ts';
+import { sunComponent, sunMul, sunMulAdj, sunPlaquette, sunReplaceComponent, sunStaple, type CField } from './links.ts';
+
+/** Conditioner input channels: Re, Im tr Pᵏ (k = 1…K) of every plane's plaquette. */
+export function sunContextChannels(dims: number, powers: number): number {
+  return 2 * powers * planes(dims).length;
+}
+
+export interface SUNCouplingOptions {
+  /** powers K of the frozen plaquettes fed to the conditioner [2] */
+  contextPowers?: number;
+  /** conditioner hidden channels [[8]] */
+  convHidden?: number[];
+  /** conditioner kernel size [3] */
+  kernelSize?: number;
+  /** context channels the conditioner gives the potential [4] */
+  contextDim?: number;
+  /** potential MLP widths [[16, 16]] */
+  hidden?: number[];
+  /** power sums tr Wᵏ fed to ψ [2] */
+  powers?: number;
+  /** scale of the conditioner's last layer at initialisation (near-identity flow for small values) [0.01] */
+  outScale?: number;
+}
+
+export class SUNSpectralCoupling implements Bijector<CField> {
+  readonly torus: MaximalTorus;
+  readonly spectral: SpectralLayer;
+  readonly conditioner: CircularConvNet;
+  readonly kernel: IRCPMLayer;
+  readonly variables: tf.Variable[];
+  readonly contextPowers: number;
+  private readonly masks = new Map<string, tf.Tensor>();
+
+  constructor(readonly dims: number, readonly N: number, readonly pattern: CouplingPattern, rng: () => number, opts: SUNCouplingOptions = {}) {
+    const { mu, nu, off } = pattern;
+    if (mu === nu || mu < 0 || nu < 0 || mu >= dims || nu >= dims || off < 0 || off > 3) {
+      throw new Error(`SU(N) coupling: invalid pattern μ=${mu}, ν=${nu}, off=${off} for d=${dims}`);
+    }
+    this.torus = maximalTorus(N);
+    this.contextPowers = opts.contextPowers ?? 2;
+    const C = opts.contextDim ?? 4;
+    this.conditioner = new CircularConvNet(dims, sunContextChannels(dims, this.contextPowers), opts.convHidden ?? [8], C, opts.kernelSize ?? 3, 'tanh', false, {
+      rng,
+      outScale: opts.outScale ?? 0.01,
+    });
+    const potential = new MLPPotential({ kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, opts.powers ?? 2), hidden: opts.hidden ?? [16, 16], contextDim: C }, rng);
+    this.kernel = new IRCPMLayer(this.torus, potential);
+    this.spectral = new SpectralLayer(this.torus, this.kernel);
+    this.variables = [...this.conditioner.variables, ...this.kernel.variables];
+  }
+
+  /** Frozen-plaquette mask, repeated for the 2K features of each plane: [1, spatial…, 2K·nPlanes]. */
+  private mask(links: CField): tf.Tensor {
+    const extents = links.re.shape.slice(1, 1 + this.dims).reverse() as number[];
+    const key = extents.join('x');
+    let m = this.masks.get(key);
+    if (!m) {
+      const lattice = makeLattice(extents);
+      checkStripeLattice(lattice);
+      const K2 = 2 * this.contextPowers;
+      m = tf.tidy(() => {
+        const fm = frozenPlaquetteMask(lattice, this.pattern); // [1, sp…, nPlanes]
+        const P = fm.shape[fm.rank - 1]!;
+        // (tile on the rank-3 view: wasm kernels refuse ranks above 6)
+        const rep = tf.tile(tf.reshape(fm, [-1, P, 1]), [1, 1, K2]);
+        return tf.keep(tf.reshape(rep, [1, ...fm.shape.slice(1, -1), P * K2]));
+      });
+      this.masks.set(key, m);
+    }
+    return m;
+  }
+
+  /** Loops at the active sites and the kernel context: W [n, N, N], S [B, spatial…, N, N], context [n, C]. */
+  private prepare(links: CField): { W: CMat; S: CField; ctx: tf.Tensor2D } {
+    const d = this.dims, N = this.N;
+    const { mu, nu } = this.pattern;
+    const S = sunStaple(links, d, mu, nu);
+    const Wall = sunMul(sunComponent(links, mu), S);
+    const stripe = (t: tf.Tensor) => tf.reshape(takeStripe(t, d, this.pattern), [-1, N, N]) as tf.Tensor3D;
+    const W: CMat = { re: stripe(Wall.re), im: stripe(Wall.im) };
+    // conjugation-invariant features of every plaquette, masked to the frozen ones
+    const sp = links.re.shape.slice(0, 1 + d);
+    const feats = planes(d).map(([a, b]) => {
+      const P = sunPlaquette(links, d, a, b);
+      const f = traceFeatures({ re: tf.reshape(P.re, [-1, N, N]) as tf.Tensor3D, im: tf.reshape(P.im, [-1, N, N]) as tf.Tensor3D }, this.contextPowers);
+      return tf.reshape(f, [...sp, 2 * this.contextPowers]);
+    });
+    const x = tf.mul(tf.concat(feats, d + 1), this.mask(links));
+    const out = this.conditioner.apply(x);
+    const C = out.shape[out.rank - 1]!;
+    const ctx = tf.reshape(takeStripe(out, d, this.pattern), [-1, C]) as tf.Tensor2D;
+    return { W, S, ctx };
+  }
+
+  private apply(links: CField, direction: 'forward' | 'inverse'): { y: CField; logdet: tf.Tensor1D; ok: tf.Tensor1D } {
+    const d = this.dims, N = this.N;
+    const B = links.re.shape[0]!;
+    const { mu } = this.pattern;
+    const { W, S, ctx } = this.prepare(links);
+    const r = this.spectral.map(W, direction, ctx);
+    return tf.tidy(() => {
+      const sp = links.re.shape.slice(0, 1 + d);
+      const stripeShape = sp.slice();
+      stripeShape[d - this.pattern.nu] = stripeShape[d - this.pattern.nu]! / 4;
+      const put = (t: tf.Tensor) => putStripe(tf.reshape(t, [...stripeShape, N, N]), d, this.pattern);
+      // U′ = W′ S† on the active sites, U elsewhere
+      const Sst: CField = { re: takeStripe(S.re, d, this.pattern), im: takeStripe(S.im, d, this.pattern) };
+      const Wn: CField = { re: tf.reshape(r.W.re, Sst.re.shape), im: tf.reshape(r.W.im, Sst.im.shape) };
+      const Un = sunMulAdj(Wn, Sst);
+      // (combined on the rank-2 view [sites, N²]: wasm's broadcasting kernels fail above rank 6)
+      const keep = tf.reshape(tf.sub(1, putStripe(tf.ones(stripeShape), d, this.pattern)), [-1, 1]);
+      const Um = sunComponent(links, mu);
+      const mix = (u: tf.Tensor, v: tf.Tensor) => tf.reshape(tf.add(tf.mul(tf.reshape(u, [-1, N * N]), keep), tf.reshape(put(v), [-1, N * N])), u.shape);
+      const comp: CField = { re: mix(Um.re, Un.re), im: mix(Um.im, Un.im) };
+      return {
+        y: sunReplaceComponent(links, mu, comp),
+        logdet: tf.sum(tf.reshape(r.logdet, [B, -1]), 1) as tf.Tensor1D,
+        ok: tf.min(tf.reshape(r.ok, [B, -1]), 1) as tf.Tensor1D,
+      };
+    });
+  }
+
+  forward(links: CField): { y: CField; logdet: tf.Tensor1D; ok: tf.Tensor1D } {
+    return this.apply(links, 'forward');
+  }
+
+  inverse(links: CField): { x: CField; logdet: tf.Tensor1D; ok: tf.Tensor1D } {
+    const r = this.apply(links, 'inverse');
+    return { x: r.y, logdet: r.logdet, ok: r.ok };
+  }
+
+  dispose(): void {
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
+    this.conditioner.dispose();
+    tf.dispose(this.kernel.variables);
+  }
+}
