@@ -13,7 +13,8 @@
  * Per chain on top: the measurement series (grown by doubling, then trimmed: at most 3 copies of
  * n × observables × 8 bytes) and, for HMC, e^{−ΔH} per update (at most 3 × updates × 8).
  * Flow chains hold no field per chain: each in-flight proposal batch holds its draws in float32 and
- * the conditioner's activations (a rough bound, see flowBatchBytes).
+ * float64 and the conditioner's activations, and for SU(N) the complex N×N matrices one spectral
+ * layer keeps alive (a rough bound, see flowBatchBytes).
  */
 import type { SamplerSpec } from './registry.ts';
 
@@ -63,13 +64,25 @@ export interface RunShape {
 }
 
 /**
+ * Float32 complex N×N matrices per site one SU(N) spectral layer keeps alive in its forward pass
+ * (src/flows/sun/coupling.ts: components, staples, loops, eigenvectors, rebuilt loops and links,
+ * the plaquette powers of the conditioner's features, allocator slack), set from a measurement: a 2D
+ * SU(3) L = 8 flow's batch of 256 draws adds ≈ 90 MiB to the peak RSS of `gaugeflow sample`.
+ */
+const SUN_LAYER_MATRICES = 64;
+
+/**
  * Rough peak bytes of one flow proposal batch: the draws (float32 links, float64 copies for the
  * action and observables) and the conditioner's activations, of `channels` (≥ the widest layer)
- * per site, a few alive at once.
+ * per site, a few alive at once; for SU(N) (2N² values per link) also the matrices of one
+ * spectral layer (SUN_LAYER_MATRICES).
  */
-export function flowBatchBytes(spec: Pick<SamplerSpec, 'dims' | 'L'>, batch: number, channels = 16): number {
+export function flowBatchBytes(spec: Pick<SamplerSpec, 'dims' | 'L'> & Partial<Pick<SamplerSpec, 'group' | 'N'>>, batch: number, channels = 16): number {
   const sites = spec.L ** spec.dims;
-  return batch * sites * (spec.dims * (4 + 8 + 8) + 4 * channels * 4);
+  const sun = spec.group !== undefined && spec.group !== 'u1';
+  const values = sun ? 2 * groupN(spec as Pick<SamplerSpec, 'group' | 'N'>) ** 2 : 1;
+  const layer = sun ? SUN_LAYER_MATRICES * values * 4 : 0;
+  return batch * sites * (spec.dims * values * (4 + 8 + 8) + 4 * channels * 4 + layer);
 }
 
 /** Estimate before allocating (no array of the run's size is created here). */

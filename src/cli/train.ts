@@ -5,6 +5,9 @@
  *   gaugeflow train --group u1 --dims 2 --L 8 --beta 2 [--kernel ircpm|ncp|spline|energy] [--layers 16]
  *                   [--steps N | --minutes M] [--batch 64] [--workers 2] [--seed 1] [--init m.json]
  *                   --out model.json [--force] [--json]
+ *   gaugeflow train --group su2|su3|suN [--N n] ... : the SU(N) spectral flow (src/flows/sun/), same
+ *                   flags and JSON; its kernel is IRCPM on the maximal torus only, so --kernel other
+ *                   than ircpm and the U(1) kernel flags (--modes, --mixtures, --bins) are usage errors.
  *
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and an input is never written over. Ctrl-C stops after the
@@ -23,14 +26,18 @@ import { trainParallel, type ParallelTrainResult } from '../train/parallel.ts';
 import { assignVariables, joinWeights, variableShapes } from '../train/flat.ts';
 import { defaultU1Config, type U1GaugeFlowConfig } from '../flows/gauge/build.ts';
 import { buildGaugeFlow, gaugeTrainableSpec, type GaugeTrainableConfig } from '../flows/gauge/trainable.ts';
-import { gaugeModelPayload, readGaugeModel, type TrainingHistory } from '../flows/gauge/model-file.ts';
+import { buildSUNGaugeFlow, sunTrainableSpec, type SUNTrainableConfig } from '../flows/sun/trainable.ts';
+import { gaugeModelPayload, readGaugeModel, sunGroupName, type GaugeFlow, type TrainingHistory } from '../flows/gauge/model-file.ts';
 import { gaugeProposal } from '../flows/gauge/proposal.ts';
 import { evaluateGaugeProposalInterruptible } from '../flows/gauge/evaluate.ts';
 import { circleKernelKinds } from '../flows/circle/kernel.ts';
-import type { U1GaugeFlow } from '../flows/gauge/flow.ts';
+
+/** Default coupling layers of an SU(N) flow (as bench/sun-gauge-flow.ts measures). */
+const SUN_LAYERS = 8;
 
 const specs = {
-  group: { type: 'string', choices: ['u1'], default: 'u1', help: 'gauge group (SU(N) flows: not yet)' },
+  group: { type: 'string', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group [u1; with --init: the model\'s]' },
+  N: { type: 'int', min: 2, help: 'N for --group suN' },
   dims: { type: 'int', min: 2, default: 2, help: 'lattice dimension (2, 3, 4)' },
   L: { type: 'int', min: 4, default: 8, help: 'lattice extent (a multiple of 4)' },
   beta: { type: 'number', min: 0, default: 2 },
@@ -38,8 +45,8 @@ const specs = {
   modes: { type: 'int', min: 1, help: 'ircpm/energy: Fourier modes of the potential (energy: of the learned correction)' },
   mixtures: { type: 'int', min: 1, help: 'ncp: mixture components' },
   bins: { type: 'int', min: 2, help: 'spline: bins' },
-  layers: { type: 'int', min: 1, help: `coupling layers [${defaultU1Config.layers}]` },
-  hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [${defaultU1Config.hidden.join(',')}]` },
+  layers: { type: 'int', min: 1, help: `coupling layers [u1: ${defaultU1Config.layers}; SU(N): ${SUN_LAYERS}]` },
+  hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [u1: ${defaultU1Config.hidden.join(',')}; SU(N): 8]` },
   steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
   minutes: { type: 'number', gt: 0, help: 'wall-clock training budget (with --steps: whichever ends first)' },
   batch: { type: 'int', min: 1, default: 64 },
@@ -95,17 +102,56 @@ function validate(flags: Flags): void {
   }
 }
 
+type Group = 'u1' | 'su2' | 'su3' | 'suN';
+
+/** What to train: a U(1) or an SU(N) flow, its Trainable config, and the runs an --init model continued. */
+type Plan =
+  | { kind: 'u1'; group: 'u1'; config: GaugeTrainableConfig; previous: TrainingHistory[] }
+  | { kind: 'sun'; group: Group; config: SUNTrainableConfig; previous: TrainingHistory[] };
+
+/** The group and architecture from the flags and the --init model (usage errors for flags that do not apply). */
+function plan(flags: Flags): Plan {
+  const estimator = flags.estimator as 'total' | 'path';
+  const init = flags.init ? readGaugeModel(flags.init) : null;
+  appliesOnly(flags, ['N'], flags.group === 'suN', '--group suN');
+  if (flags.group === 'suN' && flags.N === undefined) throw new UsageError('--group suN needs --N <n>');
+  const asked: Group | undefined = flags.group === 'suN' ? sunGroupName(flags.N!) : (flags.group as Group | undefined);
+  if (init && asked !== undefined && asked !== init.group) throw new UsageError(`--group ${flags.group}${flags.N !== undefined ? ` --N ${flags.N}` : ''}: the --init model is a ${init.group}${init.group === 'suN' ? ` (N = ${init.N})` : ''} flow`);
+  if (init && init.dims !== flags.dims) throw new UsageError(`--init model is ${init.dims}D, --dims is ${flags.dims}`);
+  const group: Group = asked ?? init?.group ?? 'u1';
+  const previous = init ? [...(init.history.previous ?? []), { ...init.history, previous: undefined, L: init.trained.L, beta: init.trained.beta }] : [];
+  const common = { L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed! };
+  if (group === 'u1') {
+    const config: GaugeTrainableConfig =
+      init?.group === 'u1' ? { ...common, flow: { ...init.flow.config, beta: flags.beta! }, initial: init.flow } : { ...common, flow: architecture(flags) };
+    return { kind: 'u1', group, config, previous };
+  }
+  appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm', '--group u1 (an SU(N) flow has the ircpm kernel on the maximal torus only)');
+  appliesOnly(flags, ['modes', 'mixtures', 'bins'], false, '--group u1 (the U(1) circle kernels)');
+  if (init && init.group !== 'u1') {
+    return { kind: 'sun', group, previous, config: { ...common, dims: init.flow.dims, N: init.N, layers: init.flow.layers, options: init.flow.options, initial: init.flow } };
+  }
+  const N = group === 'su2' ? 2 : group === 'su3' ? 3 : flags.N!;
+  return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options: flags.hidden ? { convHidden: flags.hidden } : {} } };
+}
+
 /**
  * Rough peak bytes of training: the tape of one microbatch holds per sample, site and coupling
  * layer ≈ 32·d bytes per channel (hidden channels + 4d context/kernel channels); measured ≈ 41 KiB
- * per sample-site for the default 16-layer 16,16 2D flow. Every worker thread (or this thread)
- * holds one microbatch at a time.
+ * per sample-site for the default 16-layer 16,16 2D flow. An SU(N) layer holds in addition the
+ * complex N×N matrices of its loops, eigen-decomposition and potential (see sunLayerSiteBytes).
+ * Every worker thread (or this thread) holds one microbatch at a time.
  */
-function trainMemory(flags: Flags, config: GaugeTrainableConfig): { total: number; detail: string } {
+function trainMemory(flags: Flags, p: Plan): { total: number; detail: string } {
   const d = flags.dims!;
   const sites = flags.L! ** d;
-  const hidden = config.flow.hidden.reduce((a, b) => a + b, 0);
-  const perSampleSite = config.flow.layers * (hidden + 4 * d) * 32 * d;
+  let perSampleSite: number;
+  if (p.kind === 'u1') {
+    const hidden = p.config.flow.hidden.reduce((a, b) => a + b, 0);
+    perSampleSite = p.config.flow.layers * (hidden + 4 * d) * 32 * d;
+  } else {
+    perSampleSite = p.config.layers * sunLayerSiteBytes(p.config.N, d, (p.config.options?.convHidden ?? [8]).reduce((a, b) => a + b, 0));
+  }
   const micro = Math.ceil(flags.batch! / flags.microbatches!);
   const concurrent = Math.min(flags.microbatches!, Math.max(1, flags.workers!)) * micro;
   return { total: concurrent * sites * perSampleSite, detail: `≈ ${Math.round((sites * perSampleSite) / 1024 ** 2)} MiB per sample × ${concurrent} samples in flight` };
@@ -118,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   validate(flags);
+  const p = plan(flags);
   const out = flags.out!;
   const checkpointPath = `${out}.checkpoint.json`;
   checkOutputPath(out, { force: flags.force, inputs: [flags.init], flag: '--out' });
@@ -125,28 +172,20 @@ export async function run(argv: string[]): Promise<number> {
   const runDir = flags['run-dir'] ? await import('../report/run-dir.ts') : null;
   runDir?.prepareRunDir(flags['run-dir']!, [runDir.trainingRecordName(flags.L!, flags.beta!)], { force: flags.force, inputs: [flags.init] });
 
-  let config: GaugeTrainableConfig;
-  let previous: TrainingHistory[] = [];
+  const { previous } = p;
   const estimator = flags.estimator as 'total' | 'path';
-  if (flags.init) {
-    const init = readGaugeModel(flags.init);
-    if (init.dims !== flags.dims) throw new UsageError(`--init model is ${init.dims}D, --dims is ${flags.dims}`);
-    config = { flow: { ...init.flow.config, beta: flags.beta! }, L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed!, initial: init.flow };
-    previous = [...(init.history.previous ?? []), { ...init.history, previous: undefined, L: init.trained.L, beta: init.trained.beta }];
-  } else {
-    config = { flow: architecture(flags), L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed! };
-  }
   const steps = flags.steps ?? (flags.minutes === undefined ? 2000 : undefined);
-  checkMemory({ ...trainMemory(flags, config), reduce: '--L, --batch (or more --microbatches) or --workers' }, flags['max-memory']);
+  checkMemory({ ...trainMemory(flags, p), reduce: '--L, --batch (or more --microbatches) or --workers' }, flags['max-memory']);
 
   const backend = await initBackend();
-  const local = buildGaugeFlow(config); // this thread's copy: receives the trained weights
+  // this thread's copy: receives the trained weights
+  const local: GaugeFlow = p.kind === 'u1' ? buildGaugeFlow(p.config) : buildSUNGaugeFlow(p.config);
   const lattice = makeLattice(new Array<number>(flags.dims!).fill(flags.L!));
   const shapes = variableShapes(local.variables);
   const meta = { L: flags.L!, beta: flags.beta! };
 
   const curve: [number, number, number][] = [];
-  const save = (path: string, flow: U1GaugeFlow, r: { steps: number; seconds: number }, extra: Record<string, unknown>) => {
+  const save = (path: string, flow: GaugeFlow, r: { steps: number; seconds: number }, extra: Record<string, unknown>) => {
     const history: TrainingHistory = { steps: r.steps, seconds: r.seconds, curve, estimator, batch: flags.batch!, seed: flags.seed!, ...extra, ...(previous.length ? { previous } : {}) };
     writeFileAtomic(path, JSON.stringify(gaugeModelPayload(flow, meta, history)), path === checkpointPath ? 'checkpoint file' : 'model file');
   };
@@ -155,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
   let result: ParallelTrainResult;
   try {
     result = await trainParallel({
-      spec: gaugeTrainableSpec(config),
+      spec: p.kind === 'u1' ? gaugeTrainableSpec(p.config) : sunTrainableSpec(p.config),
       workers: flags.workers!,
       ...(steps !== undefined ? { steps } : {}),
       ...(flags.minutes !== undefined ? { minutes: flags.minutes } : {}),
@@ -181,12 +220,13 @@ export async function run(argv: string[]): Promise<number> {
   assignVariables(local.variables, joinWeights(result.weights, shapes));
   const report: Record<string, unknown> = {
     command: 'train',
-    group: 'u1',
+    group: p.group,
+    ...(p.kind === 'sun' ? { N: p.config.N } : {}),
     dims: flags.dims,
     L: flags.L,
     beta: flags.beta,
-    kernel: config.flow.kernel,
-    layers: config.flow.layers,
+    kernel: p.kind === 'u1' ? p.config.flow.kernel : 'ircpm',
+    layers: p.kind === 'u1' ? p.config.flow.layers : p.config.layers,
     params: local.paramCount,
     steps: result.steps,
     trainSeconds: result.seconds,
@@ -250,6 +290,17 @@ export async function run(argv: string[]): Promise<number> {
   if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
   console.log(flags.json ? JSON.stringify(report) : formatReport(report));
   return code;
+}
+
+/**
+ * Rough tape bytes per sample, site and layer of an SU(N) spectral coupling (src/flows/sun/coupling.ts):
+ * float32 complex N×N matrices (staples, loops, eigenvectors, rebuilt loops, their products and
+ * gradients: ≈ 120 per link direction), the conditioner's channels as for U(1), and the potential
+ * MLP (2 × 16 wide, IRCPM iterations) per site. Set from a measurement: one step of the default
+ * 8-layer 2D SU(3) flow at L = 8, batch 16, adds ≈ 210 MiB to the peak RSS (this gives 217 MiB).
+ */
+function sunLayerSiteBytes(N: number, d: number, convHidden: number): number {
+  return 120 * 8 * N * N * d + (convHidden + 4 * d) * 32 * d + 8192;
 }
 
 function formatReport(r: Record<string, unknown>): string {

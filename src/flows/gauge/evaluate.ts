@@ -1,14 +1,18 @@
 /**
- * How good is a gauge flow as a proposal for the Wilson target: on n fresh draws, with the action
- * in float64, the normalised importance ESS, the KL divergence (with the exact log Z where the theory
- * is solved — 2D U(1) — otherwise the importance estimate, a lower bound on average), the importance
+ * How good is a gauge flow (U(1) or SU(N)) as a proposal for the Wilson target: on n fresh draws,
+ * with the action in float64, the normalised importance ESS, the KL divergence (with the exact log Z
+ * where the theory is solved — 2D U(1) and 2D SU(N) on the torus, the latter within a time budget —
+ * otherwise the importance estimate, a lower bound on average), the importance
  * estimate of log Z with its standard error, and the acceptance of an independence-Metropolis pass
  * over the same draws.
  */
 import type { Lattice } from '../../../lattices/geometry.ts';
 import { wilsonAction } from '../../../lattices/action.ts';
 import { u1Exact2D } from '../../../lattices/exact/u1.ts';
-import type { U1Field } from '../../../lattices/field.ts';
+import { sunExact2D } from '../../../lattices/exact/sun.ts';
+import { ExactBudgetError } from '../../../lattices/exact/validate.ts';
+import type { GaugeField } from '../../../lattices/field.ts';
+import { linkSize, type Group } from '../../../lattices/group.ts';
 import { makeRng } from '../../../lattices/random.ts';
 import { importanceEss, logMeanExp } from '../../../samplers/diagnostics/weights.ts';
 import { metropolisPass } from '../../../samplers/metropolis.ts';
@@ -33,8 +37,8 @@ const CHUNK = 1024;
 
 /** Draws [i0, i0 + m) of the log-weights into logw; returns the number of failed draws. */
 function logWeightsChunk(proposal: GaugeProposal, beta: number, logw: Float64Array, i0: number, m: number, rng: () => number): number {
-  const { lattice } = proposal;
-  const per = lattice.volume * lattice.dims;
+  const { lattice, group } = proposal;
+  const per = lattice.volume * lattice.dims * linkSize(group);
   let failed = 0;
   const { fields, logq } = proposal.sample(m, rng);
   for (let i = 0; i < m; i++) {
@@ -43,7 +47,8 @@ function logWeightsChunk(proposal: GaugeProposal, beta: number, logw: Float64Arr
       failed++;
       continue;
     }
-    const f: U1Field = { group: { kind: 'u1' }, lattice, theta: fields.subarray(i * per, (i + 1) * per) };
+    const view = fields.subarray(i * per, (i + 1) * per);
+    const f: GaugeField = group.kind === 'u1' ? { group, lattice, theta: view } : { group, lattice, links: view };
     logw[i0 + i] = -wilsonAction(f, beta) - logq[i]!;
   }
   return failed;
@@ -78,6 +83,22 @@ export async function evaluateGaugeProposalInterruptible(proposal: GaugeProposal
   return evaluation(proposal, beta, n, seed, logw, failed);
 }
 
+/** Budget of the SU(N) character sum (an annotation: null, i.e. the importance estimate, when it runs out). */
+const EXACT_BUDGET_MS = 2000;
+
+/** log Z of the 2D Wilson theory on the L×L torus (w.r.t. normalised Haar measure), or null. */
+function exactLogZ(group: Group, lattice: Lattice, beta: number): number | null {
+  if (lattice.dims !== 2 || lattice.extents[0] !== lattice.extents[1]) return null;
+  const L = lattice.extents[0]!;
+  if (group.kind === 'u1') return u1Exact2D(beta, L).logZ;
+  try {
+    return sunExact2D(group.N, beta, L, { deadline: performance.now() + EXACT_BUDGET_MS }).logZ;
+  } catch (e) {
+    if (e instanceof ExactBudgetError) return null;
+    throw e;
+  }
+}
+
 function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: string | number, logw: Float64Array, failed: number): GaugeEvaluation {
   const lattice: Lattice = proposal.lattice;
   const logZ = logMeanExp(logw);
@@ -101,7 +122,7 @@ function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: stri
   const mean = s1 / n;
   const logZErr = Math.sqrt(Math.max(0, s2 / n - mean * mean) / n) / mean;
   const meanLoss = -sumGood / Math.max(1, nGood);
-  const exact = lattice.dims === 2 && lattice.extents[0] === lattice.extents[1] ? u1Exact2D(beta, lattice.extents[0]!).logZ : null;
+  const exact = exactLogZ(proposal.group, lattice, beta);
   const pass = metropolisPass(
     { logDensity: (i: number) => logw[i]! },
     { xs: Array.from({ length: n }, (_, i) => i), logq: new Float64Array(n) },

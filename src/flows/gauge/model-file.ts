@@ -1,13 +1,16 @@
 /**
- * Gauge-flow model files: JSON { format, version, group, dims, kernel, trained: { L, beta }, flow,
- * history, meta }, written to a temporary file and renamed. Reading validates every field it uses,
- * so a model of another group or dimension, a truncated file or a missing field is a clear error
- * naming the file (never a silently different flow).
+ * Gauge-flow model files: JSON { format, version, group, [N,] dims, kernel, trained: { L, beta },
+ * flow, history, meta }, written to a temporary file and renamed. One format for every group: `group`
+ * is 'u1' (flow payload 'u1-gauge', src/flows/gauge/build.ts) or 'su2' | 'su3' | 'suN' with `N`
+ * (flow payload 'sun-gauge', src/flows/sun/flow.ts). Reading validates every field it uses, so a
+ * model of another group or dimension, a truncated file or a missing field is a clear error naming
+ * the file (never a silently different flow).
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
 import type { U1GaugeFlow } from './flow.ts';
+import { SUNGaugeFlow, sunGaugeFlowFromJSON, sunGaugeFlowToJSON, type SUNGaugeFlowJSON } from '../sun/flow.ts';
 import { checkSchema, type Schema } from '../../io/schema.ts';
 
 const KERNEL_SCHEMAS: Record<string, Schema> = {
@@ -46,33 +49,54 @@ export interface TrainingHistory {
   [k: string]: unknown;
 }
 
-export interface GaugeModelFile {
+interface GaugeModelBase {
   format: typeof GAUGE_MODEL_FORMAT;
   version: number;
   savedAt: string;
-  group: 'u1';
   dims: number;
   kernel: string;
   trained: { L: number; beta: number };
-  flow: U1GaugeFlowJSON;
   history: TrainingHistory;
   meta?: Record<string, unknown>;
 }
 
-export function gaugeModelPayload(flow: U1GaugeFlow, trained: { L: number; beta: number }, history: TrainingHistory, meta?: Record<string, unknown>): GaugeModelFile {
-  const json = u1GaugeFlowToJSON(flow);
-  return {
+export interface U1GaugeModelFile extends GaugeModelBase {
+  group: 'u1';
+  flow: U1GaugeFlowJSON;
+}
+
+export interface SUNGaugeModelFile extends GaugeModelBase {
+  group: 'su2' | 'su3' | 'suN';
+  N: number;
+  flow: SUNGaugeFlowJSON;
+}
+
+export type GaugeModelFile = U1GaugeModelFile | SUNGaugeModelFile;
+
+/** A flow a model file holds. */
+export type GaugeFlow = U1GaugeFlow | SUNGaugeFlow;
+
+/** The CLI's group name of SU(N) (samplers/registry.ts: su2, su3, or suN with N). */
+export function sunGroupName(N: number): 'su2' | 'su3' | 'suN' {
+  return N === 2 ? 'su2' : N === 3 ? 'su3' : 'suN';
+}
+
+export function gaugeModelPayload(flow: GaugeFlow, trained: { L: number; beta: number }, history: TrainingHistory, meta?: Record<string, unknown>): GaugeModelFile {
+  const common = {
     format: GAUGE_MODEL_FORMAT,
     version: GAUGE_MODEL_VERSION,
     savedAt: new Date().toISOString(),
-    group: 'u1',
     dims: flow.dims,
-    kernel: json.config.kernel,
     trained,
-    flow: json,
     history,
     ...(meta ? { meta } : {}),
-  };
+  } as const;
+  if (flow instanceof SUNGaugeFlow) {
+    // the SU(N) spectral layers have one kernel: IRCPM on the maximal torus (src/flows/sun/coupling.ts)
+    return { ...common, group: sunGroupName(flow.N), N: flow.N, kernel: 'ircpm', flow: sunGaugeFlowToJSON(flow) };
+  }
+  const json = u1GaugeFlowToJSON(flow);
+  return { ...common, group: 'u1', kernel: json.config.kernel, flow: json };
 }
 
 export function saveGaugeModel(path: string, file: GaugeModelFile): void {
@@ -99,8 +123,9 @@ export function readGaugeModel(path: string): GaugeModelFile {
     throw bad(`not a gaugeflow gauge-flow model (format ${JSON.stringify((j as { format?: unknown }).format)})`);
   }
   if (j.version !== GAUGE_MODEL_VERSION) throw bad(`format version ${String(j.version)}; this gaugeflow reads version ${GAUGE_MODEL_VERSION}`);
-  if (j.group !== 'u1') throw bad(`group ${JSON.stringify(j.group)} is not supported (u1)`);
+  if (!['u1', 'su2', 'su3', 'suN'].includes(j.group)) throw bad(`group ${JSON.stringify(j.group)} is not supported (u1, su2, su3, suN)`);
   if (!j.trained || !Number.isInteger(j.trained.L) || !(typeof j.trained.beta === 'number' && Number.isFinite(j.trained.beta))) throw bad('missing or invalid `trained` {L, beta}');
+  if (j.group !== 'u1') return checkSUN(j, bad);
   if (!j.flow || typeof j.flow !== 'object' || j.flow.type !== 'u1-gauge') throw bad('missing or invalid `flow` payload');
   try {
     validateU1Config(j.flow.config);
@@ -123,11 +148,36 @@ export function readGaugeModel(path: string): GaugeModelFile {
   return j;
 }
 
-/** Read and rebuild a model file's flow (optionally re-targeted to another β). */
-export function loadGaugeModel(path: string, beta?: number): { file: GaugeModelFile; flow: U1GaugeFlow } {
+/** The SU(N) part of readGaugeModel: group, N and the 'sun-gauge' payload (weight shapes are checked when it is rebuilt). */
+function checkSUN(j: SUNGaugeModelFile, bad: (what: string) => Error): SUNGaugeModelFile {
+  if (!Number.isInteger(j.N) || j.N < 2) throw bad(`group ${j.group} needs an integer N ≥ 2, got ${JSON.stringify(j.N)}`);
+  if (sunGroupName(j.N) !== j.group) throw bad(`group ${j.group} disagrees with N = ${j.N}`);
+  const f = j.flow;
+  if (!f || typeof f !== 'object' || f.type !== 'sun-gauge') throw bad('missing or invalid `flow` payload');
+  if (f.N !== j.N) throw bad(`N ${j.N} disagrees with the flow's ${String(f.N)}`);
+  if (j.dims !== f.dims) throw bad(`dims ${String(j.dims)} disagrees with the flow's ${String(f.dims)}`);
+  if (!Number.isInteger(f.layers) || f.layers < 1) throw bad('flow.layers: expected a positive integer');
+  if (!f.options || typeof f.options !== 'object') throw bad('flow.options: expected an object');
+  if (!Array.isArray(f.weights) || f.weights.length === 0) throw bad('layer weights missing or incomplete');
+  f.weights.forEach((w, i) => {
+    if (!Array.isArray(w) || !w.every((x) => typeof x === 'number' && Number.isFinite(x))) throw bad(`flow.weights[${i}]: expected an array of finite numbers`);
+  });
+  try {
+    checkSchema(j.history, { fields: { steps: 'count', seconds: 'number' } }, 'history');
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  return j;
+}
+
+/**
+ * Read and rebuild a model file's flow (a U(1) flow optionally re-targeted to another β; an SU(N)
+ * flow has no β-dependent kernel).
+ */
+export function loadGaugeModel(path: string, beta?: number): { file: GaugeModelFile; flow: GaugeFlow } {
   const file = readGaugeModel(path);
   try {
-    return { file, flow: u1GaugeFlowFromJSON(file.flow, beta) };
+    return { file, flow: file.group === 'u1' ? u1GaugeFlowFromJSON(file.flow, beta) : sunGaugeFlowFromJSON(file.flow) };
   } catch (e) {
     throw new Error(`model file ${path}: ${(e as Error).message}`);
   }
