@@ -18,9 +18,10 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;'
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
-function fmt(x: unknown, digits = 4): string {
+/** Fixed digits, or exponent notation (at least two significant digits) for very large or small values. */
+export function fmt(x: unknown, digits = 4): string {
   if (!isNum(x)) return '—';
-  if (x !== 0 && (Math.abs(x) >= 1e6 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
+  if (x !== 0 && (Math.abs(x) >= 1e6 || Math.abs(x) < 1e-3)) return x.toExponential(Math.max(digits - 1, 1));
   return x.toFixed(digits);
 }
 
