@@ -20,7 +20,7 @@
  * - `context` is what a conditioner computed for this batch (e.g. kernel parameters per active
  *   plaquette); a layer without a conditioner ignores it.
  */
-import type { tf } from '../backend/index.ts';
+import { tf } from '../backend/index.ts';
 
 export interface BijectorForward<X> {
   y: X;
@@ -59,4 +59,42 @@ export function accumulateLogdets(base: Float32Array | Float64Array, layers: rea
     for (let i = 0; i < out.length; i++) out[i] += l[i]!;
   }
   return out;
+}
+
+/**
+ * log q of a batch drawn through a stack of layers for MCMC: the base log-density minus each
+ * forward layer's log-det, summed in float64 as the layers run; a sample that any layer marks
+ * not-ok (or whose sum is not finite) gets log q = +∞, a weight of −∞ that independence Metropolis
+ * never accepts. One implementation for every gauge flow's `sampleForMCMC`.
+ */
+export class ProposalLogq {
+  private readonly logq: Float64Array;
+  private readonly ok: Uint8Array;
+  /** `base`: the base log-density per sample, or the batch size when it is 0 (Haar in angles) */
+  constructor(base: Float64Array | number) {
+    this.logq = typeof base === 'number' ? new Float64Array(base) : Float64Array.from(base);
+    this.ok = new Uint8Array(this.logq.length).fill(1);
+  }
+  /** Fold in one forward layer's per-sample log-det and ok; both tensors are read and disposed. */
+  addForward(logdet: tf.Tensor, ok: tf.Tensor): void {
+    const ld = logdet.dataSync();
+    const k = ok.dataSync();
+    if (ld.length !== this.logq.length || k.length !== this.logq.length) throw new Error(`ProposalLogq: a layer has ${ld.length} samples, the batch ${this.logq.length}`);
+    for (let i = 0; i < ld.length; i++) {
+      this.logq[i] -= ld[i]!;
+      if (!(k[i]! > 0.5)) this.ok[i] = 0;
+    }
+    tf.dispose([logdet, ok]);
+  }
+  /** The batch's log q (+∞ where failed) and the number of failed samples. */
+  finish(): { logq: Float64Array; failed: number } {
+    let failed = 0;
+    for (let i = 0; i < this.logq.length; i++) {
+      if (!this.ok[i] || !Number.isFinite(this.logq[i]!)) {
+        this.logq[i] = Infinity;
+        failed++;
+      }
+    }
+    return { logq: this.logq, failed };
+  }
 }

@@ -9,7 +9,7 @@
  */
 import { tf } from '../../backend/index.ts';
 import type { Lattice } from '../../../lattices/geometry.ts';
-import type { BaseDistribution } from '../bijector.ts';
+import { ProposalLogq, type BaseDistribution } from '../bijector.ts';
 import type { U1GaugeCoupling } from './coupling.ts';
 import { linkShape } from './layout.ts';
 import type { U1GaugeFlowConfig } from './build.ts';
@@ -74,30 +74,17 @@ export class U1GaugeFlow {
    */
   sampleForMCMC(lattice: Lattice, n: number, rng: () => number): { fields: Float64Array; logq: Float64Array; failed: number } {
     if (lattice.dims !== this.dims) throw new Error(`gauge flow is ${this.dims}D, lattice is ${lattice.dims}D`);
-    const logq = new Float64Array(n);
-    const okAll = new Float32Array(n).fill(1);
+    const acc = new ProposalLogq(n); // Haar base: log-density 0 in the angles
     let x = u1Haar(lattice).sample(n, rng);
     for (const layer of this.layers) {
       const r = layer.forward(x);
       x.dispose();
       x = r.y;
-      const ld = r.logdet.dataSync();
-      const ok = r.ok.dataSync();
-      for (let i = 0; i < n; i++) {
-        logq[i] -= ld[i]!;
-        if (!(ok[i]! > 0.5)) okAll[i] = 0;
-      }
-      tf.dispose([r.logdet, r.ok]);
+      acc.addForward(r.logdet, r.ok);
     }
     const fields = Float64Array.from(x.dataSync());
     x.dispose();
-    let failed = 0;
-    for (let i = 0; i < n; i++) {
-      if (!(okAll[i]! > 0.5) || !Number.isFinite(logq[i]!)) {
-        logq[i] = Infinity;
-        failed++;
-      }
-    }
+    const { logq, failed } = acc.finish();
     return { fields, logq, failed };
   }
 

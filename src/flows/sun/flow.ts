@@ -9,6 +9,7 @@
  * log q is with respect to the product of normalised Haar measures (base density 1), so
  * log q(f(U₀)) = −Σ_layers log|det|.
  */
+import { ProposalLogq } from '../bijector.ts';
 import { tf } from '../../backend/index.ts';
 import type { Lattice } from '../../../lattices/geometry.ts';
 import { reverseKLLoss, type BatchLoss } from '../../train/train.ts';
@@ -86,8 +87,7 @@ export class SUNGaugeFlow {
    * concatenated) and log q accumulated over layers in float64 (+∞ where a layer failed).
    */
   sampleForMCMC(lattice: Lattice, n: number, rng: () => number): { fields: Float64Array; logq: Float64Array; failed: number } {
-    const logq = new Float64Array(n);
-    const okAll = new Float32Array(n).fill(1);
+    const acc = new ProposalLogq(n); // Haar base: log-density 0
     let x = sunHaarField(lattice, this.N, n, rng);
     for (const layer of this.layers) {
       const r = tf.tidy(() => {
@@ -96,12 +96,7 @@ export class SUNGaugeFlow {
       });
       tf.dispose([x.re, x.im]);
       x = { re: r.re, im: r.im };
-      const ld = r.logdet.dataSync(), ok = r.ok.dataSync();
-      for (let i = 0; i < n; i++) {
-        logq[i] -= ld[i];
-        if (!(ok[i] > 0.5)) okAll[i] = 0;
-      }
-      tf.dispose([r.logdet, r.ok]);
+      acc.addForward(r.logdet, r.ok);
     }
     const re = x.re.dataSync(), im = x.im.dataSync();
     const fields = new Float64Array(2 * re.length);
@@ -110,13 +105,7 @@ export class SUNGaugeFlow {
       fields[2 * k + 1] = im[k];
     }
     tf.dispose([x.re, x.im]);
-    let failed = 0;
-    for (let i = 0; i < n; i++) {
-      if (!(okAll[i] > 0.5) || !Number.isFinite(logq[i])) {
-        logq[i] = Infinity;
-        failed++;
-      }
-    }
+    const { logq, failed } = acc.finish();
     return { fields, logq, failed };
   }
 
