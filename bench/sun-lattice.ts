@@ -22,7 +22,8 @@ import { trainParallel } from '../src/train/parallel.ts';
 import { independenceMetropolis } from '../samplers/metropolis.ts';
 import { gammaMethod, importanceEss } from '../samplers/diagnostics/index.ts';
 import { buildSUNGaugeFlow, sunTrainableSpec, type SUNTrainableConfig } from '../src/flows/sun/trainable.ts';
-import { sunFlowProposal } from '../src/flows/sun/proposal.ts';
+import { gaugeProposal } from '../src/flows/gauge/proposal.ts';
+import { fieldProposalAsProposal } from '../samplers/flow_batch.ts';
 
 const flags = parseFlags(process.argv.slice(2), {
   N: { type: 'int', min: 2, default: 2 },
@@ -59,7 +60,18 @@ const flow = buildSUNGaugeFlow(config);
 flow.variables.forEach((v, i) => v.assign(tf.tensor(tr.weights[i], v.shape)));
 
 const target = { logDensity: (f: SUNField) => -wilsonAction(f, beta) };
-const proposal = sunFlowProposal(flow, lattice);
+// the one gauge proposal (src/flows/gauge/proposal.ts), counting failed draws (log q = +∞)
+const gp = gaugeProposal(flow, lattice);
+let failedDraws = 0;
+const proposal = fieldProposalAsProposal({
+  lattice,
+  group: gp.group,
+  sample(n, rng) {
+    const b = gp.sample(n, rng);
+    for (const q of b.logq) if (q === Infinity) failedDraws++;
+    return b;
+  },
+});
 const t0 = performance.now();
 const mc = await independenceMetropolis(target, proposal, { nSteps: flags.chain!, batchSize: 64, seed: flags.seed! });
 const mcSeconds = (performance.now() - t0) / 1000;
@@ -82,7 +94,7 @@ console.log(
     chain: flags.chain,
     acceptance: mc.acceptRate,
     importanceEss: importanceEss(finite) * (finite.length / mc.logw.length),
-    failedDraws: proposal.failed,
+    failedDraws,
     plaquette: { value: g.value, error: g.err, tauInt: g.tauInt, exact, pull: exact === null ? null : (g.value - exact) / g.err },
     proposalsPerSecond: flags.chain! / mcSeconds,
     backend,

@@ -8,6 +8,8 @@
  *   gaugeflow train --group su2|su3|suN [--N n] ... : the SU(N) spectral flow (src/flows/sun/), same
  *                   flags and JSON; its kernel is IRCPM on the maximal torus only, so --kernel other
  *                   than ircpm and the U(1) kernel flags (--modes, --mixtures, --bins) are usage errors.
+ *   gaugeflow train --target single --group su2|su3|suN [--N n] --beta 9 --coeffs c1,c2,c3 --out m.json:
+ *                   a single-matrix flow (src/cli/train-single.ts; lattice flags are usage errors).
  *
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and an input is never written over. Ctrl-C stops after the
@@ -38,6 +40,8 @@ const SUN_LAYERS = 8;
 const specs = {
   group: { type: 'string', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group [u1; with --init: the model\'s]' },
   N: { type: 'int', min: 2, help: 'N for --group suN' },
+  target: { type: 'string', choices: ['lattice', 'single'], default: 'lattice', help: 'a lattice flow, or a single-matrix flow for p(U) ∝ exp((β/N) Re tr Σ c_k Uᵏ) (src/cli/train-single.ts)' },
+  coeffs: { type: 'numbers', help: '--target single: coefficients c1,c2,… [1]' },
   dims: { type: 'int', min: 2, default: 2, help: 'lattice dimension (2, 3, 4)' },
   L: { type: 'int', min: 4, default: 8, help: 'lattice extent (a multiple of 4)' },
   beta: { type: 'number', min: 0, default: 2 },
@@ -163,6 +167,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: gaugeflow train --L <L> --beta <β> --out <model.json> [flags]\n\n${flagHelp(specs)}`);
     return 0;
   }
+  if (flags.target === 'single') return (await import('./train-single.ts')).runSingle(flags);
+  appliesOnly(flags, ['coeffs'], false, '--target single');
   validate(flags);
   const p = plan(flags);
   const out = flags.out!;
@@ -303,7 +309,7 @@ function sunLayerSiteBytes(N: number, d: number, convHidden: number): number {
   return 120 * 8 * N * N * d + (convHidden + 4 * d) * 32 * d + 8192;
 }
 
-function formatReport(r: Record<string, unknown>): string {
+export function formatReport(r: Record<string, unknown>): string {
   return Object.entries(r)
     .map(([k, v]) => `${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`)
     .join('\n');

@@ -99,8 +99,15 @@ function exactLogZ(group: Group, lattice: Lattice, beta: number): number | null 
   }
 }
 
-function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: string | number, logw: Float64Array, failed: number): GaugeEvaluation {
-  const lattice: Lattice = proposal.lattice;
+/**
+ * What a sample of log-weights log p̃ − log q (−∞ for failed draws) says about a proposal: the
+ * importance estimate of log Z with its delta-method standard error, the normalised ESS, the mean
+ * loss E[log q − log p̃] over good draws, and the acceptance of an independence-Metropolis pass over
+ * the draws in order (seeded by `seed`). Shared by lattice flows and single-matrix flows
+ * (src/cli/train-single.ts).
+ */
+export function logWeightSummary(logw: Float64Array, seed: string | number): { logZ: number; logZErr: number; ess: number; meanLoss: number; acceptance: number } {
+  const n = logw.length;
   const logZ = logMeanExp(logw);
   let wmax = -Infinity;
   let sumGood = 0;
@@ -121,8 +128,6 @@ function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: stri
   }
   const mean = s1 / n;
   const logZErr = Math.sqrt(Math.max(0, s2 / n - mean * mean) / n) / mean;
-  const meanLoss = -sumGood / Math.max(1, nGood);
-  const exact = exactLogZ(proposal.group, lattice, beta);
   const pass = metropolisPass(
     { logDensity: (i: number) => logw[i]! },
     { xs: Array.from({ length: n }, (_, i) => i), logq: new Float64Array(n) },
@@ -131,15 +136,21 @@ function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: stri
   );
   let acc = 0;
   for (let i = 1; i < n; i++) acc += pass.accepted[i]!;
+  return { logZ, logZErr, ess: importanceEss(logw), meanLoss: -sumGood / Math.max(1, nGood), acceptance: acc / Math.max(1, n - 1) };
+}
+
+function evaluation(proposal: GaugeProposal, beta: number, n: number, seed: string | number, logw: Float64Array, failed: number): GaugeEvaluation {
+  const { logZ, logZErr, ess, meanLoss, acceptance } = logWeightSummary(logw, seed);
+  const exact = exactLogZ(proposal.group, proposal.lattice, beta);
   return {
     n,
-    ess: importanceEss(logw),
+    ess,
     kl: meanLoss + (exact ?? logZ),
     klLogZ: exact === null ? 'importance' : 'exact',
     logZ,
     logZErr,
     logZExact: exact,
-    acceptance: acc / Math.max(1, n - 1),
+    acceptance,
     failedDraws: failed,
     meanLoss,
   };

@@ -123,6 +123,7 @@ export function readGaugeModel(path: string): GaugeModelFile {
     throw bad(`not a gaugeflow gauge-flow model (format ${JSON.stringify((j as { format?: unknown }).format)})`);
   }
   if (j.version !== GAUGE_MODEL_VERSION) throw bad(`format version ${String(j.version)}; this gaugeflow reads version ${GAUGE_MODEL_VERSION}`);
+  if ((j as { target?: unknown }).target === 'single') throw bad('a single-matrix model (`train --target single`), not a lattice flow');
   if (!['u1', 'su2', 'su3', 'suN'].includes(j.group)) throw bad(`group ${JSON.stringify(j.group)} is not supported (u1, su2, su3, suN)`);
   if (!j.trained || !Number.isInteger(j.trained.L) || !(typeof j.trained.beta === 'number' && Number.isFinite(j.trained.beta))) throw bad('missing or invalid `trained` {L, beta}');
   if (j.group !== 'u1') return checkSUN(j, bad);

@@ -15,7 +15,8 @@ import type { SUNField } from '../../../lattices/field.ts';
 import { trainWithLoss } from '../../../src/train/train.ts';
 import { makeSUNGaugeFlow, packField, sunGaugeFlowFromJSON, sunGaugeFlowToJSON, sunGaugeReverseKL, sunWilsonLogDensity, unpackField } from '../../../src/flows/sun/flow.ts';
 import { trainParallel } from '../../../src/train/parallel.ts';
-import { sunFlowProposal } from '../../../src/flows/sun/proposal.ts';
+import { gaugeProposal } from '../../../src/flows/gauge/proposal.ts';
+import { fieldProposalAsProposal } from '../../../samplers/flow_batch.ts';
 import { independenceMetropolis } from '../../../samplers/metropolis.ts';
 import { sunError } from '../../../lattices/matrix.ts';
 import { buildSUNGaugeFlow, sunTrainableSpec } from '../../../src/flows/sun/trainable.ts';
@@ -92,11 +93,11 @@ test('SU(N) gauge flow JSON round trip reproduces log q; the data-parallel train
 test('the SU(N) flow as an MCMC proposal: SU(3) fields to 1e-5, finite float64 log q, and independence Metropolis runs on it', async () => {
   const lattice = makeLattice([4, 4]);
   const flow = makeSUNGaugeFlow(2, 3, 2, makeRng('sun-prop', 'init'), { outScale: 1 });
-  const proposal = sunFlowProposal(flow, lattice);
+  const proposal = fieldProposalAsProposal(gaugeProposal(flow, lattice));
   const b = await proposal.sample(3, makeRng('sun-prop', 'draw'));
   assert.is(b.xs.length, 3);
   assert.ok(b.logq.every(Number.isFinite));
-  for (const f of b.xs) for (let l = 0; l < lattice.volume * 2; l++) assert.ok(sunError(f.links, l * 18, 3) < 1e-5, 'SU(3) links');
+  for (const f of b.xs as SUNField[]) for (let l = 0; l < lattice.volume * 2; l++) assert.ok(sunError(f.links, l * 18, 3) < 1e-5, 'SU(3) links');
   const mc = await independenceMetropolis({ logDensity: (f: SUNField) => -wilsonAction(f, 1) }, proposal, { nSteps: 8, batchSize: 4, seed: 1 });
   assert.is(mc.states.length, 8);
   assert.ok(mc.acceptRate > 0);
