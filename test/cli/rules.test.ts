@@ -6,22 +6,15 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bin, cli, cliEnv as env } from '../fixtures/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
 const model = fileURLToPath(new URL('../../bench/models/u1-L8-b2-energy.model.json', import.meta.url));
-const env = { ...process.env, CI: '1' };
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-rules-'));
-
-function cli(args: string[]) {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - t0) / 1000 };
-}
 
 /**
  * Spawn, wait until `ready()` holds (polled on the output so far), then send `signals` 150 ms apart;

@@ -6,26 +6,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, tf } from '../../src/backend/index.ts';
 import { singleMatrixSUN } from '../../lattices/exact/single-matrix.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { loadSingleMatrixModel } from '../../src/flows/sun/single-model-file.ts';
 import { readGaugeModel } from '../../src/flows/gauge/model-file.ts';
+import { cli } from '../fixtures/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
-const env = { ...process.env, CI: '1' };
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-single-'));
 const model = join(dir, 'su2.json');
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const coeffs = [0.17, -0.65, 1.22];
 

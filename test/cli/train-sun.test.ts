@@ -6,22 +6,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sunExact2D } from '../../lattices/exact/sun.ts';
+import { cli } from '../fixtures/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
-const env = { ...process.env, CI: '1' };
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-sun-'));
 const model = join(dir, 'su2.json');
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const tiny = ['--L', '4', '--beta', '1', '--layers', '2', '--hidden', '4', '--steps', '4', '--batch', '8', '--eval-samples', '400', '--seed', '3'];
 

@@ -5,21 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bin, cli, cliEnv as env } from '../fixtures/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
-const env = { ...process.env, CI: '1' };
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-'));
 const model = join(dir, 'm.json');
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const tiny = ['--L', '4', '--beta', '1', '--layers', '2', '--hidden', '4', '--steps', '4', '--batch', '8', '--eval-samples', '200', '--seed', '3'];
 
