@@ -2,7 +2,7 @@
  * Topological freezing: HMC against flow MCMC for 2D U(1) over a grid of (L, β).
  *
  *   npx tsx bench/freezing.ts [--L 8,16] [--beta 2,4,6] [--seconds 300] [--train-minutes 10]
- *                             [--finetune-minutes 5] [--transfer L|none] [--budget-hours 1]
+ *                             [--finetune-minutes 5] [--transfer L|beta|none] [--budget-hours 1]
  *                             [--workers 2] [--chains 4] [--seed 1] [--out-dir out/freezing] [--json]
  *   npx gaugeflow bench freezing …   (the same)
  *
@@ -10,8 +10,10 @@
  * - HMC with 10 leapfrog steps; the step size ε is tuned by short pilot runs until the acceptance
  *   is in [0.8, 0.9] (starting from ε = 0.1, i.e. τ = 1); the trajectory length is then 10ε.
  * - a flow trained by `gaugeflow train` (run as a child process, so its progress, checkpoints and
- *   Ctrl-C handling are the command's own) for --train-minutes, or, with --transfer L, fine-tuned for
- *   --finetune-minutes from the model of the next smaller L at the same β; the source is reported.
+ *   Ctrl-C handling are the command's own) for --train-minutes, or fine-tuned for --finetune-minutes
+ *   from another point's model (`transferSource`): with --transfer L the next smaller L at the same β,
+ *   with --transfer beta the next smaller β at the same L (annealing in β, which a flow at large β
+ *   needs: from Haar links the layers must learn to order every plaquette); the source is reported.
  * - both sampled by the multi-chain runner for --seconds of wall clock each (after set-up), same
  *   chains and worker threads; τ_int(Q) and τ_int(Q²) in measurements with Γ-method errors,
  *   ESS(Q) per wall second of sampling (worker start-up and model loading included), acceptance, ⟨cos θ_P⟩ and ⟨Q²⟩ against the exact values.
@@ -51,7 +53,7 @@ const specs = {
   seconds: { type: 'number', default: 300, help: 'sampling wall-clock budget per sampler and point' },
   'train-minutes': { type: 'number', default: 10, help: 'flow training budget per point (from scratch)' },
   'finetune-minutes': { type: 'number', default: 5, help: 'flow training budget per point when transferred' },
-  transfer: { type: 'string', default: 'L', choices: ['L', 'none'], help: 'L: fine-tune from the model of the next smaller L at the same β' },
+  transfer: { type: 'string', default: 'L', choices: ['L', 'beta', 'none'], help: 'L: fine-tune from the model of the next smaller L at the same β; beta: from the next smaller β at the same L' },
   'budget-hours': { type: 'number', default: 1, help: 'total budget T for ESS(Q)/s with training included' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads (training and sampling)' },
   chains: { type: 'int', min: 1, default: 4 },
@@ -98,6 +100,26 @@ interface State {
 }
 
 const key = (L: number, beta: number) => `L${L}-b${beta}`;
+
+export type Transfer = 'L' | 'beta' | 'none';
+
+/**
+ * The point whose flow a point's flow is fine-tuned from: the next smaller L at the same β
+ * (`L`), or the next smaller β at the same L (`beta`); none for the smallest, or with `none`.
+ * The run visits L in the order given and, within each L, β in the order given, so the source has
+ * been trained first when both lists are ascending (run() sorts them).
+ */
+export function transferSource(mode: Transfer, L: number, beta: number, Ls: readonly number[], betas: readonly number[]): { L: number; beta: number } | null {
+  if (mode === 'L') {
+    const smaller = [...Ls].sort((a, b) => a - b).filter((l) => l < L).at(-1);
+    return smaller === undefined ? null : { L: smaller, beta };
+  }
+  if (mode === 'beta') {
+    const smaller = [...betas].sort((a, b) => a - b).filter((b) => b < beta).at(-1);
+    return smaller === undefined ? null : { L, beta: smaller };
+  }
+  return null;
+}
 const n = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
 
 /**
@@ -213,7 +235,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const L of Ls) if (!Number.isInteger(L) || L < 4 || L % 4 !== 0) throw new UsageError(`--L: extents must be multiples of 4, got ${L}`);
   for (const b of betas) if (!(b > 0)) throw new UsageError(`--beta: couplings must be positive, got ${b}`);
   for (const k of ['seconds', 'train-minutes', 'finetune-minutes', 'budget-hours'] as const) if (!(f[k]! > 0)) throw new UsageError(`--${k} must be positive, got ${f[k]}`);
-  appliesOnly(f, ['finetune-minutes'], f.transfer === 'L', '--transfer L (fine-tuning from the next smaller L)');
+  appliesOnly(f, ['finetune-minutes'], f.transfer !== 'none', '--transfer L or beta (fine-tuning from another point)');
   const dir = f['out-dir']!;
   const runDir = join(dir, 'run');
   const modelDir = join(dir, 'models');
@@ -283,8 +305,8 @@ export async function run(argv: string[]): Promise<number> {
 
         if (!point.flow || point.flow.interrupted) {
           const model = resolve(join(modelDir, `flow-${k}.json`));
-          const smaller = Ls.filter((l) => l < L).at(-1);
-          const source = f.transfer === 'L' && smaller !== undefined ? resolve(join(modelDir, `flow-${key(smaller, beta)}.json`)) : undefined;
+          const sourcePoint = transferSource(f.transfer as Transfer, L, beta, Ls, betas);
+          const source = sourcePoint ? resolve(join(modelDir, `flow-${key(sourcePoint.L, sourcePoint.beta)}.json`)) : undefined;
           const init = source && existsSync(source) ? source : undefined;
           const minutes = init ? f['finetune-minutes']! : f['train-minutes']!;
           if (!existsSync(model)) {
@@ -310,7 +332,7 @@ export async function run(argv: string[]): Promise<number> {
           }
           // a run stopped after `train` saved the model but before it reported: the model file knows
           const train = (point.flowTraining ??= modelTraining(model, init));
-          const sourceTrain = init ? (state.points[key(smaller!, beta)]?.flow?.trainSecondsTotal as number | undefined) ?? 0 : 0;
+          const sourceTrain = init ? (state.points[key(sourcePoint!.L, sourcePoint!.beta)]?.flow?.trainSecondsTotal as number | undefined) ?? 0 : 0;
           const trainSeconds = Number(train?.trainSeconds ?? NaN);
           const spec: SamplerSpec = { sampler: 'flow', group: 'u1', dims: 2, L, beta, batch: 256, proposal: { module: gaugeProposalModule, options: { model, L, beta } } };
           log(`[${k}] flow: sampling ${f.seconds} s...`);
