@@ -5,7 +5,7 @@
  *   flow matching from data, test NLL on the 10% test split of an 80/10/10 split:
  *     npx tsx bench/cnf.ts --task fm --data <volerup.csv> --split-seed 0
  *   the reported volcano figure (five splits, mean ± sd of the test NLL; ≈ 2 min per split):
- *     npx tsx bench/cnf.ts --task fm --split-seed 0,1,2,3,4 --hidden 128,128 --iters 6000 \
+ *     npx tsx bench/cnf.ts --task fm --data <volerup.csv> --split-seed 0,1,2,3,4 --hidden 128,128 --iters 6000 \
  *       --rff 16:1,3,8,20 --time-harmonics 2
  *   probability-path matching (CNFM-style, uniform → vMF-KDE path) instead: add --loss cnfm --kappa 100
  *   reverse KL from a named target, ESS/KL of the exact-mode proposal on 20000 fresh samples:
@@ -14,7 +14,6 @@
  * Common flags: --hidden 64,64 --steps 8 --iters 3000 --batch 256 --lr 3e-3 --seed 0 --out file.json
  */
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import seedrandom from 'seedrandom';
 import { tf, initBackend } from '../src/backend/index.ts';
@@ -147,8 +146,12 @@ const t0 = Date.now();
 let result: Record<string, unknown>;
 
 if (task === 'fm') {
-  // default: the volcano data set of the earth data folder that sits beside this checkout
-  const path = flag('data', fileURLToPath(new URL('../../shared/data/earth/volerup.csv', import.meta.url)));
+  // the data set is the user's (a lat,lon CSV); the bench ships none, so it must be named
+  const path = flag('data', '');
+  if (!path) {
+    console.error('bench/cnf: --task fm needs --data <lat,lon CSV>');
+    process.exit(2);
+  }
   // several splits (--split-seed 0,1,2,3,4): mean and spread of the test NLL over them
   const seeds = flag('split-seed', '0').split(',').map(Number);
   const runs = seeds.map((s) => flowMatchingSplit(path, s));

@@ -3,12 +3,12 @@
  * Written to a temporary file and renamed, so a crash never leaves a half-written model; a wrong,
  * truncated or foreign file is a clear error naming the file.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 import type { Flow } from './types.ts';
 import { IRCPMFlow, type IRCPMJSON } from './ircpm/stack.ts';
 import { manifoldByName } from '../manifolds/index.ts';
 import { checkSchema, type Schema } from '../io/schema.ts';
+import { readJsonFile } from '../io/read-json.ts';
 
 /** Trained weights: one array of finite numbers per variable (never optional: a model without them is not the model). */
 const WEIGHTS: Schema = { array: 'numbers', minLength: 1 };
@@ -83,18 +83,7 @@ export async function flowFromJSON(payload: ModelFile['flow']): Promise<Flow> {
 }
 
 export function readModelFile(path: string): ModelFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read model file ${path}: ${(e as Error).message}`);
-  }
-  let json: ModelFile;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
-  }
+  const json = readJsonFile(path) as ModelFile;
   if (!json || typeof json !== 'object' || json.format !== MODEL_FORMAT) throw new Error(`${path} is not a gaugeflow model file (format field missing or wrong)`);
   if (json.version !== MODEL_VERSION) throw new Error(`model file ${path} has format version ${json.version}; this gaugeflow reads version ${MODEL_VERSION}`);
   if (!json.flow || typeof json.flow !== 'object') throw new Error(`model file ${path} has no flow payload`);
@@ -122,18 +111,7 @@ export async function loadFlow(path: string): Promise<Flow> {
  * validated field by field: a truncated, corrupt or foreign file is a clear error naming the file.
  */
 export function readFlowPayload(path: string): ModelFile['flow'] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read model file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
-  }
+  const json = readJsonFile(path) as Record<string, unknown>;
   if (json && typeof json === 'object' && 'format' in json) return readModelFile(path).flow;
   const schema = json && typeof json === 'object' ? FLOW_PAYLOAD_SCHEMAS[json.type as 'ircpm' | 'cnf'] : undefined;
   if (!schema) throw new Error(`${path} is neither a gaugeflow model file nor a flow payload (type ircpm or cnf)`);

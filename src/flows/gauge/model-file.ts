@@ -6,12 +6,12 @@
  * model of another group or dimension, a truncated file or a missing field is a clear error naming
  * the file (never a silently different flow).
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
 import type { U1GaugeFlow } from './flow.ts';
 import { SUNGaugeFlow, sunGaugeFlowFromJSON, sunGaugeFlowToJSON, type SUNGaugeFlowJSON } from '../sun/flow.ts';
 import { checkSchema, type Schema } from '../../io/schema.ts';
+import { readJsonFile } from '../../io/read-json.ts';
 
 const KERNEL_SCHEMAS: Record<string, Schema> = {
   ircpm: { fields: { kind: 'string', modes: 'posint', eta: 'positive', tol: 'positive', maxIter: 'posint' } },
@@ -104,18 +104,7 @@ export function saveGaugeModel(path: string, file: GaugeModelFile): void {
 }
 
 export function readGaugeModel(path: string): GaugeModelFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read model file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let j: GaugeModelFile;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
-  }
+  const j = readJsonFile(path) as GaugeModelFile;
   const bad = (what: string) => new Error(`model file ${path}: ${what}`);
   if (!j || typeof j !== 'object') throw bad('not a JSON object');
   if (j.format !== GAUGE_MODEL_FORMAT) {

@@ -6,12 +6,12 @@
  * field the loader uses is checked (src/io/schema.ts) before anything is built, so a lattice model,
  * a truncated file or a missing field is a clear error naming the file.
  */
-import { readFileSync } from 'node:fs';
 import { checkSchema, type Schema } from '../../io/schema.ts';
 import { FLOW_PAYLOAD_SCHEMAS } from '../io.ts';
 import { IRCPMFlow, type IRCPMJSON } from '../ircpm/stack.ts';
 import { GAUGE_MODEL_FORMAT, GAUGE_MODEL_VERSION, sunGroupName, type TrainingHistory } from '../gauge/model-file.ts';
 import { spectralFlowFromIRCPM, type SingleMatrixTarget, type SpectralFlow } from './single-matrix.ts';
+import { readJsonFile } from '../../io/read-json.ts';
 
 export interface SingleMatrixModelFile {
   format: typeof GAUGE_MODEL_FORMAT;
@@ -55,18 +55,7 @@ export function singleMatrixModelPayload(flow: SpectralFlow, target: SingleMatri
 }
 
 export function readSingleMatrixModel(path: string): SingleMatrixModelFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`cannot read model file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let j: SingleMatrixModelFile;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    throw new Error(`model file ${path} is not valid JSON (truncated or corrupt?)`);
-  }
+  const j = readJsonFile(path) as SingleMatrixModelFile;
   const bad = (what: string) => new Error(`model file ${path}: ${what}`);
   if (!j || typeof j !== 'object' || j.format !== GAUGE_MODEL_FORMAT) throw bad('not a gaugeflow gauge-flow model');
   if (j.target !== 'single') throw bad('a lattice flow, not a single-matrix model (`train --target single`)');
