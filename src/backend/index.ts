@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { installGradientFixes } from './grads.ts';
+import { installWasmRankFixes } from './wasm-rank.ts';
 
 export { tf };
 
@@ -98,6 +99,8 @@ export function initBackend(preferred?: string): Promise<BackendName> {
           // when it was chosen (GAUGEFLOW_BACKEND=cpu or the last fallback) the backend is reported
           // in every result instead. (tfjs-backend-cpu 4.x: the `firstUse` field of MathBackendCPU.)
           if (c.name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+          // wasm's XNNPACK kernels return wrong values above rank 6 (see wasm-rank.ts)
+          if (c.name === 'wasm') installWasmRankFixes();
           active = c.name;
           return c.name;
         }
