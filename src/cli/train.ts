@@ -34,8 +34,8 @@ import { gaugeProposal } from '../flows/gauge/proposal.ts';
 import { evaluateGaugeProposalInterruptible } from '../flows/gauge/evaluate.ts';
 import { circleKernelKinds } from '../flows/circle/kernel.ts';
 
-/** Default coupling layers of an SU(N) flow (as bench/sun-gauge-flow.ts measures). */
-const SUN_LAYERS = 8;
+/** Default coupling layers of an SU(N) flow (bench/gauge-flow.ts measures its cost). */
+export const SUN_LAYERS = 8;
 
 const specs = {
   group: { type: 'string', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group [u1; with --init: the model\'s]' },
