@@ -130,7 +130,8 @@ function ambientStack(x: tf.Tensor2D): tf.Tensor2D {
 function initWeights(rows: number, cols: number, scale: number, rng: () => number): tf.Variable {
   const w = new Float32Array(rows * cols);
   for (let i = 0; i < w.length; i++) w[i] = scale * gaussian(rng);
-  return tf.variable(tf.tensor2d(w, [rows, cols]));
+  // (the initial tensor is disposed by tidy; the variable keeps the data)
+  return tf.tidy(() => tf.variable(tf.tensor2d(w, [rows, cols])));
 }
 
 /**
@@ -165,7 +166,7 @@ export class MLPPotential implements Potential {
     let fan = features.kind === 'fourier' ? (features.combine?.length ?? 2 * features.frequencies.length) : inputDim;
     for (const h of hidden) {
       this.W.push(initWeights(fan, h, 1 / Math.sqrt(fan), rng));
-      this.b.push(tf.variable(tf.zeros([1, h])));
+      this.b.push(tf.tidy(() => tf.variable(tf.zeros([1, h]))));
       fan = h;
     }
     // small output layer: the flow starts close to the identity map
@@ -285,7 +286,7 @@ export class FourierPotential implements Potential {
     const init = () => {
       const a = new Float32Array(K);
       for (let i = 0; i < K; i++) a[i] = 0.01 * gaussian(rng);
-      return tf.variable(tf.tensor1d(a));
+      return tf.tidy(() => tf.variable(tf.tensor1d(a)));
     };
     if (!spec.context) {
       this.alpha = init();

@@ -129,4 +129,13 @@ test('bad context: missing, unexpected, wrongly shaped, or given to a flow that 
   assert.throws(() => new IRCPMFlow(torus(2), [psi], 1), /cannot take a context/);
 });
 
+test('building and disposing a potential leaves no tensor behind (initial values are not kept beside the variables)', () => {
+  const before = tf.memory().numTensors;
+  const mlp = new MLPPotential({ kind: 'mlp', inputDim: 2, features: { kind: 'ambient' }, hidden: [8, 8], contextDim: 3 }, seedrandom('leak'));
+  const fourier = new FourierPotential({ kind: 'fourier', inputDim: 2, frequencies: fourierFrequencies(2, 2), eta: 0.9, context: false }, seedrandom('leak'));
+  assert.ok(tf.memory().numTensors > before);
+  tf.dispose([...mlp.variables, ...fourier.variables]);
+  assert.is(tf.memory().numTensors, before);
+});
+
 test.run();

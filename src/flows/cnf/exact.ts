@@ -12,24 +12,11 @@
 import { tf } from '../../backend/index.ts';
 import type { Potential } from './potential.ts';
 import { rk4Step, MAX_STAGE_RADIUS, type Geometry } from './rk4.ts';
+import { signedLogDet } from '../../../lattices/exact/logdet.ts';
 
-/** log|det| of a row-major n×n float64 matrix (LU with partial pivoting); −Infinity if singular. */
+/** log|det| of a row-major n×n float64 matrix; −Infinity if singular (the LU of lattices/exact/logdet.ts). */
 export function logAbsDet(a: Float64Array | number[], n: number): number {
-  const m = Float64Array.from(a);
-  let logdet = 0;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let i = k + 1; i < n; i++) if (Math.abs(m[i * n + k]) > Math.abs(m[p * n + k])) p = i;
-    const piv = m[p * n + k];
-    if (piv === 0) return -Infinity;
-    if (p !== k) for (let j = 0; j < n; j++) [m[k * n + j], m[p * n + j]] = [m[p * n + j], m[k * n + j]];
-    logdet += Math.log(Math.abs(piv));
-    for (let i = k + 1; i < n; i++) {
-      const f = m[i * n + k] / piv;
-      for (let j = k; j < n; j++) m[i * n + j] -= f * m[k * n + j];
-    }
-  }
-  return logdet;
+  return signedLogDet(Float64Array.from(a), n).log;
 }
 
 /** Orthonormal basis of the tangent space of the unit sphere at p (rows, float64). */
