@@ -33,7 +33,16 @@ export interface GaugeEvaluation {
   meanLoss: number;
 }
 
-const CHUNK = 1024;
+/**
+ * Draws per call of the flow: at most 1024, and at most 2²⁰ link components in all. The layers'
+ * intermediates grow with the draws × links (the 4D conditioner holds 81 × channels per site), and a
+ * 1024-draw SU(3) 4⁴ chunk asked the wasm heap for one 0.5 GB array and failed (now 56 draws a
+ * chunk; 2D U(1) up to 16×16 keeps 1024, SU(3) 8×8 takes 455).
+ */
+export function evaluationChunk(proposal: Pick<GaugeProposal, 'lattice' | 'group'>): number {
+  const per = proposal.lattice.volume * proposal.lattice.dims * linkSize(proposal.group);
+  return Math.max(1, Math.min(1024, Math.floor(2 ** 20 / per)));
+}
 
 /** Draws [i0, i0 + m) of the log-weights into logw; returns the number of failed draws. */
 function logWeightsChunk(proposal: GaugeProposal, beta: number, logw: Float64Array, i0: number, m: number, rng: () => number): number {
@@ -58,7 +67,8 @@ function logWeightsChunk(proposal: GaugeProposal, beta: number, logw: Float64Arr
 export function gaugeLogWeights(proposal: GaugeProposal, beta: number, n: number, rng: () => number): { logw: Float64Array; failed: number } {
   const logw = new Float64Array(n);
   let failed = 0;
-  for (let i0 = 0; i0 < n; i0 += CHUNK) failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(CHUNK, n - i0), rng);
+  const chunk = evaluationChunk(proposal);
+  for (let i0 = 0; i0 < n; i0 += chunk) failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(chunk, n - i0), rng);
   return { logw, failed };
 }
 
@@ -75,10 +85,11 @@ export async function evaluateGaugeProposalInterruptible(proposal: GaugeProposal
   const rng = makeRng(seed, 'evaluate');
   const logw = new Float64Array(n);
   let failed = 0;
-  for (let i0 = 0; i0 < n; i0 += CHUNK) {
+  const chunk = evaluationChunk(proposal);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal.aborted) return null;
-    failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(CHUNK, n - i0), rng);
+    failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(chunk, n - i0), rng);
   }
   return evaluation(proposal, beta, n, seed, logw, failed);
 }
