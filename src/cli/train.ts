@@ -20,7 +20,7 @@
 import { rmSync } from 'node:fs';
 import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
 import { onInterrupt } from './interrupt.ts';
-import { checkMemory, maxMemoryFlag } from './preflight.ts';
+import { checkMemory, formatBytes, maxMemoryFlag } from './preflight.ts';
 import { checkOutputPath, writeFileAtomic } from './output-file.ts';
 import { initBackend } from '../backend/index.ts';
 import { makeLattice } from '../../lattices/geometry.ts';
@@ -146,7 +146,7 @@ function plan(flags: Flags): Plan {
  * complex N×N matrices of its loops, eigen-decomposition and potential (see sunLayerSiteBytes).
  * Every worker thread (or this thread) holds one microbatch at a time.
  */
-function trainMemory(flags: Flags, p: Plan): { total: number; detail: string } {
+function trainMemory(flags: Flags, p: Plan): { total: number; perSample: number; detail: string } {
   const d = flags.dims!;
   const sites = flags.L! ** d;
   let perSampleSite: number;
@@ -154,11 +154,32 @@ function trainMemory(flags: Flags, p: Plan): { total: number; detail: string } {
     const hidden = p.config.flow.hidden.reduce((a, b) => a + b, 0);
     perSampleSite = p.config.flow.layers * (hidden + 4 * d) * 32 * d;
   } else {
-    perSampleSite = p.config.layers * sunLayerSiteBytes(p.config.N, d, (p.config.options?.convHidden ?? [8]).reduce((a, b) => a + b, 0));
+    perSampleSite = p.config.layers * sunLayerSiteBytes(p.config.N, d);
   }
   const micro = Math.ceil(flags.batch! / flags.microbatches!);
   const concurrent = Math.min(flags.microbatches!, Math.max(1, flags.workers!)) * micro;
-  return { total: concurrent * sites * perSampleSite, detail: `≈ ${Math.round((sites * perSampleSite) / 1024 ** 2)} MiB per sample × ${concurrent} samples in flight` };
+  return {
+    total: concurrent * sites * perSampleSite,
+    perSample: sites * perSampleSite,
+    detail: `≈ ${Math.round((sites * perSampleSite) / 1024 ** 2)} MiB per sample × ${concurrent} samples in flight`,
+  };
+}
+
+/** What one wasm module can hold in practice (its limit is 4 GiB; allocations fail well before). */
+const WASM_HEAP = 2 * 1024 ** 3;
+
+/**
+ * On wasm every thread holds one microbatch's tape in its own module: a microbatch over WASM_HEAP
+ * aborts inside the module with an unhelpful trap ("divide by zero", "null function"), so refuse it
+ * first and say which --microbatches would fit.
+ */
+function checkWasmMicrobatch(flags: Flags, perSample: number): void {
+  const micro = Math.ceil(flags.batch! / flags.microbatches!);
+  if (micro * perSample <= WASM_HEAP) return;
+  const fit = Math.floor(WASM_HEAP / perSample);
+  const what = `one microbatch of ${micro} samples needs ≈ ${formatBytes(micro * perSample)} (≈ ${formatBytes(perSample)} per sample) in one wasm module, which holds ≈ ${formatBytes(WASM_HEAP)}`;
+  if (fit < 1) throw new UsageError(`${what}; even one sample does not fit: reduce --L or --layers, or use a native backend (tfjs-node)`);
+  throw new UsageError(`${what}; pass --microbatches ${Math.ceil(flags.batch! / fit)} or more (at most ${fit} samples each), or a smaller --batch`);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -181,9 +202,11 @@ export async function run(argv: string[]): Promise<number> {
   const { previous } = p;
   const estimator = flags.estimator as 'total' | 'path';
   const steps = flags.steps ?? (flags.minutes === undefined ? 2000 : undefined);
-  checkMemory({ ...trainMemory(flags, p), reduce: '--L, --batch (or more --microbatches) or --workers' }, flags['max-memory']);
+  const memory = trainMemory(flags, p);
+  checkMemory({ ...memory, reduce: '--L, --batch (or more --microbatches) or --workers' }, flags['max-memory']);
 
   const backend = await initBackend();
+  if (backend === 'wasm') checkWasmMicrobatch(flags, memory.perSample);
   // this thread's copy: receives the trained weights
   const local: GaugeFlow = p.kind === 'u1' ? buildGaugeFlow(p.config) : buildSUNGaugeFlow(p.config);
   const lattice = makeLattice(new Array<number>(flags.dims!).fill(flags.L!));
@@ -301,12 +324,13 @@ export async function run(argv: string[]): Promise<number> {
 /**
  * Rough tape bytes per sample, site and layer of an SU(N) spectral coupling (src/flows/sun/coupling.ts):
  * float32 complex N×N matrices (staples, loops, eigenvectors, rebuilt loops, their products and
- * gradients: ≈ 120 per link direction), the conditioner's channels as for U(1), and the potential
- * MLP (2 × 16 wide, IRCPM iterations) per site. Set from a measurement: one step of the default
- * 8-layer 2D SU(3) flow at L = 8, batch 16, adds ≈ 210 MiB to the peak RSS (this gives 217 MiB).
+ * gradients: ≈ 120 per link direction), and the conditioner, whose k^d stencil windows (k = 3) with
+ * their gradients dominate in 4D. Set from measurements (tf.profile peak bytes of one training step):
+ * 2D SU(3) L = 8, 4 layers, batch 2: 25 KiB per sample, site and layer (this gives 38 KiB); 4D SU(3)
+ * L = 4, 2–4 layers, batch 2: 213–239 KiB (this gives 224 KiB).
  */
-function sunLayerSiteBytes(N: number, d: number, convHidden: number): number {
-  return 120 * 8 * N * N * d + (convHidden + 4 * d) * 32 * d + 8192;
+function sunLayerSiteBytes(N: number, d: number): number {
+  return 120 * 8 * N * N * d + 2400 * 3 ** d;
 }
 
 export function formatReport(r: Record<string, unknown>): string {

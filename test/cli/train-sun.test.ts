@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sunExact2D } from '../../lattices/exact/sun.ts';
@@ -98,5 +98,20 @@ test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('4D SU(3) on wasm: a run beyond the memory, and a microbatch beyond one wasm module, are refused before training with what would fit', () => {
+  const out = join(dir, 'su3-4d.json');
+  const base = ['train', '--group', 'su3', '--dims', '4', '--L', '4', '--beta', '1', '--steps', '1', '--out', out];
+  const env = { ...process.env, CI: '1', GAUGEFLOW_BACKEND: 'wasm' };
+  // the default batch (64 in 2 microbatches) needs tens of GiB: refused by the memory estimate
+  const big = cli([...base, '--max-memory', '8GiB'], { env });
+  assert.is(big.code, 2, big.stderr);
+  assert.match(big.stderr, /needs ≈ [\d.]+ GiB .*more than --max-memory 8GiB/);
+  // 16 layers, batch 8 in 2 microbatches: 4 samples ≈ 3.5 GiB in one wasm module; 4 microbatches fit
+  const micro = cli([...base, '--layers', '16', '--batch', '8', '--microbatches', '2'], { env });
+  assert.is(micro.code, 2, micro.stderr);
+  assert.match(micro.stderr, /one microbatch of 4 samples needs ≈ [\d.]+ GiB .* in one wasm module.*pass --microbatches 4 or more/);
+  assert.not.ok(existsSync(out));
+});
 
 test.run();
