@@ -17,7 +17,9 @@ if (!skipTypecheck) {
 }
 
 // --no-color: otherwise uvu exports FORCE_COLOR=1, which leaks into every child process a test spawns.
-const args = ['uvu', '-r', 'tsx', '--no-color', 'test', ...process.argv.slice(2)];
+// Only *.test.ts files are suites: helpers and fixtures beside them (test/fixtures/cli.ts, …) would
+// otherwise be loaded as suites with no tests.
+const args = ['uvu', '-r', 'tsx', '--no-color', '-i', '(?<!\\.test)\\.ts$', 'test', ...process.argv.slice(2)];
 const child = spawn(npx, args, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 let out = '';
 child.stdout.on('data', (d) => {
