@@ -33,7 +33,7 @@ import { countParams } from '../src/flows/potentials.ts';
 import type { Flow } from '../src/flows/types.ts';
 import { latLonToSphere, loadLatLonCSV } from '../src/data/earth.ts';
 import { DATA_CNF_MODEL, dataFitDefaults } from '../src/train/data-defaults.ts';
-import { dataCNF, disposeSplit, fitToData, sampleRows, splitData } from '../src/train/fit-data.ts';
+import { dataCNF, disposeSplit, fitToData, normalisation, sampleRows, splitData } from '../src/train/fit-data.ts';
 import { writeFileAtomic } from '../src/io/write-atomic.ts';
 import { sphereSamplesPlot } from '../src/report/plots.ts';
 import { renderSvg } from '../src/report/render.ts';
@@ -72,6 +72,8 @@ interface Row {
   selectedIteration: number;
   stopped: string;
   params: number;
+  /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
+  integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
 }
 
@@ -112,6 +114,7 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
         params: rows[0]!.params,
         cnfm: DATASETS[ds]!.cnfm,
         atOrBelowCNFM: t.mean <= DATASETS[ds]!.cnfm[0],
+        ...(rows.some((x) => x.integral) ? { integral: rows.map((x) => x.integral ?? null) } : {}),
       });
     }
   return out;
@@ -119,11 +122,11 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
 
 function table(summary: Record<string, unknown>[]): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-  const lines = ['| dataset | model | splits | test NLL (mean ± sd) | CNFM | train s / split | params |', '|---|---|---|---|---|---|---|'];
+  const lines = ['| dataset | model | splits | test NLL (mean ± sd) | CNFM | train s / split | params | ∫q dA (MC) |', '|---|---|---|---|---|---|---|---|'];
   for (const s of summary) {
     const t = s.testNLL as { mean: number; sd: number };
     const c = s.cnfm as [number, number];
-    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${(s.trainSeconds as number).toFixed(0)} | ${s.params} |`);
+    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${(s.trainSeconds as number).toFixed(0)} | ${s.params} | ${s.integral ? (s.integral as ({ z: number; se: number } | null)[]).map((g) => (g ? `${g.z.toFixed(3)}±${g.se.toFixed(3)}` : '–')).join(', ') : 'exact map'} |`);
   }
   return lines.join('\n');
 }
@@ -202,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
             selectedIteration: o.fit.selectedIteration,
             stopped: o.fit.stopped,
             params: countParams(flow.variables),
+            ...(model === 'ircpm' ? { integral: normalisation(flow, 20000, `earth-norm-${ds}-${split}`) } : {}),
             sizes: data.sizes,
           };
           result.rows = result.rows.filter((r) => !(r.dataset === ds && r.model === model && r.split === split));

@@ -105,3 +105,25 @@ export function sampleRows(flow: Flow, n: number, seed: string): number[][] {
   tf.dispose([s.x, s.logq, s.ok]);
   return rows;
 }
+
+/**
+ * ∫ q dA over S² by Monte Carlo against the uniform measure: 4π · mean of q at n uniform points,
+ * with its standard error (1 for a normalised density). For models with a cheap explicit density
+ * (IRCPM: its change of variables holds only while the map is a diffeomorphism, which maximum
+ * likelihood does not enforce); for a CNF use its exact density (test/train/fit-data-normalisation).
+ */
+export function normalisation(flow: Flow, n: number, seed: string): { z: number; se: number } {
+  const x = flow.manifold.sampleUniform(n, seedrandom(seed));
+  const lq = tf.tidy(() => flow.logProb(x).dataSync());
+  x.dispose();
+  const vol = Math.exp(flow.manifold.logVolume);
+  let s = 0;
+  let s2 = 0;
+  for (const v of lq) {
+    const q = vol * Math.exp(v);
+    s += q;
+    s2 += q * q;
+  }
+  const m = s / n;
+  return { z: m, se: Math.sqrt(Math.max(0, s2 / n - m * m) / (n - 1)) };
+}
