@@ -72,6 +72,8 @@ interface Row {
   selectedIteration: number;
   stopped: string;
   params: number;
+  /** CNF: the mixture with a vMF KDE of the training points (κ, w chosen on validation) */
+  mixture?: { kappa: number; weight: number; testNLL: number; kdeTestNLL: number };
   /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
   integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
@@ -116,6 +118,25 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
         atOrBelowCNFM: t.mean <= DATASETS[ds]!.cnfm[0],
         ...(rows.some((x) => x.integral) ? { integral: rows.map((x) => x.integral ?? null) } : {}),
       });
+      const mix = rows.filter((x) => x.mixture);
+      if (model !== 'cnf' || !mix.length) continue;
+      for (const [name, get] of [
+        ['vmf-kde', (x: Row) => x.mixture!.kdeTestNLL],
+        ['cnf+kde', (x: Row) => x.mixture!.testNLL],
+      ] as const) {
+        const t2 = meanSd(mix.map(get));
+        out.push({
+          dataset: ds,
+          model: name,
+          splits: mix.map((x) => x.split),
+          testNLL: t2,
+          trainSeconds: name === 'vmf-kde' ? null : meanSd(mix.map((x) => x.trainSeconds)).mean,
+          params: name === 'vmf-kde' ? 0 : rows[0]!.params,
+          cnfm: DATASETS[ds]!.cnfm,
+          atOrBelowCNFM: t2.mean <= DATASETS[ds]!.cnfm[0],
+          ...(name === 'cnf+kde' ? { weights: mix.map((x) => x.mixture!.weight) } : { kappas: mix.map((x) => +x.mixture!.kappa.toFixed(1)) }),
+        });
+      }
     }
   return out;
 }
@@ -126,7 +147,7 @@ function table(summary: Record<string, unknown>[]): string {
   for (const s of summary) {
     const t = s.testNLL as { mean: number; sd: number };
     const c = s.cnfm as [number, number];
-    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${(s.trainSeconds as number).toFixed(0)} | ${s.params} | ${s.integral ? (s.integral as ({ z: number; se: number } | null)[]).map((g) => (g ? `${g.z.toFixed(3)}±${g.se.toFixed(3)}` : '–')).join(', ') : 'exact map'} |`);
+    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${s.trainSeconds === null ? '–' : (s.trainSeconds as number).toFixed(0)} | ${s.params} | ${s.integral ? (s.integral as ({ z: number; se: number } | null)[]).map((g) => (g ? `${g.z.toFixed(3)}±${g.se.toFixed(3)}` : '–')).join(', ') : 'exact map'} |`);
   }
   return lines.join('\n');
 }
@@ -184,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
               : makeIRCPM(manifold, rng, { layers: 3, shared: true, hidden: [128, 128], potential: 'mlp', frequencies: 1 });
           const d = dataFitDefaults(model, data.sizes.train, { minutes });
           console.error(`bench/earth: ${ds} split ${split} ${model} (${d.basis})`);
-          const o = await fitToData(flow, data, d.training, d.valCap, { rng, progress: true, signal: interrupt.signal });
+          const o = await fitToData(flow, data, d.training, d.valCap, { rng, progress: true, signal: interrupt.signal, mixture: model === 'cnf' });
           if (o.fit.stopped === 'interrupted') {
             interrupted = true;
             disposeSplit(data);
@@ -205,6 +226,7 @@ async function main(argv: string[]): Promise<number> {
             selectedIteration: o.fit.selectedIteration,
             stopped: o.fit.stopped,
             params: countParams(flow.variables),
+            mixture: o.mixture,
             ...(model === 'ircpm' ? { integral: normalisation(flow, 20000, `earth-norm-${ds}-${split}`) } : {}),
             sizes: data.sizes,
           };

@@ -11,7 +11,8 @@ import type { Manifold } from '../manifolds/types.ts';
 import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
-import { flowMatchingBatchLoss, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
+import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
+import { mixtureLogDensity, selectKappa, selectWeight, vmfKdeLogDensity } from './vmf-kde.ts';
 import { maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import type { DataCNFModel } from './data-defaults.ts';
@@ -57,13 +58,15 @@ export interface DataFitOutcome {
   /** validation NLL of the selected weights (on the selection points; CNF: continuous-time) */
   valNLL?: number;
   evalSeconds?: number;
+  /** CNF with `mixture`: the vMF KDE and the mixture w q_CNF + (1 − w) q_KDE, κ and w chosen on the validation split */
+  mixture?: { kappa: number; weight: number; testNLL: number; kdeTestNLL: number };
 }
 
 /**
  * Train `flow` on split.train with selection on (at most valCap points of) split.val, then measure
  * the test NLL unless interrupted. The selected weights are left in flow.variables.
  */
-export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions): Promise<DataFitOutcome> {
+export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean }): Promise<DataFitOutcome> {
   const isCNF = flow instanceof CNF || (flow as { toJSON?: () => { type?: string } }).toJSON?.().type === 'cnf';
   const nVal = Math.min(valCap, split.sizes.val);
   const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
@@ -83,6 +86,7 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       const cnf = (flow as CNF).with({ mode: 'exact' });
       const ex = meanNLLExact(cnf, split.test);
       const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
+      if (opts.mixture) out.mixture = kdeMixture(cnf, split, ex.logq);
       out.evalSeconds = (performance.now() - te) / 1000;
       return out;
     }
@@ -90,6 +94,20 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
   } finally {
     valSel.dispose();
   }
+}
+
+/**
+ * The CNF mixed with a vMF KDE of the training points: κ by validation NLL of the KDE, then the
+ * weight by validation NLL of the mixture (the CNF's continuous-time density on the validation
+ * points, for selection only); the test NLL uses the CNF's exact density `testLogq`.
+ */
+function kdeMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array): NonNullable<DataFitOutcome['mixture']> {
+  const [train, val, test] = [split.train, split.val, split.test].map((t) => t.arraySync() as number[][]);
+  const { kappa } = selectKappa(train!, val!);
+  const { weight } = selectWeight(logProbContinuous(cnf, split.val, cnf.steps), vmfKdeLogDensity(train!, val!, kappa));
+  const kdeTest = vmfKdeLogDensity(train!, test!, kappa);
+  const nll = (a: Float64Array) => -a.reduce((x, y) => x + y, 0) / a.length;
+  return { kappa, weight, testNLL: nll(mixtureLogDensity(testLogq, kdeTest, weight)), kdeTestNLL: nll(kdeTest) };
 }
 
 function wrap(loss: (b: number, r: () => number) => tf.Scalar) {

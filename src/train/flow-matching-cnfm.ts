@@ -16,7 +16,7 @@ import { trainWindowed, type FlowMatchingOptions } from './flow-matching.ts';
 import { field } from '../flows/cnf/rk4.ts';
 
 /** log of the vMF normaliser κ / (4π sinh κ) written as κ/(2π(1 − e^{−2κ})) · e^{−κ}, stable for large κ. */
-function logVmfNorm(kappa: number): number {
+export function logVmfNorm(kappa: number): number {
   return Math.log(kappa / (2 * Math.PI * -Math.expm1(-2 * kappa))) - kappa;
 }
 
