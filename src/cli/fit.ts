@@ -220,7 +220,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
       // whose density is explicit, by maximum likelihood. Both select on the validation split.
-      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal });
+      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture: flags.flow === 'cnf' });
       if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
       Object.assign(result, {
         objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',
@@ -235,6 +235,8 @@ export async function run(argv: string[]): Promise<number> {
         testNLL: out.testNLL,
         ...(out.testNLLContinuous !== undefined ? { testDensity: 'exact (discrete map)', testOkFraction: out.testOkFraction, testNLLContinuous: out.testNLLContinuous } : {}),
         finalLoss: out.fit.finalLoss,
+        // the CNF mixed with a vMF KDE of the training points (κ, w on validation; not part of --out)
+        ...(out.mixture ? { mixture: out.mixture } : {}),
         validation: out.fit.log,
       });
       disposeSplit(split);
