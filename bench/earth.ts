@@ -73,7 +73,7 @@ interface Row {
   stopped: string;
   params: number;
   /** CNF: the mixture with a vMF KDE of the training points (κ, w chosen on validation) */
-  mixture?: { kappa: number; weight: number; testNLL: number; kdeTestNLL: number };
+  mixture?: { kappa: number; weight: number; testNLL: number; kdeKappa: number; kdeTestNLL: number };
   /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
   integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
@@ -134,7 +134,7 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
           params: name === 'vmf-kde' ? 0 : rows[0]!.params,
           cnfm: DATASETS[ds]!.cnfm,
           atOrBelowCNFM: t2.mean <= DATASETS[ds]!.cnfm[0],
-          ...(name === 'cnf+kde' ? { weights: mix.map((x) => x.mixture!.weight) } : { kappas: mix.map((x) => +x.mixture!.kappa.toFixed(1)) }),
+          ...(name === 'cnf+kde' ? { weights: mix.map((x) => x.mixture!.weight), mixtureKappas: mix.map((x) => +x.mixture!.kappa.toFixed(1)) } : { kappas: mix.map((x) => +x.mixture!.kdeKappa.toFixed(1)) }),
         });
       }
     }

@@ -12,7 +12,7 @@ import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
 import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
-import { mixtureLogDensity, selectKappa, selectWeight, vmfKdeLogDensity } from './vmf-kde.ts';
+import { mixtureLogDensity, selectMixture, vmfKdeLogDensity } from './vmf-kde.ts';
 import { maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import type { DataCNFModel } from './data-defaults.ts';
@@ -58,8 +58,8 @@ export interface DataFitOutcome {
   /** validation NLL of the selected weights (on the selection points; CNF: continuous-time) */
   valNLL?: number;
   evalSeconds?: number;
-  /** CNF with `mixture`: the vMF KDE and the mixture w q_CNF + (1 − w) q_KDE, κ and w chosen on the validation split */
-  mixture?: { kappa: number; weight: number; testNLL: number; kdeTestNLL: number };
+  /** CNF with `mixture`: the mixture w q_CNF + (1 − w) q_KDE(κ) and the KDE alone (its own κ), all chosen on the validation split */
+  mixture?: { kappa: number; weight: number; testNLL: number; kdeKappa: number; kdeTestNLL: number };
 }
 
 /**
@@ -97,17 +97,21 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
 }
 
 /**
- * The CNF mixed with a vMF KDE of the training points: κ by validation NLL of the KDE, then the
- * weight by validation NLL of the mixture (the CNF's continuous-time density on the validation
- * points, for selection only); the test NLL uses the CNF's exact density `testLogq`.
+ * The CNF mixed with a vMF KDE of the training points: κ and the weight by validation NLL of the
+ * mixture (the CNF's continuous-time density on the validation points, for selection only); the test
+ * NLL uses the CNF's exact density `testLogq`. The KDE alone (κ by its own validation NLL) beside it.
  */
 function kdeMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array): NonNullable<DataFitOutcome['mixture']> {
   const [train, val, test] = [split.train, split.val, split.test].map((t) => t.arraySync() as number[][]);
-  const { kappa } = selectKappa(train!, val!);
-  const { weight } = selectWeight(logProbContinuous(cnf, split.val, cnf.steps), vmfKdeLogDensity(train!, val!, kappa));
-  const kdeTest = vmfKdeLogDensity(train!, test!, kappa);
+  const sel = selectMixture(train!, val!, logProbContinuous(cnf, split.val, cnf.steps));
   const nll = (a: Float64Array) => -a.reduce((x, y) => x + y, 0) / a.length;
-  return { kappa, weight, testNLL: nll(mixtureLogDensity(testLogq, kdeTest, weight)), kdeTestNLL: nll(kdeTest) };
+  return {
+    kappa: sel.kappa,
+    weight: sel.weight,
+    testNLL: nll(mixtureLogDensity(testLogq, vmfKdeLogDensity(train!, test!, sel.kappa), sel.weight)),
+    kdeKappa: sel.kdeKappa,
+    kdeTestNLL: nll(vmfKdeLogDensity(train!, test!, sel.kdeKappa)),
+  };
 }
 
 function wrap(loss: (b: number, r: () => number) => tf.Scalar) {

@@ -33,18 +33,27 @@ export function vmfKdeLogDensity(centers: readonly number[][], x: readonly numbe
 const meanNeg = (a: Float64Array) => -a.reduce((s, v) => s + v, 0) / a.length;
 
 /**
- * κ on a geometric grid (5 … 5·10⁶, six per decade) minimising the validation NLL. The top of the
- * grid is a kernel of ≈ 0.03° (≈ 3 km): catalogues that repeat locations (eruptions of the same
- * volcano) select it.
+ * κ grid: 5 … 5·10⁶, six per decade. The top is a kernel of ≈ 0.03° (≈ 3 km): catalogues that repeat
+ * locations (eruptions of the same volcano) select it.
  */
-export function selectKappa(centers: readonly number[][], val: readonly number[][]): { kappa: number; valNLL: number } {
-  let best = { kappa: NaN, valNLL: Infinity };
-  for (let k = 0; k <= 36; k++) {
-    const kappa = 5 * 10 ** (k / 6);
-    const nll = meanNeg(vmfKdeLogDensity(centers, val, kappa));
-    if (nll < best.valNLL) best = { kappa, valNLL: nll };
+export const KAPPA_GRID = Array.from({ length: 37 }, (_, k) => 5 * 10 ** (k / 6));
+
+/**
+ * The mixture w q_A + (1 − w) q_KDE(κ) with κ and w chosen jointly on the validation points (the
+ * flow covers the smooth part, so the kernel in the mixture is sharper than the KDE's alone), and
+ * the KDE's own κ.
+ */
+export function selectMixture(centers: readonly number[][], val: readonly number[][], valLogA: Float64Array): { kappa: number; weight: number; valNLL: number; kdeKappa: number } {
+  let best = { kappa: NaN, weight: NaN, valNLL: Infinity };
+  let kde = { kappa: NaN, valNLL: Infinity };
+  for (const kappa of KAPPA_GRID) {
+    const lk = vmfKdeLogDensity(centers, val, kappa);
+    const nll = meanNeg(lk);
+    if (nll < kde.valNLL) kde = { kappa, valNLL: nll };
+    const w = selectWeight(valLogA, lk);
+    if (w.valNLL < best.valNLL) best = { kappa, ...w };
   }
-  return best;
+  return { ...best, kdeKappa: kde.kappa };
 }
 
 /** log(w e^a + (1 − w) e^b) per point. */
