@@ -4,7 +4,7 @@
  * figures (Ben-Hamu et al. 2022).
  *
  *   npx tsx bench/earth.ts --data-dir <dir with volerup.csv, quakes_all.csv, flood.csv, fire.csv>
- *       [--datasets volcano,earthquake,flood,fire] [--splits 0,1,2,3,4] [--minutes 3.5]
+ *       [--datasets volcano,earthquake,flood,fire] [--splits 0,1,2,3,4] [--minutes 3]
  *       [--ircpm-minutes 1] [--out bench/results/earth.json] [--plots-dir docs] [--force]
  *
  * Per dataset and split: the CNF of `gaugeflow fit --data` with its defaults (src/train/fit-data.ts,
@@ -49,7 +49,7 @@ const specs = {
   'data-dir': { type: 'string', help: 'directory holding volerup.csv, quakes_all.csv, flood.csv, fire.csv (required)' },
   datasets: { type: 'string', default: 'volcano,earthquake,flood,fire' },
   splits: { type: 'ints', min: 0, default: [0, 1, 2, 3, 4], help: 'split seeds' },
-  minutes: { type: 'number', gt: 0, default: 3.5, help: 'CNF training budget per split' },
+  minutes: { type: 'number', gt: 0, default: 3, help: 'CNF training budget per split' },
   'ircpm-minutes': { type: 'number', min: 0, default: 1, help: 'IRCPM (maximum likelihood) budget per split; 0: no IRCPM rows' },
   out: { type: 'string', default: 'bench/results/earth.json', help: 'result JSON (resumed from when it exists)' },
   'plots-dir': { type: 'string', help: 'write earth-<dataset>.svg here' },

@@ -53,7 +53,7 @@ const specs = {
   steps: { type: 'int', min: 0, help: 'training steps [1000; with --data chosen from the data size, see src/train/data-defaults.ts]' },
   batch: { type: 'int', min: 1, default: 256 },
   lr: { type: 'number', gt: 0, default: 3e-3, help: 'Adam learning rate (> 0)' },
-  minutes: { type: 'number', gt: 0, help: 'wall-clock budget of training with --data, validation included [3.5]' },
+  minutes: { type: 'number', gt: 0, help: 'wall-clock budget of training with --data, validation included [3]' },
   patience: { type: 'int', min: 1, help: 'with --data: stop after this many validations (every 200 steps) without a better validation NLL [10]' },
   ema: { type: 'number', min: 0, max: 0.9999, help: 'with --data: select among exponential moving averages of the weights with this decay [0: none]' },
   seed: { type: 'int', default: 1 },
