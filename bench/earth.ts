@@ -190,9 +190,11 @@ async function main(argv: string[]): Promise<number> {
   const manifold = sphere(2);
   let interrupted = false;
   try {
-    for (const [k, ds] of names.entries()) {
-      const pts = latLonToSphere(loadLatLonCSV(files[k]!));
-      for (const split of f.splits!) {
+    // splits outer, datasets inner: a run stopped early has every dataset on its first splits
+    const points = files.map((p) => latLonToSphere(loadLatLonCSV(p)));
+    for (const split of f.splits!) {
+      for (const [k, ds] of names.entries()) {
+        const pts = points[k]!;
         const runs: ['cnf' | 'ircpm', number][] = [['cnf', f.minutes!]];
         if (f['ircpm-minutes']! > 0) runs.push(['ircpm', f['ircpm-minutes']!]);
         for (const [model, minutes] of runs) {
