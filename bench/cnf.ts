@@ -20,9 +20,10 @@ import { tf, initBackend } from '../src/backend/index.ts';
 import { sphere } from '../src/manifolds/index.ts';
 import { CNF, type CNFJSON } from '../src/flows/cnf/cnf.ts';
 import { readFlowPayload } from '../src/flows/io.ts';
-import { trainFlowMatching, meanNLL } from '../src/train/flow-matching.ts';
+import { flowMatchingBatchLoss, meanNLL } from '../src/train/flow-matching.ts';
+import { fitWithValidation } from '../src/train/validated-fit.ts';
 import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
-import { trainCNFM } from '../src/train/flow-matching-cnfm.ts';
+import { cnfmBatchLoss } from '../src/train/flow-matching-cnfm.ts';
 import { trainReverseKL } from '../src/train/train.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
@@ -77,7 +78,7 @@ const out = flag('out', '');
 const rng = seedrandom(`cnf-bench-${seed}`);
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version };
 /** Flow matching on one seeded 80/10/10 split; each split starts from the same seeded rng. */
-function flowMatchingSplit(path: string, splitSeed: number): Record<string, unknown> {
+async function flowMatchingSplit(path: string, splitSeed: number): Promise<Record<string, unknown>> {
   const rng = seedrandom(`cnf-bench-${seed}`);
   const t0 = Date.now();
   const m = sphere(2);
@@ -96,33 +97,35 @@ function flowMatchingSplit(path: string, splitSeed: number): Record<string, unkn
   const T = (rows: number[][]) => tf.tensor2d(rows, [rows.length, 3]);
   const [tr, va, te] = [T(train), T(val), T(test)];
   const evalSteps = Number(flag('eval-steps', '32'));
-  const log: unknown[] = [];
-  // model selection on the validation split: keep the parameters with the best validation NLL
-  let best = { valNLL: Infinity, it: 0, weights: [] as Float32Array[] };
+  // the shared loop of `fit --data` (src/train/validated-fit.ts): validation NLL every --every
+  // steps, the parameters with the best one kept
   const lossKind = flag('loss', 'fm');
-  const train_ = lossKind === 'cnfm' ? (f: CNF, d: tf.Tensor2D, o: Parameters<typeof trainFlowMatching>[2]) => trainCNFM(f, d, { ...o, kappa: Number(flag('kappa', '100')) }) : trainFlowMatching;
-  const history = train_(flow, tr, {
-    iterations: iters,
-    batch,
-    lr,
-    rng,
-    every: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
-    onProgress: (it, loss) => {
-      const entry = { it, loss, valNLL: meanNLL(flow, va, evalSteps), seconds: (Date.now() - t0) / 1000, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes };
-      if (entry.valNLL < best.valNLL) best = { valNLL: entry.valNLL, it, weights: flow.variables.map((v) => v.dataSync().slice() as Float32Array) };
-      log.push(entry);
-      console.error(JSON.stringify(entry));
+  const bl = lossKind === 'cnfm' ? cnfmBatchLoss(flow, tr, Number(flag('kappa', '100'))) : flowMatchingBatchLoss(flow, tr);
+  const fit = await fitWithValidation(
+    flow,
+    (b, r) => ({ loss: bl(b, r), okFraction: 1 }),
+    () => meanNLL(flow, va, evalSteps),
+    {
+      iterations: iters,
+      batch,
+      lr,
+      lrFloor: 0.05,
+      clipNorm: Infinity,
+      evalEvery: Number(flag('every', String(Math.max(1, Math.floor(iters / 20))))),
+      patience: Infinity,
+      ema: Number(flag('ema', '0')),
+      seconds: Infinity,
     },
-  });
+    { rng, onEval: (p) => console.error(JSON.stringify({ ...p, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes })) },
+  );
+  const log = fit.log;
   const trainSeconds = (Date.now() - t0) / 1000;
-  const lastValNLL = meanNLL(flow, va, evalSteps);
-  if (flag('select', 'best-val') === 'best-val' && best.valNLL < lastValNLL)
-    flow.variables.forEach((v, i) => v.assign(tf.tensor(best.weights[i], v.shape)));
+  const lastValNLL = log.at(-1)?.valNLL ?? NaN;
   const result: Record<string, unknown> = {
     task,
     loss: lossKind,
     kappa: lossKind === 'cnfm' ? Number(flag('kappa', '100')) : undefined,
-    selectedIteration: best.valNLL < lastValNLL && flag('select', 'best-val') === 'best-val' ? best.it : iters,
+    selectedIteration: fit.selectedIteration,
     lastValNLL,
     data: path,
     splitSeed,
@@ -133,7 +136,7 @@ function flowMatchingSplit(path: string, splitSeed: number): Record<string, unkn
     trainNLL: meanNLL(flow, tr, evalSteps),
     uniformNLL: m.logVolume,
     evalSteps,
-    finalLoss: history[history.length - 1],
+    finalLoss: fit.finalLoss,
     trainSeconds,
     log,
   };
@@ -154,7 +157,8 @@ if (task === 'fm') {
   }
   // several splits (--split-seed 0,1,2,3,4): mean and spread of the test NLL over them
   const seeds = flag('split-seed', '0').split(',').map(Number);
-  const runs = seeds.map((s) => flowMatchingSplit(path, s));
+  const runs: Record<string, unknown>[] = [];
+  for (const s of seeds) runs.push(await flowMatchingSplit(path, s));
   if (runs.length === 1) result = runs[0];
   else {
     const t = runs.map((r) => r.testNLL as number);

@@ -4,7 +4,13 @@
  *
  *   gaugeflow fit --manifold torus2|sphere2 --target <name> --flow ircpm|cnf [--stack 3] [--steps N]
  *                 [--estimator total|path] [--seed S] [--out model.json] [--json]
- *   gaugeflow fit --manifold sphere2 --data <csv> --flow ircpm|cnf [--split-seed S] --json
+ *   gaugeflow fit --data <csv> [--flow cnf|ircpm] [--split-seed S] [--minutes M] [--json]
+ *
+ * With --data the defaults are the tuned recipe of src/train/data-defaults.ts (model, steps, schedule,
+ * validation every 200 steps with best-validation selection and early stopping, a wall-clock budget
+ * of --minutes); any training flag typed overrides its default, and the JSON's `settings` says what
+ * was used. The test NLL is that of the density the saved model defines (CNF: the exact density of
+ * its discrete map).
  *
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and the --data input is never written over. Ctrl-C stops
@@ -13,7 +19,7 @@
  */
 import { rmSync } from 'node:fs';
 import seedrandom from 'seedrandom';
-import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
+import { appliesOnly, givenFlags, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
 import { checkOutputPath } from './output-file.ts';
 import { onInterrupt } from './interrupt.ts';
 import { checkMemory, maxMemoryFlag } from './preflight.ts';
@@ -26,25 +32,30 @@ import { boundDiagnostics } from '../flows/ircpm/diagnostics.ts';
 import { countParams } from '../flows/potentials.ts';
 import { saveFlow } from '../flows/io.ts';
 import { targetByName, targets } from '../targets/index.ts';
-import { maxLikelihoodLoss, meanNLL, reverseKLLoss, trainWithLossAsync, type TrainResult } from '../train/train.ts';
-import type { CNF } from '../flows/cnf/cnf.ts';
+import { reverseKLLoss, trainWithLossAsync } from '../train/train.ts';
 import { evaluate } from '../train/evaluate.ts';
-import { loadLatLonCSV, latLonToSphere, splitIndices } from '../data/earth.ts';
+import { loadLatLonCSV, latLonToSphere } from '../data/earth.ts';
+import { dataFitDefaults, DATA_CNF_MODEL } from '../train/data-defaults.ts';
+import { dataCNF, disposeSplit, fitToData, splitData } from '../train/fit-data.ts';
+import type { ValidatedFitSettings } from '../train/validated-fit.ts';
 
 const specs = {
   manifold: { type: 'string', choices: ['torus2', 'sphere2'], help: 'manifold (implied by --target when omitted)' },
   target: { type: 'string', choices: Object.keys(targets), help: 'named target density (reverse KL)' },
   data: { type: 'string', help: 'CSV of lat,lon degrees on S² (IRCPM: maximum likelihood; CNF: flow matching)' },
-  flow: { type: 'string', choices: ['ircpm', 'cnf'], default: 'ircpm' },
+  flow: { type: 'string', choices: ['ircpm', 'cnf'], help: 'flow family [cnf with --data, ircpm with --target]' },
   stack: { type: 'int', min: 1, help: 'IRCPM: number of stacked layers [1 on tori, 3 on spheres]' },
   separate: { type: 'boolean', help: 'IRCPM: separate parameters per stacked layer (default: shared)' },
-  hidden: { type: 'ints', min: 1, help: 'hidden layer widths, e.g. 128,128 [ircpm: 64,64 on tori, 128,128 on spheres; cnf: 48,48]' },
+  hidden: { type: 'ints', min: 1, help: 'hidden layer widths, e.g. 128,128 [ircpm: 64,64 on tori, 128,128 on spheres; cnf: 48,48, with --data 128,128]' },
   potential: { type: 'string', choices: ['mlp', 'fourier'], default: 'mlp', help: 'IRCPM potential (fourier: tori only, Hessian bound by construction)' },
   symmetric: { type: 'boolean', help: "use the target's symmetry-invariant features (rezende-correlated)" },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'total', help: 'reverse-KL gradient estimator (path: no score term, lower variance near the optimum; IRCPM only)' },
-  steps: { type: 'int', min: 0, default: 1000 },
+  steps: { type: 'int', min: 0, help: 'training steps [1000; with --data chosen from the data size, see src/train/data-defaults.ts]' },
   batch: { type: 'int', min: 1, default: 256 },
   lr: { type: 'number', gt: 0, default: 3e-3, help: 'Adam learning rate (> 0)' },
+  minutes: { type: 'number', gt: 0, help: 'wall-clock budget of training with --data, validation included [3]' },
+  patience: { type: 'int', min: 1, help: 'with --data: stop after this many validations (every 200 steps) without a better validation NLL [10]' },
+  ema: { type: 'number', min: 0, max: 0.9999, help: 'with --data: select among exponential moving averages of the weights with this decay [0: none]' },
   seed: { type: 'int', default: 1 },
   'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
   'eval-samples': { type: 'int', min: 100, default: 20000 },
@@ -56,7 +67,7 @@ const specs = {
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
 
-type Flags = ReturnType<typeof parseFlags<typeof specs>>;
+type Flags = ReturnType<typeof parseFlags<typeof specs>> & { flow: 'ircpm' | 'cnf' };
 
 /** The one place where a flow is constructed from the command line. */
 async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, symmetry?: number[][]): Promise<Flow> {
@@ -72,6 +83,7 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
         invariantFrequencies: flags.symmetric ? symmetry : undefined,
       });
     case 'cnf': {
+      if (flags.data) return dataCNF(manifold, rng, { ...DATA_CNF_MODEL, hidden: flags.hidden ?? DATA_CNF_MODEL.hidden });
       // Continuous normalizing flow (helper F2): 8 RK4 steps, time harmonics in Φ. Targets train in
       // 'hybrid' mode (divergence gradients, exact discrete-map log q values, so the ESS/KL printed
       // are those of the proposal actually applied); data use the continuous-time density
@@ -96,16 +108,18 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
  * (IRCPM) or 4 RK4 stages × 8 steps (CNF); evaluation runs in batches of 2000 without a tape.
  */
 function fitMemory(flags: Flags, onSphere: boolean): { total: number; detail: string } {
-  const hidden = flags.hidden ?? (flags.flow === 'cnf' ? [48, 48] : onSphere ? [128, 128] : [64, 64]);
-  const evals = flags.flow === 'cnf' ? 32 : (flags.stack ?? (onSphere ? 3 : 1));
+  const hidden = flags.hidden ?? (flags.flow === 'cnf' ? (flags.data ? DATA_CNF_MODEL.hidden : [48, 48]) : onSphere ? [128, 128] : [64, 64]);
+  // flow matching (CNF --data) evaluates Φ once per sample, with first derivatives (4 as a margin)
+  const evals = flags.flow === 'cnf' ? (flags.data ? 4 : 32) : (flags.stack ?? (onSphere ? 3 : 1));
   const perSample = 1024 * hidden.reduce((a, b) => a + b, 0) * evals;
   const samples = Math.max(flags.batch!, 700);
   return { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, specs);
-  if (flags.help) {
+  const parsed = parseFlags(argv, specs);
+  const flags = { ...parsed, flow: (parsed.flow ?? (parsed.data ? 'cnf' : 'ircpm')) as 'ircpm' | 'cnf' } as Flags;
+  if (parsed.help) {
     console.log(`usage: gaugeflow fit (--target <name> | --data <csv>) [flags]\n\n${flagHelp(specs)}`);
     return 0;
   }
@@ -114,10 +128,10 @@ export async function run(argv: string[]): Promise<number> {
   const manifoldName = flags.manifold ?? target?.manifold ?? 'sphere2';
   if (target && target.manifold !== manifoldName) throw new UsageError(`target ${target.name} lives on ${target.manifold}, not ${manifoldName}`);
   if (flags.data && manifoldName !== 'sphere2') throw new UsageError('--data (lat,lon) needs --manifold sphere2');
-  appliesOnly(flags, ['stack', 'separate', 'potential', 'diag-points'], flags.flow === 'ircpm', '--flow ircpm');
-  appliesOnly(flags, ['estimator', 'eval-samples'], !!flags.target, '--target (reverse KL)');
-  appliesOnly(flags, ['split-seed'], !!flags.data, '--data');
-  appliesOnly(flags, ['force'], flags.out !== undefined, '--out');
+  appliesOnly(parsed, ['stack', 'separate', 'potential', 'diag-points'], flags.flow === 'ircpm', '--flow ircpm');
+  appliesOnly(parsed, ['estimator', 'eval-samples'], !!flags.target, '--target (reverse KL)');
+  appliesOnly(parsed, ['split-seed', 'minutes', 'patience', 'ema'], !!flags.data, '--data');
+  appliesOnly(parsed, ['force'], flags.out !== undefined, '--out');
   if (flags.potential === 'fourier' && manifoldName !== 'torus2') throw new UsageError(`--potential fourier is defined on flat tori only (--manifold torus2), not ${manifoldName}`);
   if (flags.estimator === 'path' && flags.flow !== 'ircpm') {
     throw new UsageError('--estimator path needs --flow ircpm (it differentiates the explicit IRCPM density in x)');
@@ -138,13 +152,14 @@ export async function run(argv: string[]): Promise<number> {
   const flow = await buildFlow(flags, manifold, rng, target?.symmetry);
   const t0 = performance.now();
   const interrupt = onInterrupt('fit', 'stopping after the current training step');
-  const common = { steps: flags.steps!, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json, signal: interrupt.signal };
+  const steps = flags.steps ?? 1000;
+  const common = { steps, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json, signal: interrupt.signal };
   const result: Record<string, unknown> = {
     command: 'fit',
     manifold: manifold.name,
     flow: flags.flow,
     params: countParams(flow.variables),
-    steps: flags.steps,
+    steps: flags.data ? undefined : steps,
     seed: flags.seed,
   };
   if (flow instanceof IRCPMFlow) Object.assign(result, { layers: flow.nLayers, shared: flow.potentials.length === 1, symmetric: !!flags.symmetric, potential: flags.potential });
@@ -158,15 +173,15 @@ export async function run(argv: string[]): Promise<number> {
   };
   const meta = { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed };
   /** Ctrl-C: the weights reached go to the checkpoint file (never to --out), the partial result is printed. */
-  const interrupted = (tr: TrainResult, cleanup: () => void): number => {
+  const interrupted = (done: number, planned: number, finalLoss: number | null, cleanup: () => void): number => {
     cleanup();
-    Object.assign(result, { interrupted: true, stepsDone: tr.losses.length, finalLoss: tr.losses.at(-1) ?? null, wallSeconds: (performance.now() - t0) / 1000, backend });
+    Object.assign(result, { interrupted: true, stepsDone: done, finalLoss, wallSeconds: (performance.now() - t0) / 1000, backend });
     if (checkpointPath) {
-      saveFlow(checkpointPath, flow, { ...meta, checkpoint: true, stepsDone: tr.losses.length });
+      saveFlow(checkpointPath, flow, { ...meta, checkpoint: true, stepsDone: done });
       result.checkpoint = checkpointPath;
-      console.error(`gaugeflow fit: interrupted after ${tr.losses.length} of ${flags.steps} steps; weights saved to ${checkpointPath} (not to ${flags.out})`);
+      console.error(`gaugeflow fit: interrupted after ${done} of ${planned} steps; weights saved to ${checkpointPath} (not to ${flags.out})`);
     } else {
-      console.error(`gaugeflow fit: interrupted after ${tr.losses.length} of ${flags.steps} steps; no --out given, so the weights were not saved`);
+      console.error(`gaugeflow fit: interrupted after ${done} of ${planned} steps; no --out given, so the weights were not saved`);
     }
     print();
     return 130;
@@ -176,46 +191,55 @@ export async function run(argv: string[]): Promise<number> {
     if (target) {
       result.target = target.name;
       const tr = await trainWithLossAsync(flow, common, 'reverse KL', reverseKLLoss(flow, target.logp, flags.estimator as 'total' | 'path'));
-      if (tr.interrupted) return interrupted(tr, () => {});
+      if (tr.interrupted) return interrupted(tr.losses.length, steps, tr.losses.at(-1) ?? null, () => {});
       result.estimator = flags.estimator;
       const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
       Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
     } else {
-      const rows = loadLatLonCSV(flags.data!);
-      const pts = latLonToSphere(rows);
-      const split = splitIndices(pts.length, flags['split-seed']!);
-      const take = (idx: number[]) => tf.tensor2d(idx.map((i) => pts[i]), [idx.length, 3]);
-      const [train, val, test] = [take(split.train), take(split.val), take(split.test)];
+      const split = splitData(latLonToSphere(loadLatLonCSV(flags.data!)), flags['split-seed']!);
+      const d = dataFitDefaults(flags.flow, split.sizes.train, { minutes: flags.minutes, iterations: flags.steps });
+      const typed = givenFlags(parsed);
+      const settings: ValidatedFitSettings = {
+        ...d.training,
+        ...(typed.has('batch') ? { batch: flags.batch! } : {}),
+        ...(typed.has('lr') ? { lr: flags.lr! } : {}),
+        ...(flags.patience !== undefined ? { patience: flags.patience } : {}),
+        ...(flags.ema !== undefined ? { ema: flags.ema } : {}),
+      };
+      // the JSON says what was chosen and why (the data size and budget), and which flags overrode it
+      result.settings = {
+        ...settings,
+        seconds: undefined,
+        minutes: settings.seconds / 60,
+        clipNorm: Number.isFinite(settings.clipNorm) ? settings.clipNorm : null,
+        patience: Number.isFinite(settings.patience) ? settings.patience : null,
+        valSelectionPoints: Math.min(d.valCap, split.sizes.val),
+        basis: d.basis,
+        overridden: ['steps', 'batch', 'lr', 'hidden', 'patience', 'ema', 'minutes'].filter((f) => typed.has(f)),
+        ...(flow instanceof IRCPMFlow ? {} : { model: { ...DATA_CNF_MODEL, hidden: flags.hidden ?? DATA_CNF_MODEL.hidden } }),
+      };
       // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
-      // whose density is explicit, by maximum likelihood.
-      let objective: string;
-      let finalLoss: number | null;
-      let tr: TrainResult;
-      if (flags.flow === 'cnf') {
-        const { flowMatchingBatchLoss } = await import('../train/flow-matching.ts');
-        const loss = flowMatchingBatchLoss(flow as CNF, train);
-        // trainFlowMatching's settings (no clipping) and its report: the mean loss of the last 50 steps
-        tr = await trainWithLossAsync(flow, { ...common, clipNorm: Infinity }, 'flow matching', (b, r) => ({ loss: loss(b, r), okFraction: 1 }));
-        objective = 'flow matching (geodesic)';
-        const lastWindow = tr.losses.slice(tr.losses.length - (((tr.losses.length - 1) % 50) + 1));
-        finalLoss = lastWindow.length ? lastWindow.reduce((a, b) => a + b, 0) / lastWindow.length : null;
-      } else {
-        objective = 'maximum likelihood';
-        tr = await trainWithLossAsync(flow, common, 'max likelihood', maxLikelihoodLoss(flow, train));
-        finalLoss = tr.losses.at(-1) ?? null;
-      }
-      if (tr.interrupted) return interrupted(tr, () => tf.dispose([train, val, test]));
+      // whose density is explicit, by maximum likelihood. Both select on the validation split.
+      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture: flags.flow === 'cnf' });
+      if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
       Object.assign(result, {
-        objective,
+        objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',
         data: flags.data,
         splitSeed: flags['split-seed'],
-        sizes: { train: split.train.length, val: split.val.length, test: split.test.length },
-        trainNLL: meanNLL(flow, train),
-        valNLL: meanNLL(flow, val),
-        testNLL: meanNLL(flow, test),
-        finalLoss,
+        sizes: split.sizes,
+        stepsDone: out.fit.steps,
+        selectedIteration: out.fit.selectedIteration,
+        stopped: out.fit.stopped,
+        trainSeconds: out.fit.seconds,
+        valNLL: out.valNLL,
+        testNLL: out.testNLL,
+        ...(out.testNLLContinuous !== undefined ? { testDensity: 'exact (discrete map)', testOkFraction: out.testOkFraction, testNLLContinuous: out.testNLLContinuous } : {}),
+        finalLoss: out.fit.finalLoss,
+        // the CNF mixed with a vMF KDE of the training points (κ, w on validation; not part of --out)
+        ...(out.mixture ? { mixture: out.mixture } : {}),
+        validation: out.fit.log,
       });
-      tf.dispose([train, val, test]);
+      disposeSplit(split);
     }
   } finally {
     interrupt.close();

@@ -200,3 +200,31 @@ export function tauVsBetaPlot(points: readonly ScanPoint[], id = 'tau-vs-beta'):
     } as TopLevelSpec,
   };
 }
+
+/**
+ * Points on S² as longitude/latitude (equirectangular): samples of a fitted density against the
+ * held-out test points of its data set (bench/earth.ts).
+ */
+export function sphereSamplesPlot(id: string, title: string, samples: readonly [number, number][], test: readonly [number, number][]): Plot {
+  const rows = [
+    ...samples.map(([lat, lon]) => ({ lat, lon, set: 'model samples' })),
+    ...test.map(([lat, lon]) => ({ lat, lon, set: 'test points' })),
+  ];
+  return {
+    id: slug(id),
+    caption: `${title}: samples of the fitted density (grey) against the test split (red), longitude/latitude in degrees.`,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      width: WIDTH,
+      height: WIDTH / 2,
+      data: { values: rows },
+      mark: { type: 'circle', size: 6, opacity: 0.5 },
+      encoding: {
+        x: { field: 'lon', type: 'quantitative', title: 'longitude (°)', scale: { domain: [-180, 180] } },
+        y: { field: 'lat', type: 'quantitative', title: 'latitude (°)', scale: { domain: [-90, 90] } },
+        color: { field: 'set', type: 'nominal', title: null, scale: { domain: ['model samples', 'test points'], range: ['#9a9a9a', '#d62728'] } },
+      },
+    },
+  };
+}

@@ -16,7 +16,7 @@ import { trainWindowed, type FlowMatchingOptions } from './flow-matching.ts';
 import { field } from '../flows/cnf/rk4.ts';
 
 /** log of the vMF normaliser κ / (4π sinh κ) written as κ/(2π(1 − e^{−2κ})) · e^{−κ}, stable for large κ. */
-function logVmfNorm(kappa: number): number {
+export function logVmfNorm(kappa: number): number {
   return Math.log(kappa / (2 * Math.PI * -Math.expm1(-2 * kappa))) - kappa;
 }
 
@@ -72,8 +72,13 @@ export function trainCNFM(flow: CNF, data: tf.Tensor2D, opts: CNFMOptions): numb
   if (flow.geometry.kind !== 'sphere' || flow.geometry.dim !== 3) throw new Error('CNFM path: implemented on S² only');
   const { kappa } = opts;
   if (!(kappa > 0)) throw new Error('CNFM: kappa must be positive');
+  return trainWindowed(flow, opts, 'CNFM', cnfmBatchLoss(flow, data, kappa));
+}
+
+/** One minibatch of the probability-path loss: t ∈ (0, 1), x ∼ p_t (S² only). */
+export function cnfmBatchLoss(flow: CNF, data: tf.Tensor2D, kappa: number): (batch: number, rng: () => number) => tf.Scalar {
   const pts = data.arraySync() as number[][];
-  return trainWindowed(flow, opts, 'CNFM', (batch, rng) => {
+  return (batch, rng) => {
     // t ∈ (0, 1) away from the ends where log(1 − t) or log t is singular; x ∼ p_t
     const ts = Float32Array.from({ length: batch }, () => 1e-3 + (1 - 2e-3) * rng());
     const uni = flow.manifold.sampleUniform(batch, rng);
@@ -84,5 +89,5 @@ export function trainCNFM(flow: CNF, data: tf.Tensor2D, opts: CNFMOptions): numb
     const t = tf.tensor2d(ts, [batch, 1]);
     const { dtLogP, gradLogP } = kdePath(data, x, t, kappa, flow.manifold.logVolume);
     return cnfmLoss(flow, x, t, dtLogP, gradLogP);
-  });
+  };
 }

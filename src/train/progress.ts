@@ -3,12 +3,14 @@ import cliProgress from 'cli-progress';
 
 export interface Progress {
   update(step: number, info: Record<string, string | number>): void;
+  /** change the bar's total (a time budget re-plans the number of steps) */
+  setTotal(total: number): void;
   stop(): void;
 }
 
 export function makeProgress(total: number, opts: { json?: boolean; label?: string } = {}): Progress {
   const enabled = !opts.json && !process.env.CI && process.stderr.isTTY === true;
-  if (!enabled) return { update() {}, stop() {} };
+  if (!enabled) return { update() {}, setTotal() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     { format: `${opts.label ?? 'train'} [{bar}] {value}/{total} loss {loss} {extra}`, stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -18,6 +20,9 @@ export function makeProgress(total: number, opts: { json?: boolean; label?: stri
     update(step, info) {
       const { loss, ...rest } = info;
       bar.update(step, { loss: typeof loss === 'number' ? loss.toFixed(4) : loss ?? '-', extra: Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(3) : v}`).join(' ') });
+    },
+    setTotal(total) {
+      bar.setTotal(total);
     },
     stop() {
       bar.stop();

@@ -53,8 +53,8 @@ export type BatchLoss = (batch: number, rng: () => number) => { loss: tf.Scalar;
  * Adam with cosine learning-rate decay and global-norm gradient clipping over `flow.variables`,
  * as a stepper that the synchronous and the interruptible drivers below run.
  */
-function trainLoop(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss) {
-  const steps = opts.steps;
+export function trainLoop(flow: { readonly variables: tf.Variable[] }, opts: TrainOptions, label: string, lossFn: BatchLoss) {
+  let steps = opts.steps;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`training: steps must be a non-negative integer, got ${steps}`);
   const batch = opts.batch ?? 256;
   const lr = opts.lr ?? 1e-3;
@@ -64,7 +64,7 @@ function trainLoop(flow: { readonly variables: tf.Variable[] }, opts: TrainOptio
   const rng = opts.rng ?? Math.random;
   const weights = readVariables(flow.variables);
   const adam = new Adam(weights.length);
-  const bar = opts.progress ? makeProgress(steps, { json: opts.json, label }) : { update() {}, stop() {} };
+  const bar = opts.progress ? makeProgress(steps, { json: opts.json, label }) : { update() {}, setTotal() {}, stop() {} };
   const losses: number[] = [];
   const t0 = performance.now();
   let step = 0;
@@ -72,7 +72,28 @@ function trainLoop(flow: { readonly variables: tf.Variable[] }, opts: TrainOptio
     get done() {
       return step >= steps;
     },
-    step() {
+    /** the optimiser's current weights (live: copy to keep) */
+    get weights(): Float32Array {
+      return weights;
+    },
+    /** steps taken so far */
+    get step() {
+      return step;
+    },
+    /**
+     * Change the planned number of steps (never below those done): the cosine schedule is re-aimed at
+     * the new horizon, as a time budget needs once the cost of a step is known.
+     */
+    retarget(total: number) {
+      if (!Number.isInteger(total) || total < 0) throw new Error(`training: steps must be a non-negative integer, got ${total}`);
+      steps = Math.max(step, total);
+      bar.setTotal(steps);
+    },
+    /** Write the optimiser's weights back into the variables (after a caller swapped others in). */
+    restore() {
+      assignVariables(flow.variables, weights);
+    },
+    advance() {
       const stepLR = cosineLR(lr, lrFinal, step, steps);
       const r = lossGradient(flow.variables, lossFn, batch, rng);
       const { loss, okFraction } = r;
@@ -95,7 +116,7 @@ export function trainWithLoss(flow: { readonly variables: tf.Variable[] }, opts:
   const loop = trainLoop(flow, opts, label, lossFn);
   let result: TrainResult | undefined;
   try {
-    while (!loop.done) loop.step();
+    while (!loop.done) loop.advance();
   } finally {
     result = loop.finish(false);
   }
@@ -117,7 +138,7 @@ export async function trainWithLossAsync(flow: { readonly variables: tf.Variable
         interrupted = true;
         break;
       }
-      loop.step();
+      loop.advance();
     }
   } finally {
     result = loop.finish(interrupted);

@@ -45,18 +45,40 @@ test('fit --flow cnf --target: ESS/KL of the exact proposal, model file reloads 
   fs.rmSync(dir, { recursive: true });
 });
 
-test('fit --flow cnf --data: continuous-time test NLL on the 80/10/10 split', async () => {
+test('fit --data: CNF by default, settings in the JSON, exact test density (identity at 0 steps), selection on validation', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gf-cnf-fit-'));
   const csv = path.join(dir, 'd.csv');
   const rng = seedrandom('pts');
   const rows = ['Latitude,Longitude'];
   for (let i = 0; i < 60; i++) rows.push(`${(60 + 10 * rng()).toFixed(3)},${(20 * rng()).toFixed(3)}`);
   fs.writeFileSync(csv, rows.join('\n'));
-  const r = await fitJSON(['--data', csv, '--flow', 'cnf', '--steps', '2', '--batch', '16', '--hidden', '8', '--split-seed', '1']);
-  assert.equal(r.sizes, { train: 48, val: 6, test: 6 });
-  assert.ok(Number.isFinite(r.testNLL as number));
-  // barely trained: close to the uniform density's NLL log 4π
-  assert.ok(Math.abs((r.testNLL as number) - Math.log(4 * Math.PI)) < 0.5, `testNLL ${r.testNLL}`);
+  // 0 steps: the data CNF starts at the identity map (zero output layer), so every point has the
+  // uniform density 1/4π, through the exact inverse of the discrete map
+  const r0 = await fitJSON(['--data', csv, '--steps', '0', '--hidden', '8', '--split-seed', '1']);
+  assert.is(r0.flow, 'cnf');
+  assert.equal(r0.sizes, { train: 48, val: 6, test: 6 });
+  assert.is(r0.testDensity, 'exact (discrete map)');
+  assert.is(r0.testOkFraction, 1);
+  assert.ok(Math.abs((r0.testNLL as number) - Math.log(4 * Math.PI)) < 1e-5, `testNLL ${r0.testNLL}`);
+  // a short run: the defaults are reported, typed flags override them, validation every 2 steps (40/20)
+  const r = await fitJSON(['--data', csv, '--steps', '40', '--batch', '32', '--hidden', '8', '--patience', '100', '--split-seed', '1']);
+  const st = r.settings as Record<string, unknown>;
+  assert.is(st.iterations, 40);
+  assert.is(st.batch, 32);
+  assert.equal(st.overridden, ['steps', 'batch', 'hidden', 'patience']);
+  assert.equal((st.model as { hidden: number[] }).hidden, [8]);
+  assert.match(String(st.basis), /48 training points/);
+  assert.is(r.stepsDone, 40);
+  const log = r.validation as { it: number; valNLL: number }[];
+  assert.is(st.evalEvery, 2);
+  assert.is(log.length, 20);
+  assert.is(log.at(-1)!.it, 40);
+  // the selected weights are those of the best validation NLL
+  const best = log.reduce((a, b) => (b.valNLL < a.valNLL ? b : a));
+  assert.is(r.selectedIteration, best.it);
+  assert.ok(Math.abs((r.valNLL as number) - best.valNLL) < 1e-9);
+  // the exact and the continuous-time test NLL describe nearly the same density
+  assert.ok(Math.abs((r.testNLL as number) - (r.testNLLContinuous as number)) < 0.1, `${r.testNLL} vs ${r.testNLLContinuous}`);
   fs.rmSync(dir, { recursive: true });
 });
 

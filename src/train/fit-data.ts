@@ -1,0 +1,151 @@
+/**
+ * A flow fitted to points on S² with an 80/10/10 split (`gaugeflow fit --data`, bench/earth.ts):
+ * the objective of its family (CNF: geodesic flow matching, flow-matching.ts; IRCPM: maximum
+ * likelihood), best-validation selection through validated-fit.ts, and the test NLL of the density
+ * the model actually defines — for a CNF the exact density of its discrete map (meanNLLExact), not
+ * the continuous-time estimate (reported beside it as `testNLLContinuous`).
+ */
+import seedrandom from 'seedrandom';
+import { tf } from '../backend/index.ts';
+import type { Manifold } from '../manifolds/types.ts';
+import type { Flow } from '../flows/types.ts';
+import { CNF } from '../flows/cnf/cnf.ts';
+import { splitIndices } from '../data/earth.ts';
+import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
+import { mixtureLogDensity, selectMixture, vmfKdeLogDensity } from './vmf-kde.ts';
+import { maxLikelihoodLoss, meanNLL } from './train.ts';
+import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
+import { VALIDATION_STEPS, type DataCNFModel } from './data-defaults.ts';
+
+export interface DataSplit {
+  train: tf.Tensor2D;
+  val: tf.Tensor2D;
+  test: tf.Tensor2D;
+  sizes: { train: number; val: number; test: number };
+}
+
+/** The seeded 80/10/10 split of unit vectors (rows) as tensors; the caller disposes them. */
+export function splitData(points: number[][], splitSeed: number): DataSplit {
+  const split = splitIndices(points.length, splitSeed);
+  const take = (idx: number[]) => tf.tensor2d(idx.map((i) => points[i]!), [idx.length, 3]);
+  return { train: take(split.train), val: take(split.val), test: take(split.test), sizes: { train: split.train.length, val: split.val.length, test: split.test.length } };
+}
+
+export function disposeSplit(d: DataSplit): void {
+  tf.dispose([d.train, d.val, d.test]);
+}
+
+/**
+ * The data CNF: Φ on random Fourier features of x, its output layer set to zero so that training
+ * starts from the identity map, i.e. the uniform density (a random output layer on features of
+ * scale 20 starts at an NLL of ≈ 17 nats instead of log 4π ≈ 2.53).
+ */
+export function dataCNF(manifold: Manifold, rng: () => number, model: DataCNFModel): CNF {
+  const flow = new CNF(manifold, rng, { hidden: model.hidden, steps: model.steps, timeHarmonics: model.timeHarmonics, randomFeatures: model.randomFeatures, mode: 'exact' });
+  const out = flow.variables[flow.variables.length - 1]!;
+  out.assign(tf.zerosLike(out));
+  return flow;
+}
+
+export interface DataFitOutcome {
+  fit: ValidatedFitResult;
+  /** test NLL of the density the model defines (CNF: exact density of its discrete map) */
+  testNLL?: number;
+  /** CNF: share of test points whose Newton inversions converged */
+  testOkFraction?: number;
+  /** CNF: continuous-time test NLL (backward divergence integration, 32 steps), for reference */
+  testNLLContinuous?: number;
+  /** validation NLL of the selected weights (on the selection points; CNF: continuous-time) */
+  valNLL?: number;
+  evalSeconds?: number;
+  /** CNF with `mixture`: the mixture w q_CNF + (1 − w) q_KDE(κ) and the KDE alone (its own κ), all chosen on the validation split */
+  mixture?: { kappa: number; weight: number; testNLL: number; kdeKappa: number; kdeTestNLL: number };
+}
+
+/**
+ * Train `flow` on split.train with selection on (at most valCap points of) split.val, then measure
+ * the test NLL unless interrupted. The selected weights are left in flow.variables.
+ */
+export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean }): Promise<DataFitOutcome> {
+  const isCNF = flow instanceof CNF || (flow as { toJSON?: () => { type?: string } }).toJSON?.().type === 'cnf';
+  const nVal = Math.min(valCap, split.sizes.val);
+  const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
+  try {
+    let fit: ValidatedFitResult;
+    if (isCNF) {
+      const cnf = flow as CNF;
+      // validation: the continuous-time density at a few RK4 steps, a cheap stand-in for the exact
+      // density of the map (both converge to the continuous-time density as h → 0)
+      fit = await fitWithValidation(cnf, wrap(flowMatchingBatchLoss(cnf, split.train)), () => meanNLLContinuous(cnf, valSel, Math.min(cnf.steps, VALIDATION_STEPS)), settings, { label: 'flow matching', ...opts });
+    } else {
+      fit = await fitWithValidation(flow, maxLikelihoodLoss(flow, split.train), () => meanNLL(flow, valSel), settings, { label: 'max likelihood', ...opts });
+    }
+    if (fit.stopped === 'interrupted') return { fit };
+    const te = performance.now();
+    if (isCNF) {
+      const cnf = (flow as CNF).with({ mode: 'exact' });
+      const ex = meanNLLExact(cnf, split.test);
+      const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
+      if (opts.mixture) out.mixture = kdeMixture(cnf, split, ex.logq);
+      out.evalSeconds = (performance.now() - te) / 1000;
+      return out;
+    }
+    return { fit, testNLL: meanNLL(flow, split.test), valNLL: fit.bestValNLL, evalSeconds: (performance.now() - te) / 1000 };
+  } finally {
+    valSel.dispose();
+  }
+}
+
+/**
+ * The CNF mixed with a vMF KDE of the training points: κ and the weight by validation NLL of the
+ * mixture (the CNF's continuous-time density on the validation points, for selection only); the test
+ * NLL uses the CNF's exact density `testLogq`. The KDE alone (κ by its own validation NLL) beside it.
+ */
+function kdeMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array): NonNullable<DataFitOutcome['mixture']> {
+  const [train, val, test] = [split.train, split.val, split.test].map((t) => t.arraySync() as number[][]);
+  const sel = selectMixture(train!, val!, logProbContinuous(cnf, split.val, 16));
+  const nll = (a: Float64Array) => -a.reduce((x, y) => x + y, 0) / a.length;
+  return {
+    kappa: sel.kappa,
+    weight: sel.weight,
+    testNLL: nll(mixtureLogDensity(testLogq, vmfKdeLogDensity(train!, test!, sel.kappa), sel.weight)),
+    kdeKappa: sel.kdeKappa,
+    kdeTestNLL: nll(vmfKdeLogDensity(train!, test!, sel.kdeKappa)),
+  };
+}
+
+function wrap(loss: (b: number, r: () => number) => tf.Scalar) {
+  return (b: number, r: () => number) => ({ loss: loss(b, r), okFraction: 1 });
+}
+
+/** Draw n points from a fitted flow (for plots), in float64 JS rows. */
+export function sampleRows(flow: Flow, n: number, seed: string): number[][] {
+  // a CNF's points do not depend on its density mode; the divergence mode skips the Jacobians
+  const f = flow instanceof CNF ? flow.with({ mode: 'divergence' }) : flow;
+  const s = f.sample(n, seedrandom(seed));
+  const rows = s.x.arraySync() as number[][];
+  tf.dispose([s.x, s.logq, s.ok]);
+  return rows;
+}
+
+/**
+ * ∫ q dA over S² by Monte Carlo against the uniform measure: 4π · mean of q at n uniform points,
+ * with its standard error (1 for a normalised density). For models with a cheap explicit density
+ * (IRCPM: its change of variables holds only while the map is a diffeomorphism, which maximum
+ * likelihood does not enforce); for a CNF use its exact density (test/train/fit-data-normalisation).
+ */
+export function normalisation(flow: Flow, n: number, seed: string): { z: number; se: number } {
+  const x = flow.manifold.sampleUniform(n, seedrandom(seed));
+  const lq = tf.tidy(() => flow.logProb(x).dataSync());
+  x.dispose();
+  const vol = Math.exp(flow.manifold.logVolume);
+  let s = 0;
+  let s2 = 0;
+  for (const v of lq) {
+    const q = vol * Math.exp(v);
+    s += q;
+    s2 += q * q;
+  }
+  const m = s / n;
+  return { z: m, se: Math.sqrt(Math.max(0, s2 / n - m * m) / (n - 1)) };
+}
