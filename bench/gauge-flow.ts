@@ -14,8 +14,10 @@
  * Prints one JSON object (machine, backend, per case) on stdout and a table on stderr. Timing uses
  * trainParallel's own per-step wall time (first steps excluded as warm-up) and the flow-chain
  * runner's proposals per wall second; figures on a shared machine are upper bounds on the cost.
- * SU(N) cases take fewer steps and proposals (--sun-steps, --sun-proposals): one SU(3) step costs
- * seconds.
+ * SU(N) cases take fewer steps and proposals (--sun-steps 6, --sun-proposals 512): one SU(3) step costs
+ * seconds. The proposal rate includes starting the workers (each boots tsx and loads the model), so
+ * with few proposals the 2-worker figure understates it (128 SU(3) proposals: 55/s with 2 workers
+ * against 108/s with 1).
  */
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +40,7 @@ function arg(name: string, def: string): string {
 const steps = Number(arg('steps', '30'));
 const proposals = Number(arg('proposals', '16384'));
 const sunSteps = Number(arg('sun-steps', '6'));
-const sunProposals = Number(arg('sun-proposals', '256'));
+const sunProposals = Number(arg('sun-proposals', '512'));
 const cases = arg('cases', 'tutorial,default,su2,su3,su3-4d').split(',');
 
 /** One measured case: how to build its trainable and its flow, on which lattice, at which batch. */
