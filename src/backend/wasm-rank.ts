@@ -150,6 +150,3 @@ export function installWasmRankFixes(): void {
   wrap('PadV2', wrapPad);
   installed = true;
 }
-
-/** Kernels this module wraps (for tests). */
-export const rankFixedKernels = [...BINARY_KERNELS, 'PadV2'];

@@ -23,46 +23,35 @@ const num = (x: number | null | undefined): number | null => (typeof x === 'numb
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
 
+/** One line per run of `field` against the training step. */
+function trainingLine(id: string, caption: string, title: string, rows: object[], field: string, yTitle: string, scale: object): Plot {
+  return {
+    id,
+    caption,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      width: WIDTH,
+      height: HEIGHT,
+      data: { values: rows },
+      mark: { type: 'line', strokeWidth: 1.2 },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'training step' },
+        y: { field, type: 'quantitative', title: yTitle, scale },
+        color: { field: 'run', type: 'nominal', title: null },
+      },
+    },
+  };
+}
+
 export function trainingPlots(records: readonly TrainingRecord[]): Plot[] {
   const rows = records.flatMap((r) => r.step.map((s, i) => ({ run: r.label, step: s, loss: num(r.loss[i]), ess: num(r.ess[i]) })));
   if (rows.length === 0) return [];
-  const plots: Plot[] = [
-    {
-      id: 'training-loss',
-      caption: 'Training loss (reverse KL up to the unknown log Z: loss = ⟨log q − log p⟩ over the batch) against the training step.',
-      spec: {
-        $schema: SCHEMA,
-        title: 'Training loss',
-        width: WIDTH,
-        height: HEIGHT,
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.2 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'training step' },
-          y: { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: false } },
-          color: { field: 'run', type: 'nominal', title: null },
-        },
-      },
-    },
+  const plots = [
+    trainingLine('training-loss', 'Training loss (reverse KL up to the unknown log Z: loss = ⟨log q − log p⟩ over the batch) against the training step.', 'Training loss', rows, 'loss', 'loss', { zero: false }),
   ];
   if (rows.some((r) => r.ess !== null)) {
-    plots.push({
-      id: 'training-ess',
-      caption: "Normalised importance ESS (Σw)²/(N Σw²) of each logged step's training batch (noisy: one batch per point).",
-      spec: {
-        $schema: SCHEMA,
-        title: 'Training batch ESS',
-        width: WIDTH,
-        height: HEIGHT,
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.2 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'training step' },
-          y: { field: 'ess', type: 'quantitative', title: 'ESS / N', scale: { domain: [0, 1] } },
-          color: { field: 'run', type: 'nominal', title: null },
-        },
-      },
-    });
+    plots.push(trainingLine('training-ess', "Normalised importance ESS (Σw)²/(N Σw²) of each logged step's training batch (noisy: one batch per point).", 'Training batch ESS', rows, 'ess', 'ESS / N', { domain: [0, 1] }));
   }
   return plots;
 }

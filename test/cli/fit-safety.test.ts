@@ -8,28 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.ts';
 import { loadFlow } from '../../src/flows/io.ts';
+import { captureMain } from '../fixtures/cli.ts';
 
 const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-fit-safety-'));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string; seconds: number }> {
-  const log = console.log;
-  const error = console.error;
-  let out = '';
-  let err = '';
-  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
-  const t0 = performance.now();
-  try {
-    const code = await main(argv);
-    return { code, out, err, seconds: (performance.now() - t0) / 1000 };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const capture = captureMain;
 
 const quick = ['--manifold', 'torus2', '--target', 'rezende-correlated', '--eval-samples', '100', '--diag-points', '100', '--json'];
 

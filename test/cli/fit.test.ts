@@ -4,26 +4,12 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { main } from '../../src/cli/main.ts';
 import { loadFlow } from '../../src/flows/io.ts';
+import { captureMain } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-fit-'));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = console.log;
-  const error = console.error;
-  let out = '';
-  let err = '';
-  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const capture = captureMain;
 
 test('fit --target --json prints ess, kl, params, wallSeconds, backend and bound diagnostics; --out saves a loadable model', async () => {
   const model = join(dir, 'm.json');

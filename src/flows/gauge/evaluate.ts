@@ -39,7 +39,7 @@ export interface GaugeEvaluation {
  * 1024-draw SU(3) 4⁴ chunk asked the wasm heap for one 0.5 GB array and failed (now 56 draws a
  * chunk; 2D U(1) up to 16×16 keeps 1024, SU(3) 8×8 takes 455).
  */
-export function evaluationChunk(proposal: Pick<GaugeProposal, 'lattice' | 'group'>): number {
+function evaluationChunk(proposal: Pick<GaugeProposal, 'lattice' | 'group'>): number {
   const per = proposal.lattice.volume * proposal.lattice.dims * linkSize(proposal.group);
   return Math.max(1, Math.min(1024, Math.floor(2 ** 20 / per)));
 }

@@ -114,7 +114,7 @@ test('reverse-KL gradient in d = 3 and 4 (rank-7 and rank-8 link tensors) = floa
     const n = 2, beta = 2;
     const draw = () => makeRng('sun-grad-4d-draw', dims);
     const loss = sunGaugeReverseKL(flow, lattice, beta);
-    const { grads } = tf.variableGrads(() => loss(n, draw()).loss, flow.variables);
+    const { value, grads } = tf.variableGrads(() => loss(n, draw()).loss, flow.variables);
     const dirRng = makeRng('sun-grad-4d-dir', dims);
     const dir = flow.variables.map((v) => Float32Array.from({ length: v.size }, () => dirRng() - 0.5));
     const norm = Math.sqrt(dir.reduce((s, d) => s + d.reduce((a, x) => a + x * x, 0), 0));
@@ -123,19 +123,19 @@ test('reverse-KL gradient in d = 3 and 4 (rank-7 and rank-8 link tensors) = floa
     // float64 loss E[log q + S] from the float64 draw (log q accumulated in float64, S from lattices/)
     const lossAt = (eps: number) => {
       const saved = flow.variables.map((v) => v.dataSync().slice());
-      flow.variables.forEach((v, i) => v.assign(tf.tensor(Float32Array.from(saved[i]!, (w, k) => w + (eps * dir[i]![k]!) / norm), v.shape)));
+      tf.tidy(() => flow.variables.forEach((v, i) => v.assign(tf.tensor(Float32Array.from(saved[i]!, (w, k) => w + (eps * dir[i]![k]!) / norm), v.shape))));
       const mc = flow.sampleForMCMC(lattice, n, draw());
       const per = mc.fields.length / n;
       let s = 0;
       for (let b = 0; b < n; b++) s += mc.logq[b]! + wilsonAction({ group: su(2), lattice, links: mc.fields.slice(b * per, (b + 1) * per) }, beta);
-      flow.variables.forEach((v, i) => v.assign(tf.tensor(saved[i]!, v.shape)));
+      tf.tidy(() => flow.variables.forEach((v, i) => v.assign(tf.tensor(saved[i]!, v.shape))));
       return s / n;
     };
     const eps = 3e-2;
     const fd = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
     assert.ok(Math.abs(fd) > 0.01, `d = ${dims}: the direction must change the loss (fd ${fd})`);
     assert.ok(Math.abs(analytic - fd) < 0.03 * Math.abs(fd) + 1e-3, `d = ${dims}: autodiff ${analytic} vs finite difference ${fd}`);
-    tf.dispose(Object.values(grads));
+    tf.dispose([value, ...Object.values(grads)]);
     flow.dispose();
   }
 });
