@@ -36,6 +36,8 @@ import { circleKernelKinds } from '../flows/circle/kernel.ts';
 
 /** Default coupling layers of an SU(N) flow (bench/gauge-flow.ts measures its cost). */
 export const SUN_LAYERS = 8;
+/** The SU(N) kernel without --kernel. */
+export const SUN_KERNEL: 'ircpm' | 'energy' = 'ircpm';
 
 const specs = {
   group: { type: 'string', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group [u1; with --init: the model\'s]' },
@@ -130,13 +132,16 @@ function plan(flags: Flags): Plan {
       init?.group === 'u1' ? { ...common, flow: { ...init.flow.config, beta: flags.beta! }, initial: init.flow } : { ...common, flow: architecture(flags) };
     return { kind: 'u1', group, config, previous };
   }
-  appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm', '--group u1 (an SU(N) flow has the ircpm kernel on the maximal torus only)');
+  appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm' || flags.kernel === 'energy', '--group u1 (an SU(N) flow has the ircpm or energy kernel on the maximal torus)');
   appliesOnly(flags, ['modes', 'mixtures', 'bins'], false, '--group u1 (the U(1) circle kernels)');
   if (init && init.group !== 'u1') {
-    return { kind: 'sun', group, previous, config: { ...common, dims: init.flow.dims, N: init.N, layers: init.flow.layers, options: init.flow.options, initial: init.flow } };
+    // an energy kernel fine-tuned at another β sees that β's local action (as the U(1) energy kernel does)
+    const options = init.flow.options?.energyBeta !== undefined ? { ...init.flow.options, energyBeta: flags.beta! } : init.flow.options;
+    return { kind: 'sun', group, previous, config: { ...common, dims: init.flow.dims, N: init.N, layers: init.flow.layers, options, initial: { ...init.flow, options } } };
   }
   const N = group === 'su2' ? 2 : group === 'su3' ? 3 : flags.N!;
-  return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options: flags.hidden ? { convHidden: flags.hidden } : {} } };
+  const options = { ...(flags.hidden ? { convHidden: flags.hidden } : {}), ...((flags.kernel ?? SUN_KERNEL) === 'energy' ? { energyBeta: flags.beta! } : {}) };
+  return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options } };
 }
 
 /**
@@ -254,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
     dims: flags.dims,
     L: flags.L,
     beta: flags.beta,
-    kernel: p.kind === 'u1' ? p.config.flow.kernel : 'ircpm',
+    kernel: p.kind === 'u1' ? p.config.flow.kernel : p.config.options?.energyBeta !== undefined ? 'energy' : 'ircpm',
     layers: p.kind === 'u1' ? p.config.flow.layers : p.config.layers,
     params: local.paramCount,
     steps: result.steps,

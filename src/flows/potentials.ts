@@ -66,6 +66,18 @@ export interface MLPSpec {
   hidden: number[];
   /** per-sample context inputs of the first layer (default 0) */
   contextDim?: number;
+  /**
+   * N > 0: the last 2N context columns are per-sample complex weights a_j (Re a_1..a_N, Im a_1..a_N),
+   * not first-layer inputs, and two features Re, Im Σ_j a_j e^{iθ_j} join the fixed ones (with a
+   * linear skip to ψ): the eigenbasis projection of a local action (src/flows/sun/coupling.ts,
+   * 'energy'). Needs Fourier features whose first N frequencies are θ_1…θ_N (powerSumFeatures).
+   */
+  eigenWeights?: number;
+  /**
+   * factor on those two features where they enter the first layer (not the skip), to keep them in the
+   * range of the others [1]
+   */
+  eigenFeatureScale?: number;
 }
 export interface FourierSpec {
   kind: 'fourier';
@@ -146,6 +158,9 @@ export class MLPPotential implements Potential {
   private readonly wOut: tf.Variable;
   /** first-layer weights of the context inputs (absent without context) */
   private readonly Wc?: tf.Variable;
+  /** N of `eigenWeights` (0: none) and the linear skip of its two features into ψ */
+  private readonly eigenN: number;
+  private readonly skip?: tf.Variable;
 
   constructor(readonly spec: MLPSpec, rng: () => number, weights?: number[][]) {
     const { inputDim, features, hidden } = spec;
@@ -161,9 +176,20 @@ export class MLPPotential implements Potential {
     }
     const contextDim = spec.contextDim ?? 0;
     if (!Number.isInteger(contextDim) || contextDim < 0) throw new Error(`MLP potential: contextDim must be a non-negative integer, got ${contextDim}`);
+    const eigenN = spec.eigenWeights ?? 0;
+    if (eigenN) {
+      const f = features.kind === 'fourier' ? features.frequencies : [];
+      const isPhase = (j: number) => f[j]?.every((v, i) => (j < inputDim ? v === (i === j ? 1 : 0) : v === -1));
+      if (!Number.isInteger(eigenN) || eigenN !== inputDim + 1 || !Array.from({ length: eigenN }, (_, j) => isPhase(j)).every(Boolean)) {
+        throw new Error(`MLP potential: eigenWeights must be N = inputDim + 1 = ${inputDim + 1} with Fourier features whose first N frequencies are the N eigen-phases (powerSumFeatures)`);
+      }
+    }
+    const k = spec.eigenFeatureScale ?? 1;
+    if (!(Number.isFinite(k) && k > 0)) throw new Error(`MLP potential: eigenFeatureScale must be a positive number, got ${k}`);
     this.inputDim = inputDim;
-    this.contextDim = contextDim;
-    let fan = features.kind === 'fourier' ? (features.combine?.length ?? 2 * features.frequencies.length) : inputDim;
+    this.contextDim = contextDim + 2 * eigenN;
+    this.eigenN = eigenN;
+    let fan = (features.kind === 'fourier' ? (features.combine?.length ?? 2 * features.frequencies.length) : inputDim) + (eigenN ? 2 : 0);
     for (const h of hidden) {
       this.W.push(initWeights(fan, h, 1 / Math.sqrt(fan), rng));
       this.b.push(tf.tidy(() => tf.variable(tf.zeros([1, h]))));
@@ -173,7 +199,9 @@ export class MLPPotential implements Potential {
     this.wOut = initWeights(fan, 1, 0.01 / Math.sqrt(fan), rng);
     // last, so that the variables (and model files) of a potential without context are unchanged
     if (contextDim > 0) this.Wc = initWeights(contextDim, hidden[0], 1 / Math.sqrt(contextDim), rng);
-    this.variables = [...this.W.flatMap((w, i) => [w, this.b[i]]), this.wOut, ...(this.Wc ? [this.Wc] : [])];
+    // the skip starts at 0: the flow starts at the identity whatever the local action
+    if (eigenN) this.skip = tf.tidy(() => tf.variable(tf.zeros([2, 1])));
+    this.variables = [...this.W.flatMap((w, i) => [w, this.b[i]]), this.wOut, ...(this.Wc ? [this.Wc] : []), ...(this.skip ? [this.skip] : [])];
     if (weights) setWeights(this.variables, weights);
   }
 
@@ -198,8 +226,9 @@ export class MLPPotential implements Potential {
         const c = tf.mul(r, tf.mul(s1, tf.sub(1, s1))); // r_l ⊙ σ''(z_l)
         P.forEach(([i, j], p) => (hessPairs[p] = tf.add(hessPairs[p], tf.sum(tf.mul(c, tf.mul(tangents[i], tangents[j])), 1))));
         // r_{l−1} = (r_l ⊙ σ'(z_l)) W_lᵀ (explicit transpose: the flagged matMul is slow on wasm)
-        r = tf.matMul(tf.mul(r, s1), tf.transpose(this.W[l]));
+        r = tf.matMul(tf.mul(r, s1), tf.transpose(l === 0 ? this.firstWeights() : this.W[l]));
       }
+      if (this.skip) r = tf.add(r, this.skipRow(r.shape[1]!));
       if (feat2) {
         // ∂ψ/∂φ contracted with the features' second derivatives [P·B, F]
         // (a one-way tf.split has a broken gradient in tfjs 4.22: one input dimension, e.g. the SU(2) maximal torus)
@@ -221,6 +250,41 @@ export class MLPPotential implements Potential {
     });
   }
 
+  /** ∂ψ/∂φ of the linear skip over all F input features: [1, F] (zeros, then the two skip weights). */
+  private skipRow(F: number): tf.Tensor2D {
+    return tf.concat([tf.zeros([1, F - 2]), tf.reshape(this.skip!, [1, 2])], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * The stacked Fourier features [(1 + m + P)·B, F] (P = 0 unless `order` 2): the fixed ones, then,
+   * with eigenWeights, Re and Im Σ_j a_j e^{iθ_j} for the per-sample weights a in `weights` [B, 2N].
+   */
+  private featureStack(x: tf.Tensor2D, order: 1 | 2, weights?: tf.Tensor2D): tf.Tensor2D {
+    const f = this.spec.features as Extract<FeatureSpec, { kind: 'fourier' }>;
+    if (!this.eigenN) return fourierStack(x, f.frequencies, order, f.combine);
+    const base = fourierStack(x, f.frequencies, order); // cos(k·x) then sin(k·x)
+    const fixed = f.combine ? tf.matMul(base, tf.transpose(tf.tensor2d(f.combine))) : base;
+    const F = f.frequencies.length, N = this.eigenN, B = x.shape[0];
+    const aRe = tf.slice(weights!, [0, 0], [B, N]);
+    const aIm = tf.slice(weights!, [0, N], [B, N]);
+    const pad = tf.zeros([B, F - N]);
+    // Re a e^{iθ} = Re a cos θ − Im a sin θ;  Im a e^{iθ} = Im a cos θ + Re a sin θ
+    const wRe = tf.concat([aRe, pad, tf.neg(aIm), pad], 1);
+    const wIm = tf.concat([aIm, pad, aRe, pad], 1);
+    const blocks = base.shape[0] / B;
+    const re = tf.sum(tf.mul(base, tf.tile(wRe, [blocks, 1])), 1, true);
+    const im = tf.sum(tf.mul(base, tf.tile(wIm, [blocks, 1])), 1, true);
+    return tf.concat([fixed, re, im], 1) as tf.Tensor2D;
+  }
+
+  /** First-layer weights: the eigen-weight features' rows scaled by eigenFeatureScale. */
+  private firstWeights(): tf.Tensor2D {
+    const k = this.spec.eigenFeatureScale ?? 1;
+    if (!this.eigenN || k === 1) return this.W[0] as tf.Tensor as tf.Tensor2D;
+    const F = this.W[0].shape[0];
+    return tf.mul(this.W[0], tf.tensor2d([...new Array(F - 2).fill(1), k, k], [F, 1])) as tf.Tensor2D;
+  }
+
   /**
    * Forward mode over the rows [ψ, ∂₁ψ…∂ₘψ] (each [B]); with `keep`, also the pre-activations z_l
    * and their tangents per layer, and (Fourier features) the features' second derivatives.
@@ -228,22 +292,27 @@ export class MLPPotential implements Potential {
   private forward(x: tf.Tensor2D, keep: boolean, context?: tf.Tensor2D): { rows: tf.Tensor1D[]; pre: { z: tf.Tensor; tangents: tf.Tensor[] }[]; feat2?: tf.Tensor2D } {
     const [B, m] = x.shape;
     if (m !== this.inputDim) throw new Error(`MLP potential expects ${this.inputDim} coordinates, got ${m}`);
-    const c = checkContext('MLP potential', this.contextDim, B, context);
+    const ctxAll = checkContext('MLP potential', this.contextDim, B, context);
+    // the context's last 2N columns are eigen-weights, the rest first-layer inputs
+    const nc = this.contextDim - 2 * this.eigenN;
+    const c = ctxAll && nc > 0 ? (this.eigenN ? tf.slice(ctxAll, [0, 0], [B, nc]) : ctxAll) : undefined;
+    const weights = ctxAll && this.eigenN ? (tf.slice(ctxAll, [0, nc], [B, 2 * this.eigenN]) as tf.Tensor2D) : undefined;
     const nBlocks = 1 + m;
     const f = this.spec.features;
     let S: tf.Tensor2D;
     let feat2: tf.Tensor2D | undefined;
     if (f.kind === 'fourier') {
-      const full = fourierStack(x, f.frequencies, keep ? 2 : 1, f.combine);
+      const full = this.featureStack(x, keep ? 2 : 1, weights);
       if (keep) {
         const F = full.shape[1];
         S = tf.slice(full, [0, 0], [nBlocks * B, F]);
         feat2 = tf.slice(full, [nBlocks * B, 0], [full.shape[0] - nBlocks * B, F]);
       } else S = full;
     } else S = ambientStack(x);
+    const S0 = S;
     const pre: { z: tf.Tensor; tangents: tf.Tensor[] }[] = [];
     for (let l = 0; l < this.W.length; l++) {
-      const parts = tf.split(tf.matMul(S, this.W[l]), nBlocks, 0);
+      const parts = tf.split(tf.matMul(S, l === 0 ? this.firstWeights() : this.W[l]), nBlocks, 0);
       // the context enters the value row only: it is constant in x, so its tangents are zero
       const z = c && l === 0 ? tf.add(tf.add(parts[0], tf.matMul(c, this.Wc!)), this.b[l]) : tf.add(parts[0], this.b[l]);
       const tangents = parts.slice(1);
@@ -251,7 +320,9 @@ export class MLPPotential implements Potential {
       const s1 = tf.sigmoid(z);
       S = tf.concat([tf.softplus(z), ...tangents.map((t) => tf.mul(s1, t))], 0) as tf.Tensor2D;
     }
-    const rows = tf.unstack(tf.reshape(tf.matMul(S, this.wOut), [nBlocks, B])) as tf.Tensor1D[];
+    let out = tf.matMul(S, this.wOut);
+    if (this.skip) out = tf.add(out, tf.matMul(S0, tf.transpose(this.skipRow(S0.shape[1]))));
+    const rows = tf.unstack(tf.reshape(out, [nBlocks, B])) as tf.Tensor1D[];
     return { rows, pre, feat2 };
   }
 

@@ -86,6 +86,25 @@ test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N
   assert.match(d.stderr, /group su2 disagrees with N = 3/);
 });
 
+test('train --group su2 --kernel energy: the local-action kernel, normalised (log Z against the exact value); --init at another β carries it over with that β', () => {
+  const energy = join(dir, 'su2-energy.json');
+  const r = cli(['train', '--group', 'su2', ...tiny, '--kernel', 'energy', '--workers', '0', '--out', energy, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.is(o.kernel, 'energy');
+  assert.ok(Math.abs(o.logZ - o.logZExact) < 3 * o.logZErr, `log Z ${o.logZ} ± ${o.logZErr} vs exact ${o.logZExact}`);
+  const file = JSON.parse(readFileSync(energy, 'utf8'));
+  assert.is(file.kernel, 'energy');
+  assert.equal(file.flow.options, { convHidden: [4], energyBeta: 1 });
+  const tuned = join(dir, 'su2-energy-b2.json');
+  const t = cli(['train', '--init', energy, '--L', '4', '--beta', '2', '--steps', '1', '--batch', '8', '--eval-samples', '100', '--workers', '0', '--out', tuned, '--json']);
+  assert.is(t.code, 0, t.stderr);
+  assert.equal(JSON.parse(readFileSync(tuned, 'utf8')).flow.options, { convHidden: [4], energyBeta: 2 });
+  const wrong = cli(['train', '--init', energy, '--kernel', 'ircpm', '--L', '4', '--beta', '2', '--steps', '1', '--out', join(dir, 'never2.json')]);
+  assert.is(wrong.code, 2, wrong.stderr);
+  assert.match(wrong.stderr, /--kernel cannot be combined with --init/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('4D SU(3) on wasm: a run beyond the memory, and a microbatch beyond one wasm module, are refused before training with what would fit', () => {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import seedrandom from 'seedrandom';
 import { initBackend, tf } from '../../src/backend/index.ts';
 import { torus } from '../../src/manifolds/index.ts';
-import { MLPPotential, FourierPotential, fourierFrequencies, type MLPSpec, type Potential } from '../../src/flows/potentials.ts';
+import { MLPPotential, FourierPotential, fourierFrequencies, powerSumFeatures, type MLPSpec, type Potential } from '../../src/flows/potentials.ts';
 import { IRCPMLayer } from '../../src/flows/ircpm/layer.ts';
 import { IRCPMFlow } from '../../src/flows/ircpm/stack.ts';
 
@@ -55,6 +55,53 @@ test('MLP ψ(x; c): per sample, the context acts as the first-layer bias b₁ + 
   }
   const other = derivs(psi, x, gaussianContext(B, 3, 'c2'));
   assert.ok(Math.max(...other.v.map((v, i) => Math.abs(v - all.v[i]))) > 1e-2, 'another context gives another ψ');
+});
+
+test('MLP ψ with eigen-weights (SU(3) torus): the skip alone is λ·(Re, Im) Σ_j a_j e^{iθ_j}; gradient and Hessian against finite differences', () => {
+  const N = 3, B = 5, C = 2;
+  const spec: MLPSpec = { kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, 2), hidden: [8], contextDim: C, eigenWeights: N, eigenFeatureScale: 0.3 };
+  const psi = new MLPPotential(spec, seedrandom('eig'));
+  assert.is(psi.contextDim, C + 2 * N);
+  const w = psi.variables;
+  const skip = w.at(-1)!;
+  assert.equal(skip.shape, [2, 1]);
+  const wOut = w[2];
+  const x = tf.tensor2d(Array.from({ length: B * (N - 1) }, (_, i) => -2.5 + ((i * 1.37) % 5)), [B, N - 1]);
+  const c = gaussianContext(B, C + 2 * N, 'ec', 1.5);
+  // the skip alone: ψ = λ_re Re u + λ_im Im u, u = Σ_j a_j e^{iθ_j}, θ_N = −θ_1 − θ_2
+  const saved = arr(wOut);
+  wOut.assign(tf.zerosLike(wOut));
+  skip.assign(tf.tensor2d([[0.7], [-0.4]]));
+  const v = arr(psi.evaluate(x, c).value);
+  const xv = arr(x), cv = arr(c);
+  for (let b = 0; b < B; b++) {
+    const th = [xv[2 * b], xv[2 * b + 1], -xv[2 * b] - xv[2 * b + 1]];
+    let re = 0, im = 0;
+    for (let j = 0; j < N; j++) {
+      const ar = cv[b * (C + 2 * N) + C + j], ai = cv[b * (C + 2 * N) + C + N + j];
+      re += ar * Math.cos(th[j]) - ai * Math.sin(th[j]);
+      im += ai * Math.cos(th[j]) + ar * Math.sin(th[j]);
+    }
+    close([v[b]], [0.7 * re - 0.4 * im], 1e-5, 'skip value');
+  }
+  // the full potential: derivatives against central differences of the value (and of the gradient)
+  wOut.assign(tf.mul(tf.tensor(saved, wOut.shape), 60));
+  const d = derivs(psi, x, c);
+  assert.ok(Math.max(...d.h.map(Math.abs)) > 0.1, 'a curved potential');
+  const h = 1e-2;
+  for (let k = 0; k < N - 1; k++) {
+    const e = tf.tensor2d(Array.from({ length: B * (N - 1) }, (_, i) => (i % (N - 1) === k ? h : 0)), [B, N - 1]);
+    const p = derivs(psi, tf.add(x, e) as tf.Tensor2D, c), m = derivs(psi, tf.sub(x, e) as tf.Tensor2D, c);
+    for (let b = 0; b < B; b++) {
+      close([d.g[b * (N - 1) + k]], [(p.v[b] - m.v[b]) / (2 * h)], 2e-3, `grad ${k}`);
+      for (let l = 0; l < N - 1; l++) {
+        close([d.h[b * (N - 1) * (N - 1) + l * (N - 1) + k]], [(p.g[b * (N - 1) + l] - m.g[b * (N - 1) + l]) / (2 * h)], 2e-3, `hess ${l}${k}`);
+      }
+    }
+  }
+  assert.throws(() => new MLPPotential({ ...spec, eigenWeights: 2 }, seedrandom('x')), /eigenWeights must be N = inputDim \+ 1/);
+  assert.throws(() => new MLPPotential({ ...spec, features: { kind: 'fourier', frequencies: fourierFrequencies(2, 1) } }, seedrandom('x')), /first N frequencies/);
+  tf.dispose(psi.variables);
 });
 
 test('Fourier ψ(x; c): coefficients from the context equal a Fourier potential with those raw coefficients, sample by sample', () => {

@@ -92,8 +92,8 @@ export function gaugeModelPayload(flow: GaugeFlow, trained: { L: number; beta: n
     ...(meta ? { meta } : {}),
   } as const;
   if (flow instanceof SUNGaugeFlow) {
-    // the SU(N) spectral layers have one kernel: IRCPM on the maximal torus (src/flows/sun/coupling.ts)
-    return { ...common, group: sunGroupName(flow.N), N: flow.N, kernel: 'ircpm', flow: sunGaugeFlowToJSON(flow) };
+    // the SU(N) spectral layers: IRCPM on the maximal torus, energy-informed or not (src/flows/sun/coupling.ts)
+    return { ...common, group: sunGroupName(flow.N), N: flow.N, kernel: flow.options?.energyBeta !== undefined ? 'energy' : 'ircpm', flow: sunGaugeFlowToJSON(flow) };
   }
   const json = u1GaugeFlowToJSON(flow);
   return { ...common, group: 'u1', kernel: json.config.kernel, flow: json };

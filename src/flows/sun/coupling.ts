@@ -15,6 +15,17 @@
  *    (src/flows/sun/spectral.ts), w.r.t. the product of Haar measures.
  * κ is an IRCPM layer on the maximal torus whose potential ψ(θ; c) is an MLP of the power sums
  * tr Wᵏ and the context: permutation-invariant, so the layer does not depend on eigenvalue order.
+ *
+ * 'energy' kernel (energyBeta = β): the active link also sits in the passive plaquette
+ * P_μν(x−ν̂), whose trace is Re tr(U S′) with the lower staple S′ (frozen), so the Wilson action seen by
+ * W with everything else fixed is −(β/N) Re tr(W A), A = 1 + S†S′ (S†S′ the frozen 1×2 rectangle
+ * through the link, based at x; in d > 2 the other planes' plaquettes through U also hold a second
+ * active link and are left to the learned part). With V kept, the exact conditional of the phases is
+ * ∝ exp((β/N) Σ_j Re(a_j e^{iθ_j})) |Δ(θ)|², a_j = (V†AV)_jj: ψ gets Re, Im Σ_j a_j e^{iθ_j} as two
+ * more features with a linear skip (src/flows/potentials.ts, eigenWeights; |Σ_j a_j e^{iθ_j}| ≤ 2β, so
+ * the features enter the MLP divided by max(1, 2β), the skip unscaled). a_j is invariant under
+ * V → V·diag(phases), permutes with the eigenvalues and transforms trivially under gauge
+ * transformations (A → Ω(x) A Ω(x)†), so equivariance and the block-triangular Jacobian are kept.
  */
 import { tf } from '../../backend/index.ts';
 import { makeLattice } from '../../../lattices/geometry.ts';
@@ -27,7 +38,7 @@ import { IRCPMLayer } from '../ircpm/layer.ts';
 import { MLPPotential, powerSumFeatures } from '../potentials.ts';
 import { traceFeatures, type CMat } from './complex.ts';
 import { SpectralLayer } from './spectral.ts';
-import { sunComponent, sunMul, sunMulAdj, sunPlaquette, sunReplaceComponent, sunStaple, type CField } from './links.ts';
+import { sunAdjoint, sunComponent, sunMul, sunMulAdj, sunPlaquette, sunReplaceComponent, sunShift, sunStaple, type CField } from './links.ts';
 
 /** Conditioner input channels: Re, Im tr Pᵏ (k = 1…K) of every plane's plaquette. */
 export function sunContextChannels(dims: number, powers: number): number {
@@ -49,6 +60,11 @@ export interface SUNCouplingOptions {
   powers?: number;
   /** scale of the conditioner's last layer at initialisation (near-identity flow for small values) [0.01] */
   outScale?: number;
+  /**
+   * 'energy' kernel: the β of the Wilson action whose local part ψ sees (absent: the plain 'ircpm'
+   * kernel). See the class comment.
+   */
+  energyBeta?: number;
 }
 
 export class SUNSpectralCoupling implements Bijector<CField> {
@@ -58,6 +74,7 @@ export class SUNSpectralCoupling implements Bijector<CField> {
   readonly kernel: IRCPMLayer;
   readonly variables: tf.Variable[];
   readonly contextPowers: number;
+  readonly energyBeta?: number;
   private readonly masks = new Map<string, tf.Tensor>();
 
   constructor(readonly dims: number, readonly N: number, readonly pattern: CouplingPattern, rng: () => number, opts: SUNCouplingOptions = {}) {
@@ -72,7 +89,12 @@ export class SUNSpectralCoupling implements Bijector<CField> {
       rng,
       outScale: opts.outScale ?? 0.01,
     });
-    const potential = new MLPPotential({ kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, opts.powers ?? 2), hidden: opts.hidden ?? [16, 16], contextDim: C }, rng);
+    if (opts.energyBeta !== undefined && !Number.isFinite(opts.energyBeta)) throw new Error(`SU(N) coupling: energyBeta must be a finite number, got ${opts.energyBeta}`);
+    this.energyBeta = opts.energyBeta;
+    const potential = new MLPPotential(
+      { kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, opts.powers ?? 2), hidden: opts.hidden ?? [16, 16], contextDim: C, ...(this.energyBeta !== undefined ? { eigenWeights: N, eigenFeatureScale: 1 / Math.max(1, 2 * Math.abs(this.energyBeta)) } : {}) },
+      rng,
+    );
     this.kernel = new IRCPMLayer(this.torus, potential);
     this.spectral = new SpectralLayer(this.torus, this.kernel);
     this.variables = [...this.conditioner.variables, ...this.kernel.variables];
@@ -99,8 +121,11 @@ export class SUNSpectralCoupling implements Bijector<CField> {
     return m;
   }
 
-  /** Loops at the active sites and the kernel context: W [n, N, N], S [B, spatial…, N, N], context [n, C]. */
-  private prepare(links: CField): { W: CMat; S: CField; ctx: tf.Tensor2D } {
+  /**
+   * Loops at the active sites and the kernel context: W [n, N, N], S [B, spatial…, N, N], context
+   * [n, C], and for the 'energy' kernel the local-action matrix A = 1 + S†S′ [n, N, N].
+   */
+  loops(links: CField): { W: CMat; S: CField; ctx: tf.Tensor2D; A?: CMat } {
     const d = this.dims, N = this.N;
     const { mu, nu } = this.pattern;
     const S = sunStaple(links, d, mu, nu);
@@ -118,15 +143,21 @@ export class SUNSpectralCoupling implements Bijector<CField> {
     const out = this.conditioner.apply(x);
     const C = out.shape[out.rank - 1]!;
     const ctx = tf.reshape(takeStripe(out, d, this.pattern), [-1, C]) as tf.Tensor2D;
-    return { W, S, ctx };
+    if (this.energyBeta === undefined) return { W, S, ctx };
+    // lower staple S′(x) = U_ν(x+μ̂−ν̂)† U_μ(x−ν̂)† U_ν(x−ν̂) = T(x−ν̂), T = (U_μ U_ν(·+μ̂))† U_ν
+    const Um = sunComponent(links, mu), Un = sunComponent(links, nu);
+    const T = sunMul(sunAdjoint(sunMul(Um, sunShift(Un, d, mu, 1))), Un);
+    const rect = sunMul(sunAdjoint(S), sunShift(T, d, nu, -1));
+    const R: CMat = { re: stripe(rect.re), im: stripe(rect.im) };
+    return { W, S, ctx, A: { re: tf.add(R.re, tf.eye(N)) as tf.Tensor3D, im: R.im } };
   }
 
   private apply(links: CField, direction: 'forward' | 'inverse'): { y: CField; logdet: tf.Tensor1D; ok: tf.Tensor1D } {
     const d = this.dims, N = this.N;
     const B = links.re.shape[0]!;
     const { mu } = this.pattern;
-    const { W, S, ctx } = this.prepare(links);
-    const r = this.spectral.map(W, direction, ctx);
+    const { W, S, ctx, A } = this.loops(links);
+    const r = this.spectral.map(W, direction, ctx, A && { A, scale: this.energyBeta! / N });
     return tf.tidy(() => {
       const sp = links.re.shape.slice(0, 1 + d);
       const stripeShape = sp.slice();

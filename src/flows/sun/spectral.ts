@@ -19,7 +19,7 @@
 import { tf } from '../../backend/index.ts';
 import type { Bijector } from '../bijector.ts';
 import type { MaximalTorus } from '../../manifolds/maximal-torus.ts';
-import { fromEigenphases, type CMat } from './complex.ts';
+import { cmul, fromEigenphases, type CMat } from './complex.ts';
 import { eigUnitaryTf } from './eig.ts';
 import { minGapFree, weylLogRatio } from './weyl.ts';
 
@@ -46,13 +46,23 @@ export class SpectralLayer implements Bijector<CMat, tf.Tensor2D> {
     return this.kernel.variables;
   }
 
-  /** The map W ↦ W′ with κ's forward (direction 'forward') or inverse ('inverse'). */
-  map(W: CMat, direction: 'forward' | 'inverse', context?: tf.Tensor2D): SpectralMapResult {
+  /**
+   * The map W ↦ W′ with κ's forward (direction 'forward') or inverse ('inverse'). With `covariant`
+   * (per-sample matrices A that transform like W, W → ΩWΩ†, and do not move with W), the kernel's
+   * context gains the eigenbasis diagonal a_j = scale·(V†AV)_jj (Re a_1..a_N, Im a_1..a_N): invariant
+   * under V → V·diag(phases) and permuted with the eigenvalues, so the layer stays equivariant, and
+   * the same in both directions because V is kept.
+   */
+  map(W: CMat, direction: 'forward' | 'inverse', context?: tf.Tensor2D, covariant?: { A: CMat; scale: number }): SpectralMapResult {
     const N = this.torus.N;
     const B = W.re.shape[0];
     if (W.re.shape[1] !== N) throw new Error(`spectral layer: SU(${N}) layer got ${W.re.shape[1]}×${W.re.shape[1]} matrices`);
     const eig = eigUnitaryTf(W);
     const theta = tf.slice(eig.theta, [0, 0], [B, N - 1]) as tf.Tensor2D;
+    if (covariant) {
+      const a = tf.mul(covariant.scale, eigenbasisDiagonal(eig.V, covariant.A)) as tf.Tensor2D;
+      context = context ? (tf.concat([context, a], 1) as tf.Tensor2D) : a;
+    }
     const r = direction === 'forward' ? this.kernel.forward(theta, context) : this.kernel.inverse(theta, context);
     const thetaNew = direction === 'forward' ? (r as { y: tf.Tensor2D }).y : (r as { x: tf.Tensor2D }).x;
     return tf.tidy(() => {
@@ -76,4 +86,15 @@ export class SpectralLayer implements Bijector<CMat, tf.Tensor2D> {
     const r = this.map(y, 'inverse', context);
     return { x: r.W, logdet: r.logdet, ok: r.ok };
   }
+}
+
+/** (V†AV)_jj for V, A [B, N, N]: [B, 2N] (real parts, then imaginary parts). */
+export function eigenbasisDiagonal(V: CMat, A: CMat): tf.Tensor2D {
+  return tf.tidy(() => {
+    // (V†AV)_jj = Σ_k conj(V_kj) (AV)_kj: a column-wise product summed over rows
+    const AV = cmul(A, V);
+    const re = tf.sum(tf.add(tf.mul(V.re, AV.re), tf.mul(V.im, AV.im)), 1);
+    const im = tf.sum(tf.sub(tf.mul(V.re, AV.im), tf.mul(V.im, AV.re)), 1);
+    return tf.concat([re, im], 1) as tf.Tensor2D;
+  });
 }
