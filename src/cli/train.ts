@@ -3,11 +3,12 @@
  * over worker threads, then measure it as an MCMC proposal (ESS, KL, acceptance) and save it.
  *
  *   gaugeflow train --group u1 --dims 2 --L 8 --beta 2 [--kernel ircpm|ncp|spline|energy] [--layers 16]
- *                   [--steps N | --minutes M] [--batch 64] [--workers 2] [--seed 1] [--init m.json]
- *                   --out model.json [--force] [--json]
+ *                   [--stripe-order descending|ascending] [--steps N | --minutes M] [--batch 64]
+ *                   [--workers 2] [--seed 1] [--init m.json] --out model.json [--force] [--json]
  *   gaugeflow train --group su2|su3|suN [--N n] ... : the SU(N) spectral flow (src/flows/sun/), same
- *                   flags and JSON; its kernel is IRCPM on the maximal torus only, so --kernel other
- *                   than ircpm and the U(1) kernel flags (--modes, --mixtures, --bins) are usage errors.
+ *                   flags and JSON; its kernel is IRCPM on the maximal torus, plain (ircpm, default)
+ *                   or fed the local action (energy), so --kernel ncp|spline and the U(1) kernel flags
+ *                   (--modes, --mixtures, --bins) are usage errors.
  *   gaugeflow train --target single --group su2|su3|suN [--N n] --beta 9 --coeffs c1,c2,c3 --out m.json:
  *                   a single-matrix flow (src/cli/train-single.ts; lattice flags are usage errors).
  *
@@ -33,6 +34,7 @@ import { gaugeModelPayload, readGaugeModel, sunGroupName, type GaugeFlow, type T
 import { gaugeProposal } from '../flows/gauge/proposal.ts';
 import { evaluateGaugeProposalInterruptible } from '../flows/gauge/evaluate.ts';
 import { circleKernelKinds } from '../flows/circle/kernel.ts';
+import { DEFAULT_STRIPE_ORDER, stripeOrders, type StripeOrder } from '../flows/gauge/masks.ts';
 
 /** Default coupling layers of an SU(N) flow (bench/gauge-flow.ts measures its cost). */
 export const SUN_LAYERS = 8;
@@ -53,6 +55,7 @@ const specs = {
   bins: { type: 'int', min: 2, help: 'spline: bins' },
   layers: { type: 'int', min: 1, help: `coupling layers [u1: ${defaultU1Config.layers}; SU(N): ${SUN_LAYERS}]` },
   hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [u1: ${defaultU1Config.hidden.join(',')}; SU(N): 8]` },
+  'stripe-order': { type: 'string', choices: stripeOrders, help: `order of the mask stripes within a pass [${DEFAULT_STRIPE_ORDER}]` },
   steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
   minutes: { type: 'number', gt: 0, help: 'wall-clock training budget (with --steps: whichever ends first)' },
   batch: { type: 'int', min: 1, default: 64 },
@@ -93,6 +96,7 @@ function architecture(flags: Flags): U1GaugeFlowConfig {
     kernelOptions,
     layers: flags.layers ?? defaultU1Config.layers,
     hidden: flags.hidden ?? defaultU1Config.hidden,
+    stripeOrder: (flags['stripe-order'] ?? defaultU1Config.stripeOrder) as StripeOrder,
   };
 }
 
@@ -102,7 +106,7 @@ function validate(flags: Flags): void {
   if (!flags.out) throw new UsageError('--out <model.json> is required');
   if (flags.microbatches! > flags.batch!) throw new UsageError(`--microbatches (${flags.microbatches}) cannot exceed --batch (${flags.batch})`);
   if (flags.init) {
-    for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins'] as const) {
+    for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins', 'stripe-order'] as const) {
       if (flags[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init (the model's architecture is used)`);
     }
   }
@@ -140,7 +144,11 @@ function plan(flags: Flags): Plan {
     return { kind: 'sun', group, previous, config: { ...common, dims: init.flow.dims, N: init.N, layers: init.flow.layers, options, initial: { ...init.flow, options } } };
   }
   const N = group === 'su2' ? 2 : group === 'su3' ? 3 : flags.N!;
-  const options = { ...(flags.hidden ? { convHidden: flags.hidden } : {}), ...((flags.kernel ?? SUN_KERNEL) === 'energy' ? { energyBeta: flags.beta! } : {}) };
+  const options = {
+    ...(flags.hidden ? { convHidden: flags.hidden } : {}),
+    ...((flags.kernel ?? SUN_KERNEL) === 'energy' ? { energyBeta: flags.beta! } : {}),
+    stripeOrder: (flags['stripe-order'] ?? DEFAULT_STRIPE_ORDER) as StripeOrder,
+  };
   return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options } };
 }
 

@@ -44,7 +44,7 @@ test('train --group su2 --json: report, model file with group and N, log Z again
   assert.equal(file.trained, { L: 4, beta: 1 });
   assert.is(file.flow.type, 'sun-gauge');
   assert.is(file.flow.layers, 2);
-  assert.equal(file.flow.options, { convHidden: [4] });
+  assert.equal(file.flow.options, { convHidden: [4], stripeOrder: 'descending' });
   assert.is(file.history.steps, 4);
 });
 
@@ -95,11 +95,11 @@ test('train --group su2 --kernel energy: the local-action kernel, normalised (lo
   assert.ok(Math.abs(o.logZ - o.logZExact) < 3 * o.logZErr, `log Z ${o.logZ} ± ${o.logZErr} vs exact ${o.logZExact}`);
   const file = JSON.parse(readFileSync(energy, 'utf8'));
   assert.is(file.kernel, 'energy');
-  assert.equal(file.flow.options, { convHidden: [4], energyBeta: 1 });
+  assert.equal(file.flow.options, { convHidden: [4], energyBeta: 1, stripeOrder: 'descending' });
   const tuned = join(dir, 'su2-energy-b2.json');
   const t = cli(['train', '--init', energy, '--L', '4', '--beta', '2', '--steps', '1', '--batch', '8', '--eval-samples', '100', '--workers', '0', '--out', tuned, '--json']);
   assert.is(t.code, 0, t.stderr);
-  assert.equal(JSON.parse(readFileSync(tuned, 'utf8')).flow.options, { convHidden: [4], energyBeta: 2 });
+  assert.equal(JSON.parse(readFileSync(tuned, 'utf8')).flow.options, { convHidden: [4], energyBeta: 2, stripeOrder: 'descending' });
   const wrong = cli(['train', '--init', energy, '--kernel', 'ircpm', '--L', '4', '--beta', '2', '--steps', '1', '--out', join(dir, 'never2.json')]);
   assert.is(wrong.code, 2, wrong.stderr);
   assert.match(wrong.stderr, /--kernel cannot be combined with --init/);

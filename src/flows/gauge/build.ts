@@ -6,7 +6,7 @@ import { makeCircleKernel, circleKernelFromJSON, circleKernelKinds, type CircleK
 import { CircularConvNet, type Activation, type ConvNetJSON } from './conv.ts';
 import { U1GaugeCoupling, contextChannels } from './coupling.ts';
 import { U1GaugeFlow } from './flow.ts';
-import { layerPattern } from './masks.ts';
+import { DEFAULT_STRIPE_ORDER, layerPattern, stripeOrders, type StripeOrder } from './masks.ts';
 
 export interface U1GaugeFlowConfig {
   dims: number;
@@ -21,6 +21,8 @@ export interface U1GaugeFlowConfig {
   finalTanh: boolean;
   /** β of the target: the energy-informed kernel builds its potential from the local action */
   beta: number;
+  /** stripe offsets' order within a pass (masks.ts); absent: 'ascending' (models saved before it existed) */
+  stripeOrder?: StripeOrder;
 }
 
 export interface U1GaugeFlowJSON {
@@ -37,6 +39,7 @@ export const defaultU1Config: Omit<U1GaugeFlowConfig, 'beta' | 'dims'> = {
   kernelSize: 3,
   activation: 'leakyRelu',
   finalTanh: false,
+  stripeOrder: DEFAULT_STRIPE_ORDER,
 };
 
 /** Check a config (from a user, a file or a worker message); throws naming the first problem. */
@@ -52,6 +55,7 @@ export function validateU1Config(c: U1GaugeFlowConfig): void {
   if (typeof c.finalTanh !== 'boolean') throw new Error('gauge flow config: finalTanh must be a boolean');
   if (typeof c.beta !== 'number' || !Number.isFinite(c.beta) || c.beta < 0) throw new Error(`gauge flow config: beta must be a finite number ≥ 0, got ${String(c.beta)}`);
   if (!c.kernelOptions || typeof c.kernelOptions !== 'object') throw new Error('gauge flow config: kernelOptions must be an object');
+  if (c.stripeOrder !== undefined && !stripeOrders.includes(c.stripeOrder)) throw new Error(`gauge flow config: stripeOrder must be one of ${stripeOrders.join(', ')}, got ${String(c.stripeOrder)}`);
 }
 
 /** Energy kernel options for the loop the coupling layer supplies: the 1×2 rectangle c, u(y) = −β[cos y + cos(c − y)]. */
@@ -67,7 +71,7 @@ export function makeU1GaugeFlow(config: U1GaugeFlowConfig, rng: () => number): U
     const kernel = makeCircleKernel(config.kernel, kernelOptions(config), rng);
     const out = kernel.contextSize - (config.kernel === 'energy' ? 1 : 0);
     const net = new CircularConvNet(d, contextChannels(d), config.hidden, out, config.kernelSize, config.activation, config.finalTanh, { rng });
-    return new U1GaugeCoupling(d, layerPattern(d, i), net, kernel);
+    return new U1GaugeCoupling(d, layerPattern(d, i, config.stripeOrder), net, kernel);
   });
   return new U1GaugeFlow(d, layers, config);
 }
@@ -100,7 +104,7 @@ export function u1GaugeFlowFromJSON(json: U1GaugeFlowJSON, beta?: number): U1Gau
     const kernel = circleKernelFromJSON(kjson);
     if (kernel.kind !== config.kernel) throw new Error(`gauge flow: layer ${i} has a ${kernel.kind} kernel, the config says ${config.kernel}`);
     const net = CircularConvNet.fromJSON(l.conditioner);
-    return new U1GaugeCoupling(d, layerPattern(d, i), net, kernel);
+    return new U1GaugeCoupling(d, layerPattern(d, i, config.stripeOrder), net, kernel);
   });
   return new U1GaugeFlow(d, layers, config);
 }

@@ -34,11 +34,25 @@ export interface CouplingPattern {
   off: number;
 }
 
-/** The pattern of layer `index` of a stack: μ cycles fastest, then the offset, then ν. */
-export function layerPattern(dims: number, index: number): CouplingPattern {
+/**
+ * Order of the stripe offsets within a pass. 'descending' (3, 2, 1, 0) makes the passive plaquettes of
+ * each layer (x_ν ≡ off − 1) the active ones of the next layer of that direction, so a plaquette is
+ * mostly set last as an active loop rather than moved afterwards as a passive one; 'ascending'
+ * (0, 1, 2, 3) moves the plaquettes just set. Measured on 2D SU(2) 8×8 β = 4, 16 layers, 4 minutes:
+ * KL 3.6 descending vs 6.9 ascending (docs/design.md, "Masks").
+ */
+export type StripeOrder = 'ascending' | 'descending';
+export const stripeOrders: readonly StripeOrder[] = ['ascending', 'descending'];
+/** The order of new flows (defaultU1Config, `gaugeflow train`); a file without one is 'ascending'. */
+export const DEFAULT_STRIPE_ORDER: StripeOrder = 'descending';
+
+/** The pattern of layer `index` of a stack: μ cycles fastest, then the offset (in `order`), then ν. */
+export function layerPattern(dims: number, index: number, order: StripeOrder = 'ascending'): CouplingPattern {
   if (!Number.isInteger(index) || index < 0) throw new Error(`layer index must be a non-negative integer, got ${index}`);
+  if (!stripeOrders.includes(order)) throw new Error(`stripe order must be one of ${stripeOrders.join(', ')}, got ${String(order)}`);
   const mu = index % dims;
-  const off = Math.floor(index / dims) % STRIPE_PERIOD;
+  const step = Math.floor(index / dims) % STRIPE_PERIOD;
+  const off = order === 'descending' ? STRIPE_PERIOD - 1 - step : step;
   const k = Math.floor(index / (dims * STRIPE_PERIOD)) % (dims - 1);
   const nu = (mu + 1 + k) % dims;
   return { mu, nu, off };

@@ -32,7 +32,7 @@ import { makeLattice } from '../../../lattices/geometry.ts';
 import type { Bijector } from '../bijector.ts';
 import { maximalTorus, type MaximalTorus } from '../../manifolds/maximal-torus.ts';
 import { planes } from '../gauge/layout.ts';
-import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from '../gauge/masks.ts';
+import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern, type StripeOrder } from '../gauge/masks.ts';
 import { CircularConvNet } from '../gauge/conv.ts';
 import { IRCPMLayer } from '../ircpm/layer.ts';
 import { MLPPotential, powerSumFeatures } from '../potentials.ts';
@@ -65,6 +65,8 @@ export interface SUNCouplingOptions {
    * kernel). See the class comment.
    */
   energyBeta?: number;
+  /** stripe offsets' order within a pass, used by makeSUNGaugeFlow (masks.ts); absent: 'ascending' */
+  stripeOrder?: StripeOrder;
 }
 
 export class SUNSpectralCoupling implements Bijector<CField> {

@@ -131,12 +131,12 @@ export class SUNGaugeFlow {
   }
 }
 
-/** A flow of `layers` spectral couplings cycling through the U(1) mask patterns (masks.ts `layerPattern`). */
+/** A flow of `layers` spectral couplings cycling through the U(1) mask patterns (masks.ts `layerPattern`, in `opts.stripeOrder`). */
 export function makeSUNGaugeFlow(dims: number, N: number, layers: number, rng: () => number, opts: SUNCouplingOptions = {}): SUNGaugeFlow {
   if (!Number.isInteger(dims) || dims < 2 || dims > 4) throw new Error(`SU(N) gauge flow: dims must be 2, 3 or 4, got ${dims}`);
   if (!Number.isInteger(N) || N < 2) throw new Error(`SU(N) gauge flow: N must be an integer ≥ 2, got ${N}`);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`SU(N) gauge flow: layers must be a positive integer, got ${layers}`);
-  const flow = new SUNGaugeFlow(dims, N, Array.from({ length: layers }, (_, i) => new SUNSpectralCoupling(dims, N, layerPattern(dims, i), rng, opts)));
+  const flow = new SUNGaugeFlow(dims, N, Array.from({ length: layers }, (_, i) => new SUNSpectralCoupling(dims, N, layerPattern(dims, i, opts.stripeOrder), rng, opts)));
   flow.options = { ...opts };
   return flow;
 }

@@ -5,13 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initBackend } from '../../../src/backend/index.ts';
+import { initBackend, tf } from '../../../src/backend/index.ts';
 import { trainWithLoss } from '../../../src/train/train.ts';
 import { gaugeReverseKL } from '../../../src/flows/gauge/loss.ts';
 import { makeLattice } from '../../../lattices/geometry.ts';
 import { makeRng } from '../../../lattices/random.ts';
 import { u1Exact2D } from '../../../lattices/exact/u1.ts';
-import { makeU1GaugeFlow, defaultU1Config } from '../../../src/flows/gauge/build.ts';
+import { makeU1GaugeFlow, defaultU1Config, u1GaugeFlowFromJSON, u1GaugeFlowToJSON } from '../../../src/flows/gauge/build.ts';
+import { linksToTensor } from '../../../src/flows/gauge/layout.ts';
 import { gaugeProposal } from '../../../src/flows/gauge/proposal.ts';
 import { evaluateGaugeProposal } from '../../../src/flows/gauge/evaluate.ts';
 import type { CircleKernelKind } from '../../../src/flows/circle/kernel.ts';
@@ -32,6 +33,14 @@ for (const kernel of Object.keys(options) as CircleKernelKind[]) {
     const draws = gaugeProposal(flow, lattice).sample(200, makeRng('density-draws', kernel));
     const meanAbsLogq = draws.logq.reduce((a, b) => a + Math.abs(b), 0) / 200;
     assert.ok(meanAbsLogq > 1, `log q is far from the Haar value 0 (mean |log q| = ${meanAbsLogq})`);
+    // the JSON round trip keeps the layers' mask order (descending stripes) and so log q
+    assert.is(flow.config!.stripeOrder, 'descending');
+    const back = u1GaugeFlowFromJSON(JSON.parse(JSON.stringify(u1GaugeFlowToJSON(flow))));
+    const x = linksToTensor(lattice, draws.fields, 200);
+    const dq = tf.tidy(() => Math.max(...Array.from(tf.sub(back.logProb(x).logq, flow.logProb(x).logq).dataSync(), Math.abs)));
+    assert.ok(dq < 1e-4, `round trip log q ${dq}`);
+    x.dispose();
+    back.dispose();
     const ev = evaluateGaugeProposal(gaugeProposal(flow, lattice), beta, 4000, `z-${kernel}`);
     const exact = u1Exact2D(beta, 4).logZ;
     assert.is(ev.logZExact, exact);

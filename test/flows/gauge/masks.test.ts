@@ -61,6 +61,18 @@ for (const dims of [2, 3, 4]) {
   });
 }
 
+test('descending stripe order: each layer is the ascending pattern with off → 3 − off (so a cycle still covers every link once), and the passive stripe of a layer (x_ν ≡ off − 1) is the active stripe of the next layer of that direction and plane', () => {
+  for (const dims of [2, 3, 4]) {
+    for (let k = 0; k < 4 * dims * (dims - 1); k++) {
+      const a = layerPattern(dims, k), d = layerPattern(dims, k, 'descending');
+      assert.equal(d, { ...a, off: 3 - a.off });
+      const next = layerPattern(dims, k + dims, 'descending');
+      if (next.nu === d.nu) assert.is(next.off, (d.off + 3) % 4, `layer ${k}: the next ${d.mu}-layer activates its passive stripe`);
+    }
+  }
+  assert.throws(() => layerPattern(2, 0, 'sideways' as 'ascending'), /stripe order must be one of ascending, descending/);
+});
+
 test('takeStripe / putStripe select x_ν ≡ off (mod 4) and invert each other', () => {
   const lat = makeLattice([8, 4, 4]);
   const v = Float32Array.from({ length: lat.volume }, (_, i) => i);

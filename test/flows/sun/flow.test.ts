@@ -73,9 +73,10 @@ test('reverse KL against the Wilson action: 25 steps lower E_q[log q + S] (SU(2)
   flow.dispose();
 });
 
-test('SU(N) gauge flow JSON round trip reproduces log q; the data-parallel trainer runs an SU(2) trainable and its weights rebuild the flow', async () => {
+test('SU(N) gauge flow JSON round trip (energy kernel, descending stripes) reproduces log q; the data-parallel trainer runs an SU(2) trainable and its weights rebuild the flow', async () => {
   const lattice = makeLattice([4, 4]);
-  const flow = makeSUNGaugeFlow(2, 3, 2, makeRng('sun-json', 'init'), { outScale: 1, hidden: [8] });
+  const flow = makeSUNGaugeFlow(2, 3, 2, makeRng('sun-json', 'init'), { outScale: 1, hidden: [8], energyBeta: 2, stripeOrder: 'descending' });
+  assert.equal(flow.layers.map((l) => l.pattern.off), [3, 3]);
   const back = sunGaugeFlowFromJSON(JSON.parse(JSON.stringify(sunGaugeFlowToJSON(flow))));
   const s = flow.sample(lattice, 2, makeRng('sun-json', 'draw'));
   const d = Math.max(...Array.from(tf.sub(back.logProb(s.x).logq, s.logq).dataSync(), Math.abs));
