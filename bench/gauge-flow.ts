@@ -3,8 +3,8 @@
  * flow MCMC, each with 1 and 2 worker threads. U(1) cases (8×8, β = 2, batch 64): the published
  * tutorial architecture (NCP kernel, 16 layers, conditioner [8, 8]; Albergo et al., "Introduction to
  * normalizing flows for lattice field theory") and gaugeflow's default flow. SU(N) cases, with the
- * SU(N) defaults of `gaugeflow train` (8 spectral IRCPM layers): su2 (8×8, β = 4) and su3 (8×8,
- * β = 8) at batch 64, and su3-4d (4⁴, β = 1) at batch 8 in 4 microbatches of 2 (a wasm module
+ * SU(N) defaults of `gaugeflow train` (SUN_LAYERS spectral IRCPM layers; 8 until 2026-12-01, when
+ * the README's SU(N) rates were measured): su2 (8×8, β = 4) and su3 (8×8, β = 8) at batch 64, and su3-4d (4⁴, β = 1) at batch 8 in 4 microbatches of 2 (a wasm module
  * holds ≈ 2 GB at most: one 4D SU(3) sample through 16 layers keeps ≈ 1 GB for its backward pass).
  * The 1-worker run of each case is the baseline its 2-worker figures are compared with (speed-up
  * ratios); the SU(N) rows also give their cost relative to the U(1) default (same L, batch 64).
@@ -79,7 +79,7 @@ function sunCase(N: 2 | 3, dims: number, L: number, beta: number, batch: number,
 }
 
 const allCases: Record<string, () => Case> = {
-  tutorial: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 2 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true }),
+  tutorial: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 2 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true, stripeOrder: 'ascending' }),
   default: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2 }),
   su2: () => sunCase(2, 2, 8, 4, 64, 2),
   su3: () => sunCase(3, 2, 8, 8, 64, 2),

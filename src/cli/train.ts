@@ -37,7 +37,7 @@ import { circleKernelKinds } from '../flows/circle/kernel.ts';
 import { DEFAULT_STRIPE_ORDER, stripeOrders, type StripeOrder } from '../flows/gauge/masks.ts';
 
 /** Default coupling layers of an SU(N) flow (bench/gauge-flow.ts measures its cost). */
-export const SUN_LAYERS = 8;
+export const SUN_LAYERS = 16;
 /** The SU(N) kernel without --kernel. */
 export const SUN_KERNEL: 'ircpm' | 'energy' = 'ircpm';
 

@@ -70,6 +70,7 @@ test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N
     [['train', '--group', 'suN', '--out', out], /--group suN needs --N/],
     [['train', '--N', '3', '--out', out], /--N applies to --group suN/],
     [['train', '--group', 'u1', '--init', model, '--out', out], /the --init model is a su2 flow/],
+    [['train', '--init', model, '--stripe-order', 'ascending', '--out', out], /--stripe-order cannot be combined with --init/],
     [['sample', '--sampler', 'flow', '--model', model, '--group', 'u1', '--n', '10'], /--group u1: the model is a su2 flow/],
   ];
   for (const [args, message] of cases) {
