@@ -71,6 +71,7 @@ export function runOutput(i: RunOutputInput): RunOutput {
     acceptance: summary.acceptance,
     meanAcceptProb: summary.meanAcceptProb,
     ...(isFlow ? { model: i.model, batch: spec.batch, importanceEss: summary.importanceEss, failedDraws: summary.failedDraws, proposalsPerSecond: summary.proposalsPerSecond } : {}),
+    ...(summary.weightWarning ? { weightWarning: summary.weightWarning } : {}),
     ...(summary.expMinusDeltaH ? { expMinusDeltaH: summary.expMinusDeltaH } : {}),
     exact: exact ? { ...exact.values, infiniteVolume: exact.infiniteVolume, source: exact.source } : null,
     ...(warning ? { exactWarning: warning } : {}),
@@ -114,7 +115,8 @@ export function runTable({ out: o, summary: s, exact, deviation: dev }: RunOutpu
   const dh = s.expMinusDeltaH ? `   ⟨e^-ΔH⟩ = ${fmt(s.expMinusDeltaH.mean, 4)} ± ${fmtErr(s.expMinusDeltaH.err)}` : '';
   const warn = Object.entries(s.observables)
     .filter(([, ob]) => ob.warning)
-    .map(([k, ob]) => `warning (${k}): ${ob.warning}`);
+    .map(([k, ob]) => `warning (${k}): ${ob.warning}`)
+    .concat(s.weightWarning ? [`warning (proposal): ${s.weightWarning}`] : []);
   return [
     head,
     ...lines,

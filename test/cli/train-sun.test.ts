@@ -9,10 +9,12 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sunExact2D } from '../../lattices/exact/sun.ts';
 import { cli, flowChainSameForWorkers } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-sun-'));
+const committedU1 = fileURLToPath(new URL('../../bench/models/u1-L8-b2-energy.model.json', import.meta.url));
 const model = join(dir, 'su2.json');
 
 const tiny = ['--L', '4', '--beta', '1', '--layers', '2', '--hidden', '4', '--steps', '4', '--batch', '8', '--eval-samples', '400', '--seed', '3'];
@@ -48,7 +50,7 @@ test('train --group su2 --json: report, model file with group and N, log Z again
   assert.is(file.history.steps, 4);
 });
 
-test('sample --sampler flow on the SU(2) model: the HMC JSON with the exact plaquette; --workers 1 and 2 give the identical chain', () => {
+test('sample --sampler flow on the SU(2) model: the HMC JSON with the exact plaquette; --workers 1 and 2 give the identical chain; heavy-tailed weights are flagged (weightWarning), a good proposal is not', () => {
   const args = ['sample', '--sampler', 'flow', '--model', model, '--n', '150', '--therm', '10', '--chains', '2', '--batch', '32', '--seed', '5', '--json'];
   const [oa] = flowChainSameForWorkers(args);
   for (const k of ['observables', 'acceptance', 'exact', 'deviationSigma', 'importanceEss', 'failedDraws', 'proposalsPerSecond', 'backend', 'rhat']) assert.ok(k in oa, `missing ${k}`);
@@ -60,6 +62,18 @@ test('sample --sampler flow on the SU(2) model: the HMC JSON with the exact plaq
   assert.is(oa.exact.plaquette, sunExact2D(2, 1, 4).plaquette);
   assert.is(oa.failedDraws, 0);
   assert.ok(oa.acceptance > 0 && oa.acceptance < 1);
+  // the same model far from its β: weights so heavy-tailed that the chain's errors are flagged
+  const far = cli(['sample', '--sampler', 'flow', '--model', model, '--beta', '12', '--n', '100', '--therm', '10', '--chains', '1', '--batch', '32', '--seed', '5', '--workers', '0', '--json']);
+  assert.is(far.code, 0, far.stderr);
+  const of = JSON.parse(far.stdout);
+  assert.ok(of.importanceEss * 110 < 100, `importance ESS ${of.importanceEss}`);
+  assert.match(of.weightWarning, /heavy-tailed importance weights: [\d.]+ effective draws of 110/);
+  // and a good proposal (the committed U(1) model, ESS ≈ 0.36) is not flagged
+  const good = cli(['sample', '--sampler', 'flow', '--model', committedU1, '--n', '600', '--therm', '10', '--chains', '1', '--batch', '64', '--seed', '5', '--workers', '0', '--json']);
+  assert.is(good.code, 0, good.stderr);
+  const og = JSON.parse(good.stdout);
+  assert.ok(og.importanceEss * 610 > 150, `importance ESS ${og.importanceEss}`);
+  assert.not.ok('weightWarning' in og, 'no warning with enough effective draws');
 });
 
 test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N); a damaged SU(N) model is a clear error', () => {
