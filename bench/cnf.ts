@@ -22,9 +22,10 @@ import { CNF, type CNFJSON } from '../src/flows/cnf/cnf.ts';
 import { readFlowPayload } from '../src/flows/io.ts';
 import { flowMatchingBatchLoss, meanNLL } from '../src/train/flow-matching.ts';
 import { fitWithValidation } from '../src/train/validated-fit.ts';
-import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
+import { latLonToSphere, loadLatLonCSV } from '../src/data/earth.ts';
+import { splitData } from '../src/train/fit-data.ts';
 import { cnfmBatchLoss } from '../src/train/flow-matching-cnfm.ts';
-import { trainReverseKL } from '../src/train/train.ts';
+import { everySampleCounts, trainReverseKL } from '../src/train/train.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 import type { Manifold } from '../src/manifolds/types.ts';
 import type { Symmetry } from '../src/flows/cnf/geometry.ts';
@@ -83,9 +84,8 @@ async function flowMatchingSplit(path: string, splitSeed: number): Promise<Recor
   const t0 = Date.now();
   const m = sphere(2);
   // the same reader and seeded 80/10/10 split as `gaugeflow fit --data`, so test sets coincide
-  const all = latLonToSphere(loadLatLonCSV(path));
-  const split = splitIndices(all.length, splitSeed);
-  const [train, val, test] = [split.train, split.val, split.test].map((ix) => ix.map((i) => all[i]!));
+  const split = splitData(latLonToSphere(loadLatLonCSV(path)), splitSeed);
+  const { train: tr, val: va, test: te } = split;
   const rf = flag('rff', '');
   const flow = new CNF(m, rng, {
     hidden,
@@ -94,8 +94,6 @@ async function flowMatchingSplit(path: string, splitSeed: number): Promise<Recor
     timeHarmonics: Number(flag('time-harmonics', '0')),
     randomFeatures: rf ? { count: Number(rf.split(':')[0]), scales: rf.split(':')[1].split(',').map(Number) } : undefined,
   });
-  const T = (rows: number[][]) => tf.tensor2d(rows, [rows.length, 3]);
-  const [tr, va, te] = [T(train), T(val), T(test)];
   const evalSteps = Number(flag('eval-steps', '32'));
   // the shared loop of `fit --data` (src/train/validated-fit.ts): validation NLL every --every
   // steps, the parameters with the best one kept
@@ -103,7 +101,7 @@ async function flowMatchingSplit(path: string, splitSeed: number): Promise<Recor
   const bl = lossKind === 'cnfm' ? cnfmBatchLoss(flow, tr, Number(flag('kappa', '100'))) : flowMatchingBatchLoss(flow, tr);
   const fit = await fitWithValidation(
     flow,
-    (b, r) => ({ loss: bl(b, r), okFraction: 1 }),
+    everySampleCounts(bl),
     () => meanNLL(flow, va, evalSteps),
     {
       iterations: iters,
@@ -129,7 +127,7 @@ async function flowMatchingSplit(path: string, splitSeed: number): Promise<Recor
     lastValNLL,
     data: path,
     splitSeed,
-    sizes: { train: train.length, val: val.length, test: test.length },
+    sizes: split.sizes,
     testNLL: meanNLL(flow, te, evalSteps),
     testNLLsteps64: meanNLL(flow, te, 64),
     valNLL: meanNLL(flow, va, evalSteps),

@@ -12,8 +12,8 @@ import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
 import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
-import { mixtureLogDensity, selectMixture, vmfKdeLogDensity } from './vmf-kde.ts';
-import { maxLikelihoodLoss, meanNLL } from './train.ts';
+import { meanNegLog, mixtureLogDensity, selectMixture, vmfKdeLogDensity } from './vmf-kde.ts';
+import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import { VALIDATION_STEPS, type DataCNFModel } from './data-defaults.ts';
 
@@ -67,7 +67,7 @@ export interface DataFitOutcome {
  * the test NLL unless interrupted. The selected weights are left in flow.variables.
  */
 export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean }): Promise<DataFitOutcome> {
-  const isCNF = flow instanceof CNF || (flow as { toJSON?: () => { type?: string } }).toJSON?.().type === 'cnf';
+  const isCNF = flow instanceof CNF;
   const nVal = Math.min(valCap, split.sizes.val);
   const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
   try {
@@ -76,7 +76,7 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       const cnf = flow as CNF;
       // validation: the continuous-time density at a few RK4 steps, a cheap stand-in for the exact
       // density of the map (both converge to the continuous-time density as h → 0)
-      fit = await fitWithValidation(cnf, wrap(flowMatchingBatchLoss(cnf, split.train)), () => meanNLLContinuous(cnf, valSel, Math.min(cnf.steps, VALIDATION_STEPS)), settings, { label: 'flow matching', ...opts });
+      fit = await fitWithValidation(cnf, everySampleCounts(flowMatchingBatchLoss(cnf, split.train)), () => meanNLLContinuous(cnf, valSel, Math.min(cnf.steps, VALIDATION_STEPS)), settings, { label: 'flow matching', ...opts });
     } else {
       fit = await fitWithValidation(flow, maxLikelihoodLoss(flow, split.train), () => meanNLL(flow, valSel), settings, { label: 'max likelihood', ...opts });
     }
@@ -104,18 +104,13 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
 function kdeMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array): NonNullable<DataFitOutcome['mixture']> {
   const [train, val, test] = [split.train, split.val, split.test].map((t) => t.arraySync() as number[][]);
   const sel = selectMixture(train!, val!, logProbContinuous(cnf, split.val, 16));
-  const nll = (a: Float64Array) => -a.reduce((x, y) => x + y, 0) / a.length;
   return {
     kappa: sel.kappa,
     weight: sel.weight,
-    testNLL: nll(mixtureLogDensity(testLogq, vmfKdeLogDensity(train!, test!, sel.kappa), sel.weight)),
+    testNLL: meanNegLog(mixtureLogDensity(testLogq, vmfKdeLogDensity(train!, test!, sel.kappa), sel.weight)),
     kdeKappa: sel.kdeKappa,
-    kdeTestNLL: nll(vmfKdeLogDensity(train!, test!, sel.kdeKappa)),
+    kdeTestNLL: meanNegLog(vmfKdeLogDensity(train!, test!, sel.kdeKappa)),
   };
-}
-
-function wrap(loss: (b: number, r: () => number) => tf.Scalar) {
-  return (b: number, r: () => number) => ({ loss: loss(b, r), okFraction: 1 });
 }
 
 /** Draw n points from a fitted flow (for plots), in float64 JS rows. */

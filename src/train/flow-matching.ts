@@ -12,7 +12,7 @@
  * Ben-Hamu et al. 2022.) The residual loss does not go to zero, only its gradient-part does.
  */
 import { tf } from '../backend/index.ts';
-import { trainWithLoss } from './train.ts';
+import { everySampleCounts, trainWithLoss } from './train.ts';
 import type { CNF } from '../flows/cnf/cnf.ts';
 import { field } from '../flows/cnf/rk4.ts';
 
@@ -107,7 +107,7 @@ export function trainWindowed(flow: CNF, opts: FlowMatchingOptions, label: strin
     opts.onProgress?.(step + 1, acc / cnt);
     acc = 0;
     cnt = 0;
-  } }, label, (b, r) => ({ loss: batchLoss(b, r), okFraction: 1 }));
+  } }, label, everySampleCounts(batchLoss));
   return history;
 }
 

@@ -227,6 +227,11 @@ export function trainMaxLikelihood(flow: Flow, data: tf.Tensor2D, opts: TrainOpt
   return trainWithLoss(flow, opts, 'max likelihood', maxLikelihoodLoss(flow, data));
 }
 
+/** A loss whose every sample counts (flow matching, CNFM: no sample can fail) as a BatchLoss. */
+export function everySampleCounts(loss: (batch: number, rng: () => number) => tf.Scalar): BatchLoss {
+  return (batch, rng) => ({ loss: loss(batch, rng), okFraction: 1 });
+}
+
 /** One minibatch of −E_data[log q(x)], drawn with replacement. */
 export function maxLikelihoodLoss(flow: Flow, data: tf.Tensor2D): BatchLoss {
   const N = data.shape[0];

@@ -30,7 +30,8 @@ export function vmfKdeLogDensity(centers: readonly number[][], x: readonly numbe
   return out;
 }
 
-const meanNeg = (a: Float64Array) => -a.reduce((s, v) => s + v, 0) / a.length;
+/** −mean of per-point log-densities: the NLL in nats. */
+export const meanNegLog = (a: Float64Array): number => -a.reduce((s, v) => s + v, 0) / a.length;
 
 /**
  * κ grid: 5 … 5000, six per decade. The top is a kernel of ≈ 0.8° (1/√κ rad, ≈ 90 km). Sharper
@@ -50,7 +51,7 @@ export function selectMixture(centers: readonly number[][], val: readonly number
   let kde = { kappa: NaN, valNLL: Infinity };
   for (const kappa of KAPPA_GRID) {
     const lk = vmfKdeLogDensity(centers, val, kappa);
-    const nll = meanNeg(lk);
+    const nll = meanNegLog(lk);
     if (nll < kde.valNLL) kde = { kappa, valNLL: nll };
     const w = selectWeight(valLogA, lk);
     if (w.valNLL < best.valNLL) best = { kappa, ...w };
@@ -73,7 +74,7 @@ export function mixtureLogDensity(logA: Float64Array, logB: Float64Array, w: num
 export function selectWeight(logA: Float64Array, logB: Float64Array): { weight: number; valNLL: number } {
   let best = { weight: NaN, valNLL: Infinity };
   for (let k = 0; k <= 20; k++) {
-    const nll = meanNeg(mixtureLogDensity(logA, logB, k / 20));
+    const nll = meanNegLog(mixtureLogDensity(logA, logB, k / 20));
     if (nll < best.valNLL) best = { weight: k / 20, valNLL: nll };
   }
   return best;
