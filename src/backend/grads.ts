@@ -210,17 +210,31 @@ const concatGradient: tf.GradConfig = {
   },
 };
 
+/**
+ * Unpack (tf.unstack) along an axis of size 1 has one output, and the tape then hands its gradient
+ * function a single tensor where the stock gradient expects an array, so `stack` throws. It hit a
+ * CNF on the SU(2) maximal torus (one free phase: every jet stream unstacks a length-1 axis).
+ */
+const unpackGradient: tf.GradConfig = {
+  kernelName: 'Unpack',
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], _saved: Saved, attrs: Attrs) => {
+    const axis = Number(attrs?.axis ?? 0);
+    const dys = Array.isArray(dy) ? dy : [dy];
+    return { value: () => tf.stack(dys, axis) };
+  },
+};
+
 let installed = false;
 
 /** Re-register the gradients listed above (idempotent). */
 export function installGradientFixes(): void {
   if (installed) return;
-  for (const g of [...fromInputGradients, ...zeroGradients(), matMulGradient, concatGradient]) tf.registerGradient(g);
+  for (const g of [...fromInputGradients, ...zeroGradients(), matMulGradient, concatGradient, unpackGradient]) tf.registerGradient(g);
   installed = true;
 }
 
 /** The kernels whose gradients this module replaces (for tests and diagnostics). */
-export const fixedKernels = [...fromInputGradients.map((g) => g.kernelName), ...binaryComparisons, ...unaryPredicates, 'BatchMatMul', 'Concat'];
+export const fixedKernels = [...fromInputGradients.map((g) => g.kernelName), ...binaryComparisons, ...unaryPredicates, 'BatchMatMul', 'Concat', 'Unpack'];
 
 /**
  * tf.grad that returns zeros instead of throwing when y does not depend on x (a derivative that is

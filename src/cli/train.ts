@@ -6,9 +6,9 @@
  *                   [--stripe-order descending|ascending] [--steps N | --minutes M] [--batch 64]
  *                   [--workers 2] [--seed 1] [--init m.json] --out model.json [--force] [--json]
  *   gaugeflow train --group su2|su3|suN [--N n] ... : the SU(N) spectral flow (src/flows/sun/), same
- *                   flags and JSON; its kernel is IRCPM on the maximal torus, plain (ircpm, default)
- *                   or fed the local action (energy), so --kernel ncp|spline and the U(1) kernel flags
- *                   (--modes, --mixtures, --bins) are usage errors.
+ *                   flags and JSON; its kernel on the maximal torus is IRCPM, plain (ircpm, default)
+ *                   or fed the local action (energy), or a CNF (cnf), so --kernel ncp|spline and the U(1) kernel flags
+ *                   (--modes, --mixtures, --bins) are usage errors, and --kernel cnf with --group u1.
  *   gaugeflow train --target single --group su2|su3|suN [--N n] --beta 9 --coeffs c1,c2,c3 --out m.json:
  *                   a single-matrix flow (src/cli/train-single.ts; lattice flags are usage errors).
  *
@@ -35,11 +35,14 @@ import { gaugeProposal } from '../flows/gauge/proposal.ts';
 import { evaluateGaugeProposalInterruptible } from '../flows/gauge/evaluate.ts';
 import { circleKernelKinds } from '../flows/circle/kernel.ts';
 import { DEFAULT_STRIPE_ORDER, stripeOrders, type StripeOrder } from '../flows/gauge/masks.ts';
+import { sunKernelName } from '../flows/sun/coupling.ts';
 
 /** Default coupling layers of an SU(N) flow (bench/gauge-flow.ts measures its cost). */
 export const SUN_LAYERS = 16;
 /** The SU(N) kernel without --kernel. */
-export const SUN_KERNEL: 'ircpm' | 'energy' = 'ircpm';
+export const SUN_KERNEL: 'ircpm' | 'energy' | 'cnf' = 'ircpm';
+/** Kernels on the maximal torus (SU(N) groups only). */
+const SUN_ONLY_KERNELS = ['cnf'] as const;
 
 const specs = {
   group: { type: 'string', choices: ['u1', 'su2', 'su3', 'suN'], help: 'gauge group [u1; with --init: the model\'s]' },
@@ -49,7 +52,7 @@ const specs = {
   dims: { type: 'int', min: 2, default: 2, help: 'lattice dimension (2, 3, 4)' },
   L: { type: 'int', min: 4, default: 8, help: 'lattice extent (a multiple of 4)' },
   beta: { type: 'number', min: 0, default: 2 },
-  kernel: { type: 'string', choices: circleKernelKinds, help: `kernel on the circle for the active plaquettes [${defaultU1Config.kernel}]` },
+  kernel: { type: 'string', choices: [...circleKernelKinds, ...SUN_ONLY_KERNELS], help: `u1: kernel on the circle for the active plaquettes [${defaultU1Config.kernel}]; SU(N): ircpm, energy or cnf on the maximal torus [${SUN_KERNEL}]` },
   modes: { type: 'int', min: 1, help: 'ircpm/energy: Fourier modes of the potential (energy: of the learned correction)' },
   mixtures: { type: 'int', min: 1, help: 'ncp: mixture components' },
   bins: { type: 'int', min: 2, help: 'spline: bins' },
@@ -132,12 +135,14 @@ function plan(flags: Flags): Plan {
   const previous = init ? [...(init.history.previous ?? []), { ...init.history, previous: undefined, L: init.trained.L, beta: init.trained.beta }] : [];
   const common = { L: flags.L!, beta: flags.beta!, estimator, seed: flags.seed! };
   if (group === 'u1') {
+    if (flags.kernel === 'cnf') throw new UsageError('--kernel cnf is an SU(N) kernel (on the maximal torus); U(1) kernels: ' + circleKernelKinds.join(', '));
     const config: GaugeTrainableConfig =
       init?.group === 'u1' ? { ...common, flow: { ...init.flow.config, beta: flags.beta! }, initial: init.flow } : { ...common, flow: architecture(flags) };
     return { kind: 'u1', group, config, previous };
   }
-  appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm' || flags.kernel === 'energy', '--group u1 (an SU(N) flow has the ircpm or energy kernel on the maximal torus)');
+  appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm' || flags.kernel === 'energy' || flags.kernel === 'cnf', '--group u1 (an SU(N) flow has the ircpm, energy or cnf kernel on the maximal torus)');
   appliesOnly(flags, ['modes', 'mixtures', 'bins'], false, '--group u1 (the U(1) circle kernels)');
+  const sunKernel = init && init.group !== 'u1' ? sunKernelName(init.flow.options) : (flags.kernel ?? SUN_KERNEL);
   if (init && init.group !== 'u1') {
     // an energy kernel fine-tuned at another β sees that β's local action (as the U(1) energy kernel does)
     const options = init.flow.options?.energyBeta !== undefined ? { ...init.flow.options, energyBeta: flags.beta! } : init.flow.options;
@@ -146,7 +151,8 @@ function plan(flags: Flags): Plan {
   const N = group === 'su2' ? 2 : group === 'su3' ? 3 : flags.N!;
   const options = {
     ...(flags.hidden ? { convHidden: flags.hidden } : {}),
-    ...((flags.kernel ?? SUN_KERNEL) === 'energy' ? { energyBeta: flags.beta! } : {}),
+    ...(sunKernel === 'energy' ? { energyBeta: flags.beta! } : {}),
+    ...(sunKernel === 'cnf' ? { kernel: 'cnf' as const } : {}),
     stripeOrder: (flags['stripe-order'] ?? DEFAULT_STRIPE_ORDER) as StripeOrder,
   };
   return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options } };
@@ -267,7 +273,7 @@ export async function run(argv: string[]): Promise<number> {
     dims: flags.dims,
     L: flags.L,
     beta: flags.beta,
-    kernel: p.kind === 'u1' ? p.config.flow.kernel : p.config.options?.energyBeta !== undefined ? 'energy' : 'ircpm',
+    kernel: p.kind === 'u1' ? p.config.flow.kernel : sunKernelName(p.config.options),
     layers: p.kind === 'u1' ? p.config.flow.layers : p.config.layers,
     params: local.paramCount,
     steps: result.steps,

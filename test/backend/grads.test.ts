@@ -143,6 +143,19 @@ test('gradOrZeros returns zeros for an identically zero derivative instead of th
   assert.equal(z, [0, 0]);
 });
 
+test('unstack along an axis of size 1 has a gradient (the stock Unpack gradient throws on its single output), and of any size', () => {
+  for (const [shape, axis] of [[[1, 3], 0], [[3, 1], 1], [[2, 3], 0], [[2, 3], 1]] as [number[], number][]) {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 7);
+    const w = tf.randomNormal(shape, 0, 1, 'float32', 8);
+    const ws = tf.unstack(w, axis);
+    // d/dx Σ_k Σ w_k · unstack(x)_k = w
+    const g = tf.grad((z: tf.Tensor) => tf.addN(tf.unstack(z, axis).map((p, k) => tf.sum(tf.mul(p, ws[k])))))(x);
+    assert.equal(Array.from(g.dataSync()), Array.from(w.dataSync()), `shape ${shape}, axis ${axis}`);
+    tf.dispose([x, w, g, ...ws]);
+  }
+  assert.ok(fixedKernels.includes('Unpack'));
+});
+
 test.run();
 
 test('concat gradient (rank-3 slices): each input receives its own block of dy, every axis of a rank-6 concat, and second order through it', () => {

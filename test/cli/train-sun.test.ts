@@ -120,6 +120,27 @@ test('train --group su2 --kernel energy: the local-action kernel, normalised (lo
   assert.match(wrong.stderr, /--kernel cannot be combined with --init/);
 });
 
+test('train --group su2 --kernel cnf: the CNF kernel on the maximal torus, normalised (log Z against the exact value, exact density of the discrete map); model file kernel cnf; the flow chain runs on it; --group u1 --kernel cnf is a usage error', () => {
+  const cnf = join(dir, 'su2-cnf.json');
+  const r = cli(['train', '--group', 'su2', ...tiny, '--kernel', 'cnf', '--workers', '0', '--out', cnf, '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.is(o.kernel, 'cnf');
+  assert.is(o.failedDraws, 0);
+  assert.ok(Math.abs(o.logZ - o.logZExact) < 3 * o.logZErr, `log Z ${o.logZ} ± ${o.logZErr} vs exact ${o.logZExact}`);
+  const file = JSON.parse(readFileSync(cnf, 'utf8'));
+  assert.is(file.kernel, 'cnf');
+  assert.equal(file.flow.options, { convHidden: [4], kernel: 'cnf', stripeOrder: 'descending' });
+  const s = cli(['sample', '--sampler', 'flow', '--model', cnf, '--n', '60', '--therm', '5', '--chains', '2', '--batch', '32', '--workers', '0', '--seed', '2', '--json']);
+  assert.is(s.code, 0, s.stderr);
+  const so = JSON.parse(s.stdout);
+  assert.ok(so.acceptance > 0, `acceptance ${so.acceptance}`);
+  assert.is(so.failedDraws, 0);
+  const u1 = cli(['train', '--group', 'u1', '--kernel', 'cnf', '--L', '4', '--steps', '1', '--out', join(dir, 'never3.json')]);
+  assert.is(u1.code, 2, u1.stderr);
+  assert.match(u1.stderr, /--kernel cnf is an SU\(N\) kernel/);
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('4D SU(3) on wasm: a run beyond the memory, and a microbatch beyond one wasm module, are refused before training with what would fit', () => {

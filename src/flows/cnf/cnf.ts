@@ -141,7 +141,7 @@ export class CNF extends TransformedFlow {
    * `tol` (residual, in radians) within `maxIter` iterations.
    */
   logProbExact(y: tf.Tensor2D, tol = 2e-5, maxIter = 12): { logq: Float64Array; ok: Uint8Array; x0: tf.Tensor2D } {
-    const r = this.layer.inverseExact64(y, tol, maxIter);
+    const r = this.layer.inverseExact64(y, undefined, tol, maxIter);
     return { logq: r.logdet.map((v) => -this.manifold.logVolume + v), ok: r.ok, x0: r.x };
   }
 

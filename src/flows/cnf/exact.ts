@@ -52,18 +52,19 @@ export interface ExactStep {
   logdet: Float64Array;
 }
 
-/** Ambient Jacobian ∂S(x)/∂x of one RK4 step for every sample (one replicated backward pass). */
-export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number): { x: tf.Tensor2D; jac: Float64Array; stageRadius?: Float32Array } {
+/** Ambient Jacobian ∂S(x)/∂x of one RK4 step for every sample (one replicated backward pass); `ctx`: Φ's context. */
+export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, ctx?: tf.Tensor2D): { x: tf.Tensor2D; jac: Float64Array; stageRadius?: Float32Array } {
   const [B, A] = x.shape;
   const { xn, g, radius } = tf.tidy(() => {
     const rep = tf.tile(x, [A, 1]) as tf.Tensor2D;
+    const repCtx = ctx ? (tf.tile(ctx, [A, 1]) as tf.Tensor2D) : undefined;
     const maskData = new Float32Array(A * B * A);
     for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) maskData[(j * B + b) * A + j] = 1;
     const mask = tf.tensor2d(maskData, [A * B, A]);
-    const gfun = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rk4Step(pot, geo, z as tf.Tensor2D, t, h, false).x, mask)));
+    const gfun = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rk4Step(pot, geo, z as tf.Tensor2D, t, h, false, false, repCtx).x, mask)));
     const gr = gfun(rep);
     // tf.grad disposes the forward intermediates, so the step's value comes from a separate pass.
-    const step = rk4Step(pot, geo, x, t, h, false, true);
+    const step = rk4Step(pot, geo, x, t, h, false, true, ctx);
     return { xn: step.x, g: gr, radius: step.stageRadius };
   });
   const gd = g.dataSync();
@@ -76,12 +77,19 @@ export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: n
 }
 
 /** One step with the exact log|det| of its tangent-space Jacobian. */
-export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number): ExactStep {
+export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, ctx?: tf.Tensor2D): ExactStep {
   const [B, A] = x.shape;
-  const { x: xn, jac, stageRadius } = stepJacobian(pot, geo, x, t, h);
+  const { x: xn, jac, stageRadius } = stepJacobian(pot, geo, x, t, h, ctx);
   const logdet = new Float64Array(B);
   if (geo.kind === 'flat') {
-    for (let b = 0; b < B; b++) logdet[b] = logAbsDet(jac.subarray(b * A * A, (b + 1) * A * A), A);
+    // A step whose Jacobian determinant is ≤ 0 at a point folds the torus there: the discrete map is
+    // not a bijection and π(x₀)/|det| not its density, so that sample is flagged (NaN → ok = 0).
+    // (Positive everywhere would make the step a local diffeomorphism of degree 1, hence a bijection;
+    // a sample only sees its own point, so this catches folds where draws land, as ok should.)
+    for (let b = 0; b < B; b++) {
+      const sd = signedLogDet(Float64Array.from(jac.subarray(b * A * A, (b + 1) * A * A)), A);
+      logdet[b] = sd.sign > 0 ? sd.log : NaN;
+    }
     return { x: xn, jac, logdet };
   }
   const xs = x.dataSync();

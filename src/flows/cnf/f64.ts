@@ -12,6 +12,7 @@ export class PotentialF64 {
   private omega: number[][] = [];
   private groupOf: number[] = [];
   private G = 0;
+  readonly contextDim: number;
 
   constructor(
     readonly spec: PotentialSpec,
@@ -33,12 +34,15 @@ export class PotentialF64 {
     this.shapes = [[nIn, sizes[1]], [1 + 2 * (spec.timeHarmonics ?? 0), sizes[1]], [1, sizes[1]]];
     for (let l = 1; l < spec.hidden.length; l++) this.shapes.push([sizes[l], sizes[l + 1]], [1, sizes[l + 1]]);
     this.shapes.push([sizes[sizes.length - 1], 1]);
+    this.contextDim = spec.contextDim ?? 0;
+    if (this.contextDim > 0) this.shapes.push([this.contextDim, sizes[1]]);
     if (weights.length !== this.shapes.length) throw new Error(`PotentialF64: expected ${this.shapes.length} weight arrays, got ${weights.length}`);
     this.W = weights.map((w) => Float64Array.from(w));
   }
 
-  /** ∂Φ/∂x at one point. */
-  grad(x: number[], t: number): number[] {
+  /** ∂Φ/∂x at one point (with its context c where the potential has one). */
+  grad(x: number[], t: number, c?: number[]): number[] {
+    if ((c?.length ?? 0) !== this.contextDim) throw new Error(`PotentialF64: context of length ${c?.length ?? 0}, expected ${this.contextDim}`);
     const D = this.spec.features.dim;
     const { activation, hidden } = this.spec;
     // features
@@ -68,7 +72,8 @@ export class PotentialF64 {
     const pre: number[][] = [];
     const tau = timeFeatures(t, this.spec.timeHarmonics ?? 0);
     const H1 = this.shapes[1][1];
-    const tw = Array.from({ length: H1 }, (_, j) => tau.reduce((acc, v, k) => acc + v * this.W[1][k * H1 + j], 0));
+    const Wc = this.contextDim > 0 ? this.W[this.W.length - 1] : null;
+    const tw = Array.from({ length: H1 }, (_, j) => tau.reduce((acc, v, k) => acc + v * this.W[1][k * H1 + j], 0) + (c && Wc ? c.reduce((acc, v, k) => acc + v * Wc[k * H1 + j], 0) : 0));
     let a = lin(u, 0, 2, tw);
     pre.push(a);
     let z = a.map(f);
@@ -78,7 +83,7 @@ export class PotentialF64 {
       z = a.map(f);
     }
     // backward
-    let gz = Array.from(this.W[this.W.length - 1]);
+    let gz = Array.from(this.W[this.contextDim > 0 ? this.W.length - 2 : this.W.length - 1]);
     for (let l = hidden.length - 1; l >= 0; l--) {
       const ga = gz.map((g, j) => g * df(pre[l][j]));
       const Wi = l === 0 ? 0 : 3 + 2 * (l - 1);
@@ -100,8 +105,8 @@ export class PotentialF64 {
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 const axpy = (a: number, x: number[], y: number[]) => y.map((v, i) => v + a * x[i]);
 
-function velocity(pot: PotentialF64, geo: Geometry, y: number[], t: number): number[] {
-  const g = pot.grad(y, t);
+function velocity(pot: PotentialF64, geo: Geometry, y: number[], t: number, c?: number[]): number[] {
+  const g = pot.grad(y, t, c);
   if (geo.kind === 'sphere') return axpy(-dot(y, g), y, g);
   if (!geo.ginv) return g;
   return geo.ginv.map((row) => dot(row, g));
@@ -124,24 +129,24 @@ function sphereDexpInvF64(x: number[], u: number[], w: number[]): number[] {
 }
 
 /** One RK4 step in float64, the same scheme as rk4Step (including the final wrap / renormalisation). */
-export function rk4StepF64(pot: PotentialF64, geo: Geometry, x: number[], t: number, h: number): number[] {
+export function rk4StepF64(pot: PotentialF64, geo: Geometry, x: number[], t: number, h: number, c?: number[]): number[] {
   if (geo.kind === 'flat') {
-    const k1 = velocity(pot, geo, x, t);
-    const k2 = velocity(pot, geo, axpy(h / 2, k1, x), t + h / 2);
-    const k3 = velocity(pot, geo, axpy(h / 2, k2, x), t + h / 2);
-    const k4 = velocity(pot, geo, axpy(h, k3, x), t + h);
+    const k1 = velocity(pot, geo, x, t, c);
+    const k2 = velocity(pot, geo, axpy(h / 2, k1, x), t + h / 2, c);
+    const k3 = velocity(pot, geo, axpy(h / 2, k2, x), t + h / 2, c);
+    const k4 = velocity(pot, geo, axpy(h, k3, x), t + h, c);
     return x.map((v, i) => {
       const y = v + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
       return y - 2 * Math.PI * Math.floor((y + Math.PI) / (2 * Math.PI));
     });
   }
-  const k1 = velocity(pot, geo, x, t);
+  const k1 = velocity(pot, geo, x, t, c);
   const u2 = k1.map((v) => (h / 2) * v);
-  const k2 = sphereDexpInvF64(x, u2, velocity(pot, geo, sphereExpF64(x, u2), t + h / 2));
+  const k2 = sphereDexpInvF64(x, u2, velocity(pot, geo, sphereExpF64(x, u2), t + h / 2, c));
   const u3 = k2.map((v) => (h / 2) * v);
-  const k3 = sphereDexpInvF64(x, u3, velocity(pot, geo, sphereExpF64(x, u3), t + h / 2));
+  const k3 = sphereDexpInvF64(x, u3, velocity(pot, geo, sphereExpF64(x, u3), t + h / 2, c));
   const u4 = k3.map((v) => h * v);
-  const k4 = sphereDexpInvF64(x, u4, velocity(pot, geo, sphereExpF64(x, u4), t + h));
+  const k4 = sphereDexpInvF64(x, u4, velocity(pot, geo, sphereExpF64(x, u4), t + h, c));
   return sphereExpF64(
     x,
     x.map((_, i) => (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i])),

@@ -11,7 +11,9 @@
  * - 'hybrid' (and 'exact' under a gradient tape): forward returns the exact value with the θ-gradient
  *   of the divergence estimate (they differ by O(h⁴)); inverse as 'divergence'.
  *
- * The layer takes no context (Φ has no conditioning inputs); passing one is an error.
+ * Context: where Φ has one (PotentialSpec.contextDim > 0, e.g. a conditioner's output in a coupling
+ * layer), every call passes c [B, contextDim], constant along the trajectory; a potential without
+ * one refuses it (Potential.checkContext).
  */
 import { tf } from '../../backend/index.ts';
 import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts';
@@ -27,11 +29,7 @@ import { exactStep, sphereTangentBasis } from './exact.ts';
  */
 export type CNFMode = 'exact' | 'divergence' | 'hybrid';
 
-function noContext(context: unknown): void {
-  if (context !== undefined) throw new Error('CNF layer: the potential Φ takes no context');
-}
-
-export class CNFLayer implements Bijector<tf.Tensor2D> {
+export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
   constructor(
     readonly potential: Potential,
     readonly geometry: Geometry,
@@ -39,6 +37,13 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     readonly mode: CNFMode = 'exact',
     /** rows per tfjs batch of the exact forward (bounds memory of the exact Jacobians) */
     readonly chunk = 4096,
+    /**
+     * What 'exact' computes under a gradient tape: 'exact' (default) the exact value with the
+     * divergence's θ-gradient, as 'hybrid'; 'divergence' the continuous-time estimate, value and
+     * gradient, forward and inverse (no float64 Jacobians, ≈ 3× cheaper) — for a layer inside a
+     * larger flow whose training figures may be O(h⁴) off while its draws keep the exact density.
+     */
+    readonly tapedValue: 'exact' | 'divergence' = 'exact',
   ) {
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`CNF: steps must be a positive integer, got ${steps}`);
   }
@@ -51,16 +56,17 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     return 1 / this.steps;
   }
 
-  forward(x: tf.Tensor2D, context?: unknown): BijectorForward<tf.Tensor2D> {
-    noContext(context);
-    if (this.mode === 'divergence') return withFiniteOk(this.forwardDivergence(x));
+  forward(x: tf.Tensor2D, context?: tf.Tensor2D): BijectorForward<tf.Tensor2D> {
+    this.potential.checkContext(x.shape[0], context);
+    if (this.mode === 'divergence') return withFiniteOk(this.forwardDivergence(x, context));
     // Under a gradient tape (a training loop) 'exact' behaves as 'hybrid': the value stays the exact
     // discrete-map log-det, and θ-gradients come from the divergence (the exact Jacobians are not
     // differentiable), instead of silently giving no gradient at all.
-    const taped = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+    const taped = isTaped();
+    if (taped && this.tapedValue === 'divergence') return withFiniteOk(this.forwardDivergence(x, context));
     if (this.mode === 'hybrid' || taped) {
-      const { y, logdet: ldiv } = this.forwardDivergence(x);
-      const ex = this.forwardExact64(x);
+      const { y, logdet: ldiv } = this.forwardDivergence(x, context);
+      const ex = this.forwardExact64(x, context);
       ex.y.dispose();
       const d = ldiv.dataSync();
       // a constant (off the tape) correction: value = exact log-det, gradient = that of the divergence
@@ -74,8 +80,10 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     const ls: Float64Array[] = [];
     for (let s = 0; s < n; s += this.chunk) {
       const part = n <= this.chunk ? x : (tf.slice(x, [s, 0], [Math.min(this.chunk, n - s), -1]) as tf.Tensor2D);
-      const r = this.forwardExact64(part);
+      const cpart = !context || n <= this.chunk ? context : (tf.slice(context, [s, 0], [part.shape[0], -1]) as tf.Tensor2D);
+      const r = this.forwardExact64(part, cpart);
       if (part !== x) part.dispose();
+      if (cpart !== context) cpart?.dispose();
       ys.push(r.y === x ? (x.clone() as tf.Tensor2D) : r.y);
       ls.push(r.logdet);
     }
@@ -88,12 +96,12 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
   }
 
   /** Forward with log-det = ∫₀¹ ΔΦ dt, a tensor that carries θ-gradients. */
-  forwardDivergence(x0: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D } {
+  forwardDivergence(x0: tf.Tensor2D, ctx?: tf.Tensor2D): { y: tf.Tensor2D; logdet: tf.Tensor1D } {
     let x = x0;
     const ints: tf.Tensor1D[] = [];
     // tidy per step: stage intermediates are freed at once (a gradient tape keeps what it needs)
     for (let k = 0; k < this.steps; k++) {
-      const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, k * this.h, this.h, true) as unknown as tf.TensorContainer) as unknown as StepOut;
+      const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, k * this.h, this.h, true, false, ctx) as unknown as tf.TensorContainer) as unknown as StepOut;
       if (x !== x0) x.dispose();
       x = r.x;
       ints.push(r.divInt!);
@@ -104,12 +112,12 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
   }
 
   /** Forward with the exact float64 log|det| of the discrete map (not differentiable). */
-  forwardExact64(x0: tf.Tensor2D): { y: tf.Tensor2D; logdet: Float64Array } {
+  forwardExact64(x0: tf.Tensor2D, ctx?: tf.Tensor2D): { y: tf.Tensor2D; logdet: Float64Array } {
     const B = x0.shape[0];
     const acc = new Float64Array(B);
     let x = x0;
     for (let k = 0; k < this.steps; k++) {
-      const r = exactStep(this.potential, this.geometry, x, k * this.h, this.h);
+      const r = exactStep(this.potential, this.geometry, x, k * this.h, this.h, ctx);
       if (x !== x0) x.dispose();
       x = r.x;
       for (let b = 0; b < B; b++) acc[b] += r.logdet[b];
@@ -117,19 +125,19 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     return { y: x, logdet: acc };
   }
 
-  inverse(y: tf.Tensor2D, context?: unknown): BijectorInverse<tf.Tensor2D> {
-    noContext(context);
-    if (this.mode !== 'exact') return withFiniteOk(this.inverseDivergence(y));
-    const r = this.inverseExact64(y);
+  inverse(y: tf.Tensor2D, context?: tf.Tensor2D): BijectorInverse<tf.Tensor2D> {
+    this.potential.checkContext(y.shape[0], context);
+    if (this.mode !== 'exact' || (this.tapedValue === 'divergence' && isTaped())) return withFiniteOk(this.inverseDivergence(y, context));
+    const r = this.inverseExact64(y, context);
     return { x: r.x, logdet: tf.tensor1d(Float32Array.from(r.logdet)), ok: tf.tensor1d(Float32Array.from(r.ok)) };
   }
 
   /** Backward integration of the same scheme; log-det = Σ backward increments = −∫₀¹ ΔΦ dt (differentiable). */
-  inverseDivergence(x1: tf.Tensor2D): { x: tf.Tensor2D; logdet: tf.Tensor1D } {
+  inverseDivergence(x1: tf.Tensor2D, ctx?: tf.Tensor2D): { x: tf.Tensor2D; logdet: tf.Tensor1D } {
     let x = x1;
     const ints: tf.Tensor1D[] = [];
     for (let k = this.steps - 1; k >= 0; k--) {
-      const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, (k + 1) * this.h, -this.h, true) as unknown as tf.TensorContainer) as unknown as StepOut;
+      const r = tf.tidy(() => rk4Step(this.potential, this.geometry, x, (k + 1) * this.h, -this.h, true, false, ctx) as unknown as tf.TensorContainer) as unknown as StepOut;
       if (x !== x1) x.dispose();
       x = r.x;
       ints.push(r.divInt!);
@@ -142,9 +150,10 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
   /**
    * Exact inverse of the forward discrete map at y: every step is inverted by Newton's method in
    * tangent coordinates, started from the backward step; log-det = −Σ_k log|det dS_k| in float64.
-   * `ok` = all inversions converged to `tol` (residual, in radians) within `maxIter` iterations.
+   * `ok` = all inversions converged to `tol` (residual, in radians) within `maxIter` iterations and
+   * no step's Jacobian determinant was ≤ 0 (a fold of the discrete map, cnf/exact.ts).
    */
-  inverseExact64(y: tf.Tensor2D, tol = 2e-5, maxIter = 12): { x: tf.Tensor2D; logdet: Float64Array; ok: Uint8Array } {
+  inverseExact64(y: tf.Tensor2D, ctx?: tf.Tensor2D, tol = 2e-5, maxIter = 12): { x: tf.Tensor2D; logdet: Float64Array; ok: Uint8Array } {
     const B = y.shape[0];
     const A = y.shape[1];
     const acc = new Float64Array(B);
@@ -152,11 +161,11 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     let target = y.clone() as tf.Tensor2D;
     for (let k = this.steps - 1; k >= 0; k--) {
       const t = k * this.h;
-      let z = tf.tidy(() => rk4Step(this.potential, this.geometry, target, t + this.h, -this.h, false).x);
+      let z = tf.tidy(() => rk4Step(this.potential, this.geometry, target, t + this.h, -this.h, false, false, ctx).x);
       const conv = new Uint8Array(B);
       let logdet: Float64Array = new Float64Array(B);
       for (let it = 0; it <= maxIter; it++) {
-        const r = exactStep(this.potential, this.geometry, z, t, this.h);
+        const r = exactStep(this.potential, this.geometry, z, t, this.h, ctx);
         logdet = r.logdet;
         const sz = r.x.arraySync() as number[][];
         r.x.dispose();
@@ -176,7 +185,7 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
       }
       for (let b = 0; b < B; b++) {
         acc[b] -= logdet[b];
-        if (!conv[b]) ok[b] = 0;
+        if (!conv[b] || !Number.isFinite(logdet[b])) ok[b] = 0;
       }
       target.dispose();
       target = z;
@@ -223,6 +232,11 @@ export class CNFLayer implements Bijector<tf.Tensor2D> {
     return { z: zn.map((w) => w / nz), residual: ang };
   }
 
+}
+
+/** Inside a gradient tape (tf.grad, variableGrads), where the exact float64 Jacobians cannot be differentiated. */
+function isTaped(): boolean {
+  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
 }
 
 /** ok = 1 where the log-det is finite. */

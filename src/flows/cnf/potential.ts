@@ -29,6 +29,12 @@ export interface PotentialSpec {
   activation: Activation;
   /** time enters the first layer through τ(t) = (t, cos πkt, sin πkt for k = 1..timeHarmonics); default 0 */
   timeHarmonics?: number;
+  /**
+   * a per-sample context vector c (e.g. a conditioner's output) entering the first layer linearly,
+   * Φ(x, t; c); c does not depend on x, so it shifts the pre-activations and leaves the jet
+   * recursions unchanged. Default 0 (no context).
+   */
+  contextDim?: number;
 }
 
 /** τ(t) for a scalar time, as a JS array. */
@@ -80,11 +86,17 @@ export class Potential {
   private omega?: tf.Tensor2D;
   private omegaRows?: number[][];
   private groupSum?: tf.Tensor2D;
-  readonly weights: tf.Variable[]; // W1 (input→H1), Wt (τ(t)→H1), b1, then per layer W, b, and wOut
+  // W1 (input→H1), Wt (τ(t)→H1), b1, then per layer W, b, then wOut, then Wc (context→H1) if contextDim > 0
+  readonly weights: tf.Variable[];
+  readonly contextDim: number;
   private nIn: number;
+  private readonly outIndex: number;
 
   constructor(spec: PotentialSpec, rng: () => number, init?: number[][]) {
     if (spec.hidden.length < 1) throw new Error('Potential: need at least one hidden layer');
+    const C = spec.contextDim ?? 0;
+    if (!Number.isInteger(C) || C < 0) throw new Error(`Potential: contextDim must be a non-negative integer, got ${String(spec.contextDim)}`);
+    this.contextDim = C;
     this.spec = spec;
     this.dim = spec.features.dim;
     if (spec.features.kind === 'fourier') {
@@ -115,6 +127,8 @@ export class Potential {
     for (let l = 1; l < spec.hidden.length; l++) ws.push(glorot(sizes[l], sizes[l + 1], rng), tf.zeros([1, sizes[l + 1]]));
     // A small output layer: the flow starts close to the identity, which keeps early training stable.
     ws.push(tf.mul(glorot(sizes[sizes.length - 1], 1, rng), 0.1));
+    this.outIndex = ws.length - 1;
+    if (C > 0) ws.push(glorot(C, sizes[1], rng));
     if (init) {
       if (init.length !== ws.length) throw new Error(`Potential: expected ${ws.length} weight arrays, got ${init.length}`);
       init.forEach((a, i) => {
@@ -141,7 +155,7 @@ export class Potential {
   }
 
   /** First-layer pre-activation jet: all derivative streams stacked along a leading axis. */
-  private firstLayer(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2): StackedJet {
+  private firstLayer(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2, context?: tf.Tensor2D): StackedJet {
     const [W1, wt, b1] = this.weights as unknown as tf.Tensor2D[];
     const D = this.dim;
     const B = x.shape[0];
@@ -154,6 +168,7 @@ export class Potential {
       for (let k = 1; k <= K; k++) cols.push(tf.cos(tf.mul(Math.PI * k, t)), tf.sin(tf.mul(Math.PI * k, t)));
       bias = tf.add(b1, tf.matMul(K ? tf.concat(cols, 1) : t, wt)) as tf.Tensor2D;
     }
+    if (context) bias = tf.add(bias, tf.matMul(context, this.weights[this.outIndex + 1] as unknown as tf.Tensor2D)) as tf.Tensor2D;
     if (this.spec.features.kind === 'ambient') {
       const v = tf.add(tf.matMul(x, W1), bias) as tf.Tensor2D;
       const g = tf.tile(tf.reshape(W1, [D, 1, H]), [1, B, 1]) as tf.Tensor3D;
@@ -182,15 +197,19 @@ export class Potential {
     return { v, g, h };
   }
 
-  /** Φ(x, t) with ∂Φ (order 1) or ∂Φ and ∂²Φ (order 2), x: [B, dim]; t a number or one time per sample [B, 1]. */
-  jet(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2): PotentialJet {
+  /**
+   * Φ(x, t; c) with ∂Φ (order 1) or ∂Φ and ∂²Φ (order 2) in x, x: [B, dim]; t a number or one time
+   * per sample [B, 1]; context c [B, contextDim], required exactly when contextDim > 0.
+   */
+  jet(x: tf.Tensor2D, t: number | tf.Tensor2D, order: 1 | 2, context?: tf.Tensor2D): PotentialJet {
     if (x.shape[1] !== this.dim) throw new Error(`Potential: points have ${x.shape[1]} coordinates, expected ${this.dim}`);
+    this.checkContext(x.shape[0], context);
     const D = this.dim;
     const B = x.shape[0];
     const P = this.pairs;
     const I = P.map((q) => q[0]);
     const J = P.map((q) => q[1]);
-    let a = this.firstLayer(x, t, order);
+    let a = this.firstLayer(x, t, order, context);
     const nh = this.spec.hidden.length;
     let z: StackedJet = a;
     const lin = (m: tf.Tensor3D, W: tf.Tensor2D) => {
@@ -213,7 +232,7 @@ export class Potential {
       const b = this.weights[4 + 2 * l] as unknown as tf.Tensor2D;
       a = { v: tf.add(tf.matMul(z.v, W), b) as tf.Tensor2D, g: lin(z.g, W), h: z.h ? lin(z.h, W) : null };
     }
-    const wOut = this.weights[this.weights.length - 1] as unknown as tf.Tensor2D;
+    const wOut = this.weights[this.outIndex] as unknown as tf.Tensor2D;
     const value = tf.reshape(tf.matMul(z.v, wOut), [B]) as tf.Tensor1D;
     const grad = tf.unstack(tf.reshape(lin(z.g, wOut), [D, B])) as tf.Tensor1D[];
     let hess: tf.Tensor1D[][] | undefined;
@@ -226,6 +245,18 @@ export class Potential {
       });
     }
     return { value, grad, hess };
+  }
+
+  /** A context of the right shape where the potential has one, none where it has not. */
+  checkContext(rows: number, context?: tf.Tensor2D): void {
+    if (this.contextDim === 0) {
+      if (context !== undefined) throw new Error('Potential: this potential takes no context (contextDim 0)');
+      return;
+    }
+    if (!context) throw new Error(`Potential: a context [${rows}, ${this.contextDim}] is required`);
+    if (context.rank !== 2 || context.shape[0] !== rows || context.shape[1] !== this.contextDim) {
+      throw new Error(`Potential: context has shape [${context.shape.join(', ')}], expected [${rows}, ${this.contextDim}]`);
+    }
   }
 
   toJSON(): { spec: PotentialSpec; weights: number[][] } {

@@ -40,9 +40,9 @@ const stackCols = (cols: tf.Tensor1D[]) => tf.stack(cols, 1) as tf.Tensor2D;
 const rowDot = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.sum(tf.mul(a, b), 1) as tf.Tensor1D;
 const col = (a: tf.Tensor1D) => tf.expandDims(a, 1) as tf.Tensor2D;
 
-/** Velocity grad Φ at y (and its Laplace–Beltrami divergence when asked). */
-export function field(pot: Potential, geo: Geometry, y: tf.Tensor2D, t: number | tf.Tensor2D, withDiv: boolean): FieldEval {
-  const jet = pot.jet(y, t, withDiv ? 2 : 1);
+/** Velocity grad Φ at y (and its Laplace–Beltrami divergence when asked); `ctx` is Φ's context, if it has one. */
+export function field(pot: Potential, geo: Geometry, y: tf.Tensor2D, t: number | tf.Tensor2D, withDiv: boolean, ctx?: tf.Tensor2D): FieldEval {
+  const jet = pot.jet(y, t, withDiv ? 2 : 1, ctx);
   const D = geo.dim;
   if (geo.kind === 'flat') {
     const gi = geo.ginv;
@@ -135,27 +135,30 @@ export interface StepResult {
  */
 export const MAX_STAGE_RADIUS = 1.5;
 
-/** One RK4 step from time t with step h (h < 0 integrates backward); `withRadius`: report stageRadius (spheres). */
-export function rk4Step(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, withDiv: boolean, withRadius = false): StepResult {
+/**
+ * One RK4 step from time t with step h (h < 0 integrates backward); `withRadius`: report stageRadius
+ * (spheres); `ctx`: Φ's per-sample context, constant along the step.
+ */
+export function rk4Step(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, withDiv: boolean, withRadius = false, ctx?: tf.Tensor2D): StepResult {
   const comb = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.mul(h / 6, tf.addN([a, tf.mul(2, b), tf.mul(2, c), d]));
   if (geo.kind === 'flat') {
-    const f1 = field(pot, geo, x, t, withDiv);
-    const f2 = field(pot, geo, tf.add(x, tf.mul(h / 2, f1.v)), t + h / 2, withDiv);
-    const f3 = field(pot, geo, tf.add(x, tf.mul(h / 2, f2.v)), t + h / 2, withDiv);
-    const f4 = field(pot, geo, tf.add(x, tf.mul(h, f3.v)), t + h, withDiv);
+    const f1 = field(pot, geo, x, t, withDiv, ctx);
+    const f2 = field(pot, geo, tf.add(x, tf.mul(h / 2, f1.v)), t + h / 2, withDiv, ctx);
+    const f3 = field(pot, geo, tf.add(x, tf.mul(h / 2, f2.v)), t + h / 2, withDiv, ctx);
+    const f4 = field(pot, geo, tf.add(x, tf.mul(h, f3.v)), t + h, withDiv, ctx);
     const xn = wrapAngle(tf.add(x, comb(f1.v, f2.v, f3.v, f4.v)) as tf.Tensor2D);
     return { x: xn, divInt: withDiv ? (comb(f1.div!, f2.div!, f3.div!, f4.div!) as tf.Tensor1D) : undefined };
   }
-  const f1 = field(pot, geo, x, t, withDiv);
+  const f1 = field(pot, geo, x, t, withDiv, ctx);
   const k1 = f1.v;
   const u2 = tf.mul(h / 2, k1) as tf.Tensor2D;
-  const f2 = field(pot, geo, sphereExp(x, u2), t + h / 2, withDiv);
+  const f2 = field(pot, geo, sphereExp(x, u2), t + h / 2, withDiv, ctx);
   const k2 = sphereDexpInv(x, u2, f2.v);
   const u3 = tf.mul(h / 2, k2) as tf.Tensor2D;
-  const f3 = field(pot, geo, sphereExp(x, u3), t + h / 2, withDiv);
+  const f3 = field(pot, geo, sphereExp(x, u3), t + h / 2, withDiv, ctx);
   const k3 = sphereDexpInv(x, u3, f3.v);
   const u4 = tf.mul(h, k3) as tf.Tensor2D;
-  const f4 = field(pot, geo, sphereExp(x, u4), t + h, withDiv);
+  const f4 = field(pot, geo, sphereExp(x, u4), t + h, withDiv, ctx);
   const k4 = sphereDexpInv(x, u4, f4.v);
   const xn = sphereExp(x, comb(k1, k2, k3, k4) as tf.Tensor2D);
   const stageRadius = withRadius ? (tf.max(tf.stack([u2, u3, u4].map((u) => tf.norm(u, 'euclidean', 1)), 1), 1) as tf.Tensor1D) : undefined;

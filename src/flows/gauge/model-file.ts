@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../io/write-atomic.ts';
 import { u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config, type U1GaugeFlowJSON } from './build.ts';
 import type { U1GaugeFlow } from './flow.ts';
 import { SUNGaugeFlow, sunGaugeFlowFromJSON, sunGaugeFlowToJSON, type SUNGaugeFlowJSON } from '../sun/flow.ts';
+import { sunKernelName } from '../sun/coupling.ts';
 import { checkSchema, type Schema } from '../../io/schema.ts';
 import { readJsonFile } from '../../io/read-json.ts';
 
@@ -93,7 +94,7 @@ export function gaugeModelPayload(flow: GaugeFlow, trained: { L: number; beta: n
   } as const;
   if (flow instanceof SUNGaugeFlow) {
     // the SU(N) spectral layers: IRCPM on the maximal torus, energy-informed or not (src/flows/sun/coupling.ts)
-    return { ...common, group: sunGroupName(flow.N), N: flow.N, kernel: flow.options?.energyBeta !== undefined ? 'energy' : 'ircpm', flow: sunGaugeFlowToJSON(flow) };
+    return { ...common, group: sunGroupName(flow.N), N: flow.N, kernel: sunKernelName(flow.options), flow: sunGaugeFlowToJSON(flow) };
   }
   const json = u1GaugeFlowToJSON(flow);
   return { ...common, group: 'u1', kernel: json.config.kernel, flow: json };

@@ -16,6 +16,15 @@
  * κ is an IRCPM layer on the maximal torus whose potential ψ(θ; c) is an MLP of the power sums
  * tr Wᵏ and the context: permutation-invariant, so the layer does not depend on eigenvalue order.
  *
+ * 'cnf' kernel (kernel: 'cnf'): κ is instead the time-1 map of dθ/dt = G⁻¹∇Φ(θ, t; c) (Katsman et
+ * al.'s equivariant manifold flows, src/flows/cnf/), Φ an MLP of the same power sums, the time
+ * features and the context, so again permutation-invariant; G = I + 11ᵀ is the maximal torus' metric,
+ * under which permutations of the N phases are isometries. Its density is that of the discrete RK4
+ * map actually applied (exact mode: float64 step Jacobians), its inverse Newton's method on every
+ * step; under a gradient tape (training) both directions use the integrated divergence instead,
+ * value and gradient, so training figures (loss, running ESS) are O(h⁴) off and ≈ 3× cheaper, while
+ * the evaluation and MCMC draws see the exact density.
+ *
  * 'energy' kernel (energyBeta = β): the active link also sits in the passive plaquette
  * P_μν(x−ν̂), whose trace is Re tr(U S′) with the lower staple S′ (frozen), so the Wilson action seen by
  * W with everything else fixed is −(β/N) Re tr(W A), A = 1 + S†S′ (S†S′ the frozen 1×2 rectangle
@@ -35,6 +44,9 @@ import { planes } from '../gauge/layout.ts';
 import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern, type StripeOrder } from '../gauge/masks.ts';
 import { CircularConvNet } from '../gauge/conv.ts';
 import { IRCPMLayer } from '../ircpm/layer.ts';
+import { CNFLayer } from '../cnf/layer.ts';
+import { Potential } from '../cnf/potential.ts';
+import { defaultFeatures, geometryOf } from '../cnf/geometry.ts';
 import { MLPPotential, powerSumFeatures } from '../potentials.ts';
 import { traceFeatures, type CMat } from './complex.ts';
 import { SpectralLayer } from './spectral.ts';
@@ -67,13 +79,28 @@ export interface SUNCouplingOptions {
   energyBeta?: number;
   /** stripe offsets' order within a pass, used by makeSUNGaugeFlow (masks.ts); absent: 'ascending' */
   stripeOrder?: StripeOrder;
+  /** the map on the maximal torus: 'ircpm' (absent) or 'cnf' (see the class comment; not with energyBeta) */
+  kernel?: SUNTorusKernel;
+  /** 'cnf' kernel: RK4 steps on [0, 1] [6] */
+  cnfSteps?: number;
+}
+
+export type SUNTorusKernel = 'ircpm' | 'cnf';
+export const sunTorusKernels: readonly SUNTorusKernel[] = ['ircpm', 'cnf'];
+/** RK4 steps of the 'cnf' kernel without `cnfSteps`. */
+export const SUN_CNF_STEPS = 6;
+
+/** The kernel's name as CLI results and model files report it: 'ircpm', 'energy' (ircpm fed the local action) or 'cnf'. */
+export function sunKernelName(opts: SUNCouplingOptions | undefined): 'ircpm' | 'energy' | 'cnf' {
+  if (opts?.kernel === 'cnf') return 'cnf';
+  return opts?.energyBeta !== undefined ? 'energy' : 'ircpm';
 }
 
 export class SUNSpectralCoupling implements Bijector<CField> {
   readonly torus: MaximalTorus;
   readonly spectral: SpectralLayer;
   readonly conditioner: CircularConvNet;
-  readonly kernel: IRCPMLayer;
+  readonly kernel: IRCPMLayer | CNFLayer;
   readonly variables: tf.Variable[];
   readonly contextPowers: number;
   readonly energyBeta?: number;
@@ -92,12 +119,26 @@ export class SUNSpectralCoupling implements Bijector<CField> {
       outScale: opts.outScale ?? 0.01,
     });
     if (opts.energyBeta !== undefined && !Number.isFinite(opts.energyBeta)) throw new Error(`SU(N) coupling: energyBeta must be a finite number, got ${opts.energyBeta}`);
+    const kind = opts.kernel ?? 'ircpm';
+    if (!sunTorusKernels.includes(kind)) throw new Error(`SU(N) coupling: kernel must be one of ${sunTorusKernels.join(', ')}, got ${String(opts.kernel)}`);
+    if (kind === 'cnf' && opts.energyBeta !== undefined) throw new Error('SU(N) coupling: the energy-informed features exist for the ircpm kernel only, not cnf');
     this.energyBeta = opts.energyBeta;
-    const potential = new MLPPotential(
-      { kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, opts.powers ?? 2), hidden: opts.hidden ?? [16, 16], contextDim: C, ...(this.energyBeta !== undefined ? { eigenWeights: N, eigenFeatureScale: 1 / Math.max(1, 2 * Math.abs(this.energyBeta)) } : {}) },
-      rng,
-    );
-    this.kernel = new IRCPMLayer(this.torus, potential);
+    if (kind === 'cnf') {
+      const steps = opts.cnfSteps ?? SUN_CNF_STEPS;
+      if (!Number.isInteger(steps) || steps < 1) throw new Error(`SU(N) coupling: cnfSteps must be a positive integer, got ${String(opts.cnfSteps)}`);
+      const potential = new Potential(
+        { features: defaultFeatures(this.torus, opts.powers ?? 2, 'permutation'), hidden: opts.hidden ?? [16, 16], activation: 'tanh', timeHarmonics: 1, contextDim: C },
+        rng,
+      );
+      // exact density for draws; under the training tape the integrated divergence (see CNFLayer)
+      this.kernel = new CNFLayer(potential, geometryOf(this.torus), steps, 'exact', undefined, 'divergence');
+    } else {
+      const potential = new MLPPotential(
+        { kind: 'mlp', inputDim: N - 1, features: powerSumFeatures(N, opts.powers ?? 2), hidden: opts.hidden ?? [16, 16], contextDim: C, ...(this.energyBeta !== undefined ? { eigenWeights: N, eigenFeatureScale: 1 / Math.max(1, 2 * Math.abs(this.energyBeta)) } : {}) },
+        rng,
+      );
+      this.kernel = new IRCPMLayer(this.torus, potential);
+    }
     this.spectral = new SpectralLayer(this.torus, this.kernel);
     this.variables = [...this.conditioner.variables, ...this.kernel.variables];
   }

@@ -33,7 +33,7 @@ test('SU(2) and SU(3) gauge flows: sample log q = inverse-pass log q = float64 M
     const lattice = makeLattice([4, 4]);
     const flow = makeSUNGaugeFlow(2, N, 4, makeRng('sun-flow', N), { outScale: 1 });
     for (const l of flow.layers) {
-      const w = l.kernel.potential.variables.find((v) => v.shape[0] === 16 && v.shape[1] === 1)!;
+      const w = l.kernel.variables.find((v) => v.shape[0] === 16 && v.shape[1] === 1)!;
       w.assign(tf.mul(w, 20));
     }
     const n = 3, beta = 2.5;
