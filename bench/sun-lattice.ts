@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/sun-lattice.ts [--N 2] [--dims 2] [--L 8] [--beta 4] [--layers 16] [--minutes 10]
  *                                [--batch 32] [--lr 3e-3] [--chain 4000] [--workers 0] [--seed 1]
- *                                [--kernel ircpm|energy]
+ *                                [--kernel ircpm|energy|cnf]
  *
  * Prints one JSON object.
  */
@@ -39,12 +39,12 @@ const flags = parseFlags(process.argv.slice(2), {
   workers: { type: 'int', min: 0, default: 0 },
   seed: { type: 'int', default: 1 },
   estimator: { type: 'string', choices: ['total', 'path'], default: 'total' },
-  kernel: { type: 'string', choices: ['ircpm', 'energy'], default: 'ircpm' },
+  kernel: { type: 'string', choices: ['ircpm', 'energy', 'cnf'], default: 'ircpm' },
 });
 const backend = await initBackend();
 const { N, dims, L, beta } = { N: flags.N!, dims: flags.dims!, L: flags.L!, beta: flags.beta! };
 const lattice = makeLattice(new Array(dims).fill(L));
-const options = flags.kernel === 'energy' ? { energyBeta: beta } : {};
+const options = flags.kernel === 'energy' ? { energyBeta: beta } : flags.kernel === 'cnf' ? { kernel: 'cnf' as const } : {};
 const config: SUNTrainableConfig = { dims, N, layers: flags.layers!, options, L, beta, estimator: flags.estimator as 'total' | 'path', seed: flags.seed! };
 const tr = await trainParallel({
   spec: sunTrainableSpec(config),
