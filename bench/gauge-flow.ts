@@ -31,7 +31,7 @@ import { gaugeModelPayload, saveGaugeModel, sunGroupName, type GaugeFlow } from 
 import { gaugeProposalModule } from '../src/flows/gauge/proposal.ts';
 import { runChains } from '../samplers/runner.ts';
 import { summariseRun } from '../samplers/runner_analysis.ts';
-import { SUN_LAYERS } from '../src/cli/train.ts';
+import { SUN_ESTIMATOR, SUN_LAYERS, U1_ESTIMATOR } from '../src/cli/train.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,18 +58,18 @@ interface Case {
   describe: Record<string, unknown>;
 }
 
-function u1Case(flow: U1GaugeFlowConfig): Case {
-  const config = { flow, L: 8, beta: 2, estimator: 'total' as const, seed: 1 };
+function u1Case(flow: U1GaugeFlowConfig, estimator: 'total' | 'path'): Case {
+  const config = { flow, L: 8, beta: 2, estimator, seed: 1 };
   return {
     group: 'u1', dims: 2, L: 8, beta: 2, batch: 64, microbatches: 2, steps, proposals,
     spec: () => gaugeTrainableSpec(config),
     build: () => buildGaugeFlow(config),
-    describe: { kernel: flow.kernel, layers: flow.layers, hidden: flow.hidden },
+    describe: { kernel: flow.kernel, layers: flow.layers, hidden: flow.hidden, estimator },
   };
 }
 
 function sunCase(N: 2 | 3, dims: number, L: number, beta: number, batch: number, microbatches: number): Case {
-  const config = { dims, N, layers: SUN_LAYERS, L, beta, estimator: 'total' as const, seed: 1 };
+  const config = { dims, N, layers: SUN_LAYERS, L, beta, estimator: SUN_ESTIMATOR, seed: 1 };
   return {
     group: sunGroupName(N) as 'su2' | 'su3', dims, L, beta, batch, microbatches, steps: sunSteps, proposals: sunProposals,
     spec: () => sunTrainableSpec(config),
@@ -79,8 +79,8 @@ function sunCase(N: 2 | 3, dims: number, L: number, beta: number, batch: number,
 }
 
 const allCases: Record<string, () => Case> = {
-  tutorial: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 2 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true, stripeOrder: 'ascending' }),
-  default: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2 }),
+  tutorial: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2, layers: 16, kernel: 'ncp', kernelOptions: { mixtures: 2 }, hidden: [8, 8], activation: 'leakyRelu', finalTanh: true, stripeOrder: 'ascending' }, 'total'),
+  default: () => u1Case({ ...defaultU1Config, dims: 2, beta: 2 }, U1_ESTIMATOR),
   su2: () => sunCase(2, 2, 8, 4, 64, 2),
   su3: () => sunCase(3, 2, 8, 8, 64, 2),
   'su3-4d': () => sunCase(3, 4, 4, 1, 8, 4),

@@ -32,7 +32,8 @@ export interface U1GaugeFlowJSON {
 }
 
 export const defaultU1Config: Omit<U1GaugeFlowConfig, 'beta' | 'dims'> = {
-  layers: 16,
+  // 24 layers (16 before 2026-12-01): at 4 minutes on 8×8 β = 2, KL 0.81 → 0.72 and acceptance 0.38 → 0.41
+  layers: 24,
   kernel: 'energy',
   kernelOptions: { correctionModes: 2 },
   hidden: [16, 16],
