@@ -23,12 +23,12 @@ test.before(async () => {
 const C = 3;
 
 /** A context-taking CNF layer on the SU(N) maximal torus, its output layer scaled by `scale`. */
-function layerOn(N: number, scale: number, steps: number, seed: string): CNFLayer {
+function layerOn(N: number, scale: number, steps: number, seed: string, tapedValue: 'exact' | 'divergence' = 'exact'): CNFLayer {
   const torus = maximalTorus(N);
   const pot = new Potential({ features: defaultFeatures(torus, 2, 'permutation'), hidden: [12, 12], activation: 'tanh', timeHarmonics: 1, contextDim: C }, seedrandom(seed));
   const w = pot.weights.find((v) => v.shape[0] === 12 && v.shape[1] === 1)!;
   w.assign(tf.mul(w, scale));
-  return new CNFLayer(pot, geometryOf(torus), steps, 'exact');
+  return new CNFLayer(pot, geometryOf(torus), steps, 'exact', undefined, tapedValue);
 }
 
 const wrap = (d: number) => d - 2 * Math.PI * Math.round(d / (2 * Math.PI));
@@ -96,6 +96,30 @@ test('contextual CNF: a missing or misshaped context is a clear error; a potenti
   const torus = maximalTorus(3);
   const plain = new CNFLayer(new Potential({ features: defaultFeatures(torus, 2, 'permutation'), hidden: [4], activation: 'tanh' }, seedrandom('p')), geometryOf(torus), 2, 'exact');
   assert.throws(() => plain.forward(x, tf.zeros([4, 3]) as tf.Tensor2D), /takes no context/);
+});
+
+test("tapedValue 'divergence': under a gradient tape forward and inverse are the divergence estimates (value and gradient, the inverse differentiable in y for the path estimator); outside it the exact density", () => {
+  const layer = layerOn(3, 8, 4, 'taped', 'divergence');
+  const x = tf.randomUniform([6, 2], -Math.PI, Math.PI, 'float32', 21) as tf.Tensor2D;
+  const c = tf.randomNormal([6, C], 0, 1, 'float32', 22) as tf.Tensor2D;
+  const div = layer.forwardDivergence(x, c).logdet.dataSync();
+  const exact = layer.forward(x, c).logdet.dataSync();
+  assert.ok(Math.max(...Array.from(div, (v, i) => Math.abs(v - exact[i]))) > 1e-6, 'the two densities differ (O(h⁴)) on this layer');
+  let taped: Float32Array | null = null;
+  const g = tf.variableGrads(() => {
+    const r = layer.forward(x, c);
+    taped = r.logdet.dataSync() as Float32Array;
+    return tf.sum(r.logdet) as tf.Scalar;
+  }, layer.variables);
+  Array.from(taped!).forEach((v, i) => assert.ok(Math.abs(v - div[i]) < 1e-5, `taped value ${v} = divergence ${div[i]}`));
+  const norms = Object.values(g.grads).map((t) => tf.norm(t).dataSync()[0]);
+  assert.ok(norms.every(Number.isFinite) && norms.some((v) => v > 0), 'finite, non-zero θ-gradient');
+  // the inverse under a tape: differentiable in y (the exact Newton inverse would give no gradient)
+  const y = layer.forward(x, c).y;
+  const gy = tf.grad((z: tf.Tensor) => tf.sum(layer.inverse(z as tf.Tensor2D, c).logdet))(y);
+  const gv = gy.dataSync();
+  assert.ok(Array.from(gv).every(Number.isFinite) && Array.from(gv).some((v) => Math.abs(v) > 1e-4), `∇_y log-det of the inverse ${gv}`);
+  tf.dispose([x, c, y, gy, g.value, ...Object.values(g.grads)]);
 });
 
 test('a step that folds the torus (det ≤ 0) flags exactly the samples where it does, forward and inverse', () => {
