@@ -2,7 +2,7 @@
  * `gaugeflow train`: train a gauge-equivariant flow for the Wilson action by reverse KL, data-parallel
  * over worker threads, then measure it as an MCMC proposal (ESS, KL, acceptance) and save it.
  *
- *   gaugeflow train --group u1 --dims 2 --L 8 --beta 2 [--kernel ircpm|ncp|spline|energy] [--layers 16]
+ *   gaugeflow train --group u1 --dims 2 --L 8 --beta 2 [--kernel ircpm|ncp|spline|energy] [--layers 24] [--estimator path|total]
  *                   [--stripe-order descending|ascending] [--steps N | --minutes M] [--batch 64]
  *                   [--workers 2] [--seed 1] [--init m.json] --out model.json [--force] [--json]
  *   gaugeflow train --group su2|su3|suN [--N n] ... : the SU(N) spectral flow (src/flows/sun/), same
