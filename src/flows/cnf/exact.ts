@@ -87,7 +87,7 @@ export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: numb
     // (Positive everywhere would make the step a local diffeomorphism of degree 1, hence a bijection;
     // a sample only sees its own point, so this catches folds where draws land, as ok should.)
     for (let b = 0; b < B; b++) {
-      const sd = signedLogDet(Float64Array.from(jac.subarray(b * A * A, (b + 1) * A * A)), A);
+      const sd = signedLogDet(jac.subarray(b * A * A, (b + 1) * A * A), A); // (it copies its input)
       logdet[b] = sd.sign > 0 ? sd.log : NaN;
     }
     return { x: xn, jac, logdet };
