@@ -22,8 +22,9 @@ import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts'
 import type { CircleKernel } from '../circle/kernel.ts';
 import { wrapAngle } from '../../manifolds/torus.ts';
 import { allPlaquettes, orientedPlaquette, planes, shiftSites } from './layout.ts';
-import { circularPad, conv2dValid } from './conv.ts';
 import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from './masks.ts';
+import { loopFeatures2D, stripeLoops2D } from './loops2d.ts';
+import { addToStripe } from './stripe-update.ts';
 import type { CircularConvNet } from './conv.ts';
 
 /** Conditioner input channels for a d-dimensional lattice: cos, sin of every plane + of the rectangle. */
@@ -39,14 +40,13 @@ export function loopColumns(kernel: CircleKernel): number {
 interface ShapeCache {
   /** where each feature channel is frozen context: [1, spatial…, 2(nPlanes + 1)] */
   mask: tf.Tensor;
-  /** 2D fast path: the mask with the conditioner's periodic padding, and the fixed loop stencil */
-  maskPadded?: tf.Tensor;
-  stencil?: tf.Tensor4D;
+  /** 2D fast path (loops2d.ts): the mask's values, [L1·L0·4] */
+  maskValues?: Float32Array;
 }
 
 export class U1GaugeCoupling implements Bijector<tf.Tensor> {
   readonly variables: tf.Variable[];
-  /** 2D stencil path on when the lattice allows it (tests switch it off to compare both paths) */
+  /** 2D hand-written loop kernels (loops2d.ts) when the lattice allows it (tests switch them off to compare both paths) */
   useStencil = true;
   private readonly cache = new Map<string, ShapeCache>();
 
@@ -77,9 +77,9 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     return { channel: planes(this.dims).findIndex(([p, q]) => p === a && q === b), sign: mu < nu ? 1 : -1 };
   }
 
-  /** 2D with the conditioner's reach + 1 within the lattice: features from one padded copy of the links. */
-  private fast2D(extents: readonly number[]): boolean {
-    return this.useStencil && this.dims === 2 && this.conditioner.reach + 1 <= Math.min(...extents);
+  /** 2D: loops and features from the hand-written kernels of loops2d.ts. */
+  private fast2D(): boolean {
+    return this.useStencil && this.dims === 2;
   }
 
   private shapeData(links: tf.Tensor): ShapeCache {
@@ -87,7 +87,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
       throw new Error(`gauge coupling (${this.dims}D): links must have shape [B, L…(${this.dims}), ${this.dims}], got [${links.shape.join(', ')}]`);
     }
     const extents = links.shape.slice(1, -1).reverse() as number[];
-    const key = `${extents.join('x')}/${this.fast2D(extents)}`;
+    const key = extents.join('x');
     let c = this.cache.get(key);
     if (!c) {
       const lattice = makeLattice(extents);
@@ -98,13 +98,9 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
         const active = putStripe(takeStripe(tf.ones([1, ...sites, 1]), this.dims, this.pattern), this.dims, this.pattern);
         const ctx = tf.concat([frozenPlaquetteMask(lattice, this.pattern), active], this.dims + 1);
         const mask = tf.keep(tf.concat([ctx, ctx], this.dims + 1)); // the same for cos and sin
-        const out: ShapeCache = { mask };
-        if (this.fast2D(extents)) {
-          out.maskPadded = tf.keep(circularPad(mask, this.conditioner.reach));
-          out.stencil = tf.keep(loopStencil2D(this.pattern));
-        }
-        return out as unknown as tf.TensorContainer;
+        return { mask } as unknown as tf.TensorContainer;
       }) as unknown as ShapeCache;
+      if (this.dims === 2) c.maskValues = c.mask.dataSync() as Float32Array;
       this.cache.set(key, c);
     }
     return c;
@@ -117,29 +113,26 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
    *
    * Loop angles: every plaquette plane, then the rectangle O_μν(x) + O_μν(x − ν̂); features are their
    * cos then sin, zeroed where the loop is not frozen. In 2D (when the lattice is large enough) the
-   * angles come from one periodically padded copy of the links through a fixed ±1 stencil
-   * convolution, already padded for the conditioner — a few large ops instead of dozens of shifts.
+   * features, already padded for the conditioner's valid convolutions, and the stripe's loops come
+   * from the hand-written kernels of loops2d.ts; otherwise from shifts of the link tensor.
    */
   private prepare(links: tf.Tensor): { A: tf.Tensor1D; ctx: tf.Tensor2D } {
     const sd = this.shapeData(links);
     const d = this.dims;
     const last = d + 1;
-    const { channel, sign } = this.activePlane();
-    let angles: tf.Tensor; // on the lattice: [B, spatial…, nPlanes + 1]
-    let out: tf.Tensor;
-    if (sd.stencil && sd.maskPadded) {
-      const reach = this.conditioner.reach;
-      const padded = conv2dValid(circularPad(links, reach + 1) as tf.Tensor4D, sd.stencil);
-      out = this.conditioner.applyPadded(tf.mul(tf.concat([tf.cos(padded), tf.sin(padded)], last), sd.maskPadded));
-      const [B, H, W] = links.shape as number[];
-      angles = tf.slice(padded, [0, reach, reach, 0], [B!, H!, W!, 2]);
-    } else {
-      const { mu, nu } = this.pattern;
-      const A = orientedPlaquette(links, d, mu, nu);
-      const rect = tf.add(A, shiftSites(A, d, nu, -1)); // O_μν(x) + O_μν(x − ν̂)
-      angles = tf.concat([allPlaquettes(links, d), tf.expandDims(rect, last)], last);
-      out = this.conditioner.apply(tf.mul(tf.concat([tf.cos(angles), tf.sin(angles)], last), sd.mask));
+    const withLoop = loopColumns(this.kernel) > 0;
+    if (sd.maskValues && this.fast2D()) {
+      const out = this.conditioner.apply(loopFeatures2D(links, this.pattern, sd.maskValues));
+      const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, out.shape[last]!]) as tf.Tensor2D;
+      const { A, c } = stripeLoops2D(links, this.pattern);
+      return { A, ctx: withLoop ? (tf.concat([tf.reshape(c, [-1, 1]), params], 1) as tf.Tensor2D) : params };
     }
+    const { channel, sign } = this.activePlane();
+    const { mu, nu } = this.pattern;
+    const Aplane = orientedPlaquette(links, d, mu, nu);
+    const rect = tf.add(Aplane, shiftSites(Aplane, d, nu, -1)); // O_μν(x) + O_μν(x − ν̂)
+    const angles = tf.concat([allPlaquettes(links, d), tf.expandDims(rect, last)], last); // [B, spatial…, nPlanes + 1]
+    const out = this.conditioner.apply(tf.mul(tf.concat([tf.cos(angles), tf.sin(angles)], last), sd.mask));
     const C = out.shape[last]!;
     const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, C]) as tf.Tensor2D;
     const nA = angles.shape[last]!;
@@ -147,19 +140,14 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     // the stored plaquette of the active plane, oriented as O_μν
     const A = tf.reshape(tf.slice(stripe, [0, channel], [-1, 1]), [-1]);
     const Aor = (sign === 1 ? A : wrapAngle(tf.neg(A))) as tf.Tensor1D;
-    if (loopColumns(this.kernel) === 0) return { A: Aor, ctx: params };
+    if (!withLoop) return { A: Aor, ctx: params };
     const c = tf.slice(stripe, [0, nA - 1], [-1, 1]);
     return { A: Aor, ctx: tf.concat([c, params], 1) as tf.Tensor2D };
   }
 
-  /** Add δ (one value per active plaquette, [n]) to the active links and wrap. */
+  /** Add δ (one value per active plaquette, [n]) to the active links and wrap (stripe-update.ts). */
   private moveLinks(links: tf.Tensor, delta: tf.Tensor): tf.Tensor {
-    const d = this.dims;
-    const stripeShape = takeStripeShape(links.shape.slice(0, -1), d, this.pattern);
-    const full = putStripe(tf.reshape(delta, stripeShape), d, this.pattern);
-    // δ into link component μ (as a [sites, 1] → [sites, d] pad: rank 2 whatever d)
-    const onMu = tf.pad(tf.reshape(full, [-1, 1]), [[0, 0], [this.pattern.mu, d - 1 - this.pattern.mu]]);
-    return wrapAngle(tf.add(links, tf.reshape(onMu, links.shape)));
+    return addToStripe(links, delta, this.dims, this.pattern);
   }
 
   private perSample(t: tf.Tensor1D, batch: number, reduce: 'sum' | 'min'): tf.Tensor1D {
@@ -194,41 +182,9 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
   }
 
   dispose(): void {
-    for (const c of this.cache.values()) tf.dispose([c.mask, ...(c.maskPadded ? [c.maskPadded] : []), ...(c.stencil ? [c.stencil] : [])]);
+    for (const c of this.cache.values()) c.mask.dispose();
     this.cache.clear();
     this.conditioner.dispose();
     tf.dispose(this.kernel.variables);
   }
-}
-
-/**
- * The fixed 3×3 stencil [x₁ offset, x₀ offset, link direction, loop] of the 2D loops on the link
- * tensor, the same loops as the general path: loop 0 = the stored plaquette O_01(x), loop 1 = the
- * rectangle O_μν(x) + O_μν(x − ν̂). Offsets o ∈ {−1, 0, 1} sit at index o + 1.
- */
-export function loopStencil2D(pat: CouplingPattern): tf.Tensor4D {
-  const w = new Float32Array(3 * 3 * 2 * 2);
-  const at = (o: number[], dir: number, loop: number, v: number) => {
-    // o[a] is the offset along x_a; axis 1 of the tensor is x₁, axis 2 is x₀
-    w[(((o[1]! + 1) * 3 + (o[0]! + 1)) * 2 + dir) * 2 + loop] += v;
-  };
-  const unit = (a: number) => [a === 0 ? 1 : 0, a === 1 ? 1 : 0];
-  const add = (u: number[], v: number[]) => [u[0]! + v[0]!, u[1]! + v[1]!];
-  // O_μν(x + s) = θ_μ(x+s) + θ_ν(x+s+μ̂) − θ_μ(x+s+ν̂) − θ_ν(x+s)
-  const plaquette = (mu: number, nu: number, s: number[], loop: number) => {
-    at(s, mu, loop, 1);
-    at(add(s, unit(mu)), nu, loop, 1);
-    at(add(s, unit(nu)), mu, loop, -1);
-    at(s, nu, loop, -1);
-  };
-  plaquette(0, 1, [0, 0], 0);
-  plaquette(pat.mu, pat.nu, [0, 0], 1);
-  plaquette(pat.mu, pat.nu, unit(pat.nu).map((v) => -v), 1);
-  return tf.tensor4d(w, [3, 3, 2, 2]);
-}
-
-function takeStripeShape(siteShape: number[], dims: number, pat: CouplingPattern): number[] {
-  const s = siteShape.slice();
-  s[dims - pat.nu] = s[dims - pat.nu]! / 4;
-  return s;
 }

@@ -1,8 +1,8 @@
-/** Circular convolution as slices + matMul: against tf.conv2d (forward) and finite differences (gradients). */
+/** Circular convolutions (slices + matMul, and the 2D native stack) and periodic padding: against tf.conv2d and each other (forward), finite differences and explicit sums (gradients). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
-import { circularConv, circularConvStack2D, circularPad } from '../../../src/flows/gauge/conv.ts';
+import { circularConv, circularConvStack2D, circularPad2D } from '../../../src/flows/gauge/conv.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 test.before(async () => {
@@ -21,7 +21,7 @@ test('2D: equals tf.conv2d on the periodically padded input (k = 3 and 5)', () =
     const filter = rand([k, k, 3, 5], `f${k}`) as tf.Tensor4D;
     const b = rand([5], `b${k}`) as tf.Tensor1D;
     const ours = circularConv(x, tf.reshape(filter, [k * k * 3, 5]) as tf.Tensor2D, b, k);
-    const ref = tf.add(tf.conv2d(circularPad(x, (k - 1) / 2) as tf.Tensor4D, filter, 1, 'valid'), b);
+    const ref = tf.add(tf.conv2d(circularPad2D(x, (k - 1) / 2), filter, 1, 'valid'), b);
     assert.equal(ours.shape, [2, 8, 4, 5]);
     const diff = tf.max(tf.abs(tf.sub(ours, ref))).dataSync()[0]!;
     assert.ok(diff < 1e-5, `max |diff| ${diff}`);
@@ -64,33 +64,62 @@ test('gradients w.r.t. input and weights against central differences (wasm lacks
   check(w, gw!, 1);
 });
 
-test('2D fast path (native conv, padded once, own filter gradient) = layer-by-layer circularConv, values and gradients', () => {
+test('2D fast path (native fused conv + bias, periodic pad per layer, own filter and bias gradients) = layer-by-layer circularConv, values and gradients', () => {
   const x = rand([3, 4, 8, 4], 'sx');
   const ws = [rand([36, 6], 'w0') as tf.Tensor2D, rand([54, 5], 'w1') as tf.Tensor2D, rand([45, 2], 'w2') as tf.Tensor2D];
   const bs = [rand([6], 'b0') as tf.Tensor1D, rand([5], 'b1') as tf.Tensor1D, rand([2], 'b2') as tf.Tensor1D];
   const r = rand([3, 4, 8, 2], 'sr');
   const act = (h: tf.Tensor, last: boolean) => (last ? h : tf.tanh(h));
-  const slow = (xx: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) => {
+  const unpack = (t: tf.Tensor[]) => ({ xx: t[0]!, w: t.slice(1, 4) as tf.Tensor2D[], b: t.slice(4) as tf.Tensor1D[] });
+  const slow = (...t: tf.Tensor[]) => {
+    const { xx, w, b } = unpack(t);
     let h = xx;
-    [w0, w1, w2].forEach((w, l) => (h = act(circularConv(h, w as tf.Tensor2D, bs[l]!, 3), l === 2)));
+    w.forEach((wl, l) => (h = act(circularConv(h, wl, b[l]!, 3), l === 2)));
     return tf.sum(tf.mul(h, r)) as tf.Scalar;
   };
-  const fast = (xx: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor) =>
-    tf.sum(tf.mul(circularConvStack2D(xx, [w0, w1, w2].map((w, l) => ({ w: w as tf.Tensor2D, b: bs[l]! })), 3, act), r)) as tf.Scalar;
-  const a = tf.grads(slow)([x, ...ws]);
-  const b = tf.grads(fast)([x, ...ws]);
-  assert.ok(Math.abs(slow(x, ws[0]!, ws[1]!, ws[2]!).dataSync()[0]! - fast(x, ws[0]!, ws[1]!, ws[2]!).dataSync()[0]!) < 1e-4);
+  const fast = (...t: tf.Tensor[]) => {
+    const { xx, w, b } = unpack(t);
+    return tf.sum(tf.mul(circularConvStack2D(xx, w.map((wl, l) => ({ w: wl, b: b[l]! })), 3, act), r)) as tf.Scalar;
+  };
+  const args = [x, ...ws, ...bs];
+  const a = tf.grads(slow)(args);
+  const b = tf.grads(fast)(args);
+  assert.ok(Math.abs(slow(...args).dataSync()[0]! - fast(...args).dataSync()[0]!) < 1e-4);
   a.forEach((g, i) => {
     const d = tf.max(tf.abs(tf.sub(g, b[i]!))).dataSync()[0]!;
     const s = tf.max(tf.abs(g)).dataSync()[0]!;
-    assert.ok(d < 1e-4 * (1 + s), `gradient ${i}: max diff ${d}`);
+    assert.ok(s > 0 && d < 1e-4 * (1 + s), `gradient ${i}: max diff ${d} (scale ${s})`);
   });
-  // a stack whose reach exceeds the lattice pads layer by layer instead
+  // a stack whose reach exceeds the lattice (2×2, three 3×3 layers)
   const tiny = rand([1, 2, 2, 4], 'tx');
   const deep = [0, 1, 2].map((l) => ({ w: rand([36, 4], `dw${l}`) as tf.Tensor2D, b: tf.zeros([4]) as tf.Tensor1D }));
   let ref = tiny;
   deep.forEach(({ w, b }, l) => (ref = act(circularConv(ref, w, b, 3), l === 2)));
   assert.ok(tf.max(tf.abs(tf.sub(ref, circularConvStack2D(tiny, deep, 3, act)))).dataSync()[0]! < 1e-5);
+});
+
+test('circularPad2D: every padded site holds its periodic image; the gradient folds the halo back (p = 1, 3 on 3×4)', () => {
+  for (const p of [1, 3]) {
+    const x = rand([2, 3, 4, 2], `p${p}`);
+    const y = circularPad2D(x, p);
+    assert.equal(y.shape, [2, 3 + 2 * p, 4 + 2 * p, 2]);
+    const xv = x.arraySync() as number[][][][];
+    const yv = y.arraySync() as number[][][][];
+    const mod = (a: number, n: number) => ((a % n) + n) % n;
+    for (let b = 0; b < 2; b++) for (let Y = 0; Y < 3 + 2 * p; Y++) for (let X = 0; X < 4 + 2 * p; X++) for (let c = 0; c < 2; c++) {
+      assert.is(yv[b]![Y]![X]![c], xv[b]![mod(Y - p, 3)]![mod(X - p, 4)]![c]);
+    }
+    // d/dx Σ w·pad(x) = Σ of w over the padded images of each site
+    const w = rand(y.shape, `pw${p}`);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(circularPad2D(t, p), w)))(x).arraySync() as number[][][][];
+    const wv = w.arraySync() as number[][][][];
+    for (let b = 0; b < 2; b++) for (let y1 = 0; y1 < 3; y1++) for (let y0 = 0; y0 < 4; y0++) for (let c = 0; c < 2; c++) {
+      let want = 0;
+      for (let Y = 0; Y < 3 + 2 * p; Y++) for (let X = 0; X < 4 + 2 * p; X++) if (mod(Y - p, 3) === y1 && mod(X - p, 4) === y0) want += wv[b]![Y]![X]![c]!;
+      assert.ok(Math.abs(g[b]![y1]![y0]![c]! - want) < 1e-5, `site (${b}, ${y1}, ${y0}, ${c}): ${g[b]![y1]![y0]![c]} vs ${want}`);
+    }
+  }
+  assert.throws(() => circularPad2D(rand([1, 2, 2, 1], 'e'), 3), /padding 3/);
 });
 
 test.run();

@@ -91,15 +91,31 @@ for (const kernelName of Object.keys(testKernels)) {
     });
   }
 
-  test(`${kernelName} 2D: the stencil path (one padded copy of the links) equals the general path`, () => {
+  test(`${kernelName} 2D: the hand-written loop kernels (loops2d.ts) equal the general tf-op path, values and gradients`, () => {
     const layer = makeLayer(2, 3, kernelName, 4);
     const f = randomField(2, 8, 9);
     const x = linksToTensor(f.lattice, f.theta, 1);
-    const a = layer.forward(x);
-    layer.useStencil = false;
-    const b = layer.forward(x);
-    assert.ok(maxAngDiff(a.y.dataSync(), b.y.dataSync()) < 1e-4);
-    assert.ok(Math.abs(a.logdet.dataSync()[0]! - b.logdet.dataSync()[0]!) < 1e-3);
+    const w = tf.tensor(Float32Array.from({ length: x.size }, (_, i) => Math.sin(3 * i)), x.shape);
+    const run = (stencil: boolean) => {
+      layer.useStencil = stencil;
+      const a = layer.forward(x);
+      // d/d(links, variables) of Σ w·y + log det: through the features, the stripe loops and the update
+      const loss = (links: tf.Tensor) => tf.add(tf.sum(tf.mul(layer.forward(links).y, w)), tf.sum(layer.forward(links).logdet)) as tf.Scalar;
+      const gx = tf.grad(loss)(x);
+      const { grads } = tf.variableGrads(() => loss(x), layer.variables);
+      return { a, gx, gv: layer.variables.map((v) => grads[v.name]!) };
+    };
+    const fast = run(true);
+    const slow = run(false);
+    assert.ok(maxAngDiff(fast.a.y.dataSync(), slow.a.y.dataSync()) < 1e-4);
+    assert.ok(Math.abs(fast.a.logdet.dataSync()[0]! - slow.a.logdet.dataSync()[0]!) < 1e-3);
+    const close = (p: tf.Tensor, q: tf.Tensor, what: string) => {
+      const d = tf.max(tf.abs(tf.sub(p, q))).dataSync()[0]!;
+      const sc = tf.max(tf.abs(q)).dataSync()[0]!;
+      assert.ok(d < 1e-3 * (1 + sc), `${what}: max diff ${d} (scale ${sc})`);
+    };
+    close(fast.gx, slow.gx, 'd/dlinks');
+    fast.gv.forEach((g, i) => close(g, slow.gv[i]!, `d/d${layer.variables[i]!.name}`));
     layer.dispose();
   });
 
