@@ -224,17 +224,55 @@ const unpackGradient: tf.GradConfig = {
   },
 };
 
+/**
+ * The Conv2D gradient for stride 1, dilation 1, NHWC, 'valid' padding on native convolutions; other
+ * configurations keep the stock gradient. The wasm backend has no Conv2DBackpropFilter, and its
+ * Conv2DBackpropInput is a slow reference loop (4.6 ms against 0.57 ms for the same product as a
+ * native conv at [32,8,8,16] → [32,10,10,16], 3×3): dx is the full convolution of dy with the
+ * filter flipped in space and its channels exchanged (one conv with explicit padding k − 1), and
+ * dW[i,j,c,o] = Σ_{b,y,x} x[b,y+i,x+j,c] dy[b,y,x,o] is a valid convolution with batch and channels
+ * exchanged (x as [C, H, W, B], dy as the filter [h, w, B, O]). Registered (not a custom gradient)
+ * so that the tape evaluates only what it needs: a gradient with respect to the input alone (the
+ * path estimator's ∇_x log q) skips every filter gradient.
+ */
+function conv2DGradient(stock: tf.GradConfig | undefined): tf.GradConfig {
+  return {
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: Saved, attrs: Attrs) => {
+      const one = (v: unknown) => v === undefined || v === 1 || (Array.isArray(v) && v.every((e) => e === 1));
+      const plain = attrs?.pad === 'valid' && one(attrs?.strides) && one(attrs?.dilations) && (attrs?.dataFormat ?? 'NHWC') === 'NHWC';
+      if (!plain) {
+        if (!stock) throw new Error('Conv2D gradient: only stride 1, dilation 1, NHWC, valid padding is supported here');
+        return stock.gradFunc(dy, saved, attrs as never);
+      }
+      const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const g = dy as tf.Tensor4D;
+      const [kh, kw] = w.shape;
+      return {
+        x: () => {
+          const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+          return tf.conv2d(g, flipped, 1, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
+        },
+        filter: () => tf.transpose(tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]),
+      };
+    },
+  };
+}
+
 let installed = false;
+
 
 /** Re-register the gradients listed above (idempotent). */
 export function installGradientFixes(): void {
   if (installed) return;
-  for (const g of [...fromInputGradients, ...zeroGradients(), matMulGradient, concatGradient, unpackGradient]) tf.registerGradient(g);
+  const conv = conv2DGradient(tf.getGradient('Conv2D'));
+  for (const g of [...fromInputGradients, ...zeroGradients(), matMulGradient, concatGradient, unpackGradient, conv]) tf.registerGradient(g);
   installed = true;
 }
 
 /** The kernels whose gradients this module replaces (for tests and diagnostics). */
-export const fixedKernels = [...fromInputGradients.map((g) => g.kernelName), ...binaryComparisons, ...unaryPredicates, 'BatchMatMul', 'Concat', 'Unpack'];
+export const fixedKernels = [...fromInputGradients.map((g) => g.kernelName), ...binaryComparisons, ...unaryPredicates, 'BatchMatMul', 'Concat', 'Unpack', 'Conv2D'];
 
 /**
  * tf.grad that returns zeros instead of throwing when y does not depend on x (a derivative that is

@@ -156,8 +156,6 @@ test('unstack along an axis of size 1 has a gradient (the stock Unpack gradient 
   assert.ok(fixedKernels.includes('Unpack'));
 });
 
-test.run();
-
 test('concat gradient (rank-3 slices): each input receives its own block of dy, every axis of a rank-6 concat, and second order through it', () => {
   const shapes = [
     [2, 3, 2, 2, 1, 4],
@@ -183,3 +181,32 @@ test('concat gradient (rank-3 slices): each input receives its own block of dy, 
   Array.from(g2.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - (2 + 6 * xs[i])) < 1e-4, `second derivative at ${xs[i]}: ${v}`));
   assert.ok(fixedKernels.includes('Concat'));
 });
+
+test('conv2d gradient (stride 1, valid, native convolutions): input and filter gradients = float64 sums; an input-only gradient runs no filter convolution', async () => {
+  const [B, H, W, C, O, kh, kw] = [2, 5, 4, 3, 2, 3, 2];
+  const x = tf.randomNormal([B, H, W, C], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const w = tf.randomNormal([kh, kw, C, O], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const R = tf.randomNormal([B, H - kh + 1, W - kw + 1, O], 0, 1, 'float32', 7);
+  const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(R, tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')));
+  const [gx, gw] = tf.grads(loss)([x, w]);
+  const xv = x.arraySync() as number[][][][], wv = w.arraySync() as number[][][][], rv = R.arraySync() as number[][][][];
+  const gxv = gx!.arraySync() as number[][][][], gwv = gw!.arraySync() as number[][][][];
+  // loss = Σ R[b,y,x,o] x[b,y+i,x+j,c] w[i,j,c,o]
+  const wantX = xv.map((p) => p.map((q) => q.map((r) => r.map(() => 0))));
+  const wantW = wv.map((p) => p.map((q) => q.map((r) => r.map(() => 0))));
+  for (let b = 0; b < B; b++) for (let y = 0; y <= H - kh; y++) for (let z = 0; z <= W - kw; z++) for (let o = 0; o < O; o++) {
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let c = 0; c < C; c++) {
+      wantX[b]![y + i]![z + j]![c] += rv[b]![y]![z]![o]! * wv[i]![j]![c]![o]!;
+      wantW[i]![j]![c]![o] += rv[b]![y]![z]![o]! * xv[b]![y + i]![z + j]![c]!;
+    }
+  }
+  const maxDiff = (a: number[], b: number[]) => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k]!)), 0);
+  assert.ok(maxDiff(gxv.flat(3), wantX.flat(3)) < 1e-4, 'dx');
+  assert.ok(maxDiff(gwv.flat(3), wantW.flat(3)) < 1e-4, 'dW');
+  const convs = async (f: () => tf.TensorContainer) => (await tf.profile(f)).kernels.filter((k) => k.name === 'Conv2D').length;
+  assert.is(await convs(() => tf.grads(loss)([x, w])), 3); // forward, dx, dW
+  assert.is(await convs(() => tf.grad((a: tf.Tensor) => loss(a, w))(x)), 2); // forward, dx
+  assert.ok(fixedKernels.includes('Conv2D'));
+});
+
+test.run();

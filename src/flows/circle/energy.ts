@@ -78,37 +78,79 @@ export class EnergyKernel implements CircleKernel {
 
   /**
    * The potential's Fourier coefficients (a_1..a_Kt, b_1..b_Kt) [n, 2Kt] before the squash, Kt = max(2, K):
-   * α u + m u′² (without its constant) plus the raw correction.
+   * α u + m u′² (without its constant) plus the raw correction. A hand-written kernel with its first
+   * derivatives w.r.t. the context, α and m (two dozen tiny tf ops per layer before, the largest cost
+   * of a layer on wasm):
+   *   ∂/∂α: (a_1, b_1) += (A, B);  ∂/∂m: (a_2, b_2) += ((B² − A²)/2, −AB);
+   *   ∂A/∂c_j = β sin c_j,  ∂B/∂c_j = β σ_j cos c_j;  the correction columns pass through.
    */
   potentialCoefficients(context: tf.Tensor2D | null, n: number): tf.Tensor2D {
     const J = this.sigma.length;
     const K = this.correctionModes;
     const Kt = this.modes;
-    return tf.tidy(() => {
-      let A: tf.Tensor; // [n, 1]
-      let B: tf.Tensor;
-      if (J > 0 && context) {
-        const c = tf.slice(context, [0, 0], [-1, J]);
-        A = tf.mul(-this.beta, tf.add(1, tf.sum(tf.cos(c), 1, true)));
-        B = tf.mul(this.beta, tf.sum(tf.mul(tf.sin(c), tf.tensor1d(this.sigma)), 1, true));
-      } else {
-        A = tf.fill([n, 1], -this.beta);
-        B = tf.zeros([n, 1]);
+    const P = J + 2 * K;
+    const { beta, sigma } = this;
+    const withContext = context !== null && P > 0;
+    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const c = withContext ? (args[0] as tf.Tensor).dataSync() : new Float32Array(0);
+      const alpha = (args[withContext ? 1 : 0] as tf.Tensor).dataSync()[0]!;
+      const m = (args[withContext ? 2 : 1] as tf.Tensor).dataSync()[0]!;
+      const A = new Float64Array(n);
+      const B = new Float64Array(n);
+      const out = new Float32Array(n * 2 * Kt);
+      for (let i = 0; i < n; i++) {
+        let cs = 0;
+        let sn = 0;
+        for (let j = 0; j < J; j++) {
+          cs += Math.cos(c[P * i + j]!);
+          sn += sigma[j]! * Math.sin(c[P * i + j]!);
+        }
+        const a = -beta * (1 + cs);
+        const b = beta * sn;
+        A[i] = a;
+        B[i] = b;
+        const o = 2 * Kt * i;
+        out[o] = alpha * a;
+        out[o + 1] = 0.5 * m * (b * b - a * a);
+        out[o + Kt] = alpha * b;
+        out[o + Kt + 1] = -m * a * b;
+        for (let k = 0; k < K; k++) {
+          out[o + k] += c[P * i + J + k]!;
+          out[o + Kt + k] += c[P * i + J + K + k]!;
+        }
       }
-      const a1 = tf.mul(this.alpha, A);
-      const b1 = tf.mul(this.alpha, B);
-      const a2 = tf.mul(tf.mul(this.m, 0.5), tf.sub(tf.square(B), tf.square(A)));
-      const b2 = tf.neg(tf.mul(this.m, tf.mul(A, B)));
-      const pad = Kt > 2 ? [tf.zeros([n, Kt - 2])] : [];
-      let coef: tf.Tensor = tf.concat([a1, a2, ...pad, b1, b2, ...pad], 1);
-      if (K > 0 && context) {
-        const padK = K < Kt ? [tf.zeros([n, Kt - K])] : [];
-        const corrA = tf.slice(context, [0, J], [-1, K]);
-        const corrB = tf.slice(context, [0, J + K], [-1, K]);
-        coef = tf.add(coef, tf.concat([corrA, ...padK, corrB, ...padK], 1));
-      }
-      return coef as tf.Tensor2D;
+      return {
+        value: tf.tensor2d(out, [n, 2 * Kt]),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const g = (dy as tf.Tensor).dataSync();
+          const gc = new Float32Array(n * P);
+          let gAlpha = 0;
+          let gM = 0;
+          for (let i = 0; i < n; i++) {
+            const o = 2 * Kt * i;
+            const a = A[i]!;
+            const b = B[i]!;
+            const [ga1, ga2, gb1, gb2] = [g[o]!, g[o + 1]!, g[o + Kt]!, g[o + Kt + 1]!];
+            gAlpha += ga1 * a + gb1 * b;
+            gM += 0.5 * ga2 * (b * b - a * a) - gb2 * a * b;
+            const gA = ga1 * alpha - ga2 * m * a - gb2 * m * b;
+            const gB = gb1 * alpha + ga2 * m * b - gb2 * m * a;
+            for (let j = 0; j < J; j++) {
+              const cj = c[P * i + j]!;
+              gc[P * i + j] = beta * (gA * Math.sin(cj) + gB * sigma[j]! * Math.cos(cj));
+            }
+            for (let k = 0; k < K; k++) {
+              gc[P * i + J + k] = g[o + k]!;
+              gc[P * i + J + K + k] = g[o + Kt + k]!;
+            }
+          }
+          const gs = [tf.scalar(gAlpha), tf.scalar(gM)];
+          return withContext ? [tf.tensor2d(gc, [n, P]), ...gs] : gs;
+        },
+      };
     });
+    const inputs = withContext ? [context, this.alpha, this.m] : [this.alpha, this.m];
+    return f(...(inputs as tf.Tensor[])) as tf.Tensor2D;
   }
 
   /** The squashed coefficients the IRCPM uses. */

@@ -9,10 +9,11 @@
  *   diffeomorphism (dθ′/dθ > 0 everywhere) by construction.
  * - Outputs are wrapped to [−π, π) with `wrapAngle` (src/manifolds/torus.ts), the convention of the
  *   project's tori; inputs may be any real angles.
- * - Everything is differentiable by tfjs autodiff w.r.t. θ, the context and the kernel's own
- *   variables. Directions that need a root find (ircpm/energy forward, ncp inverse) solve in float64
- *   on the JavaScript side and carry exact first derivatives (implicit function theorem, see
- *   solve.ts); explicit directions are plain tfjs graphs.
+ * - Everything is differentiable (first order) w.r.t. θ, the context and the kernel's own
+ *   variables. The ircpm, energy and ncp maps are evaluated in float64 on the JavaScript side, the
+ *   directions that need a root find (ircpm/energy forward, ncp inverse) by solve.ts, and enter the
+ *   tape as one op with hand-written derivatives (map-op.ts; the implicit function theorem for the
+ *   solved direction); the spline is a plain tfjs graph.
  * - `ok` is 1 where the result can be trusted (an implicit solve converged), else 0.
  *
  * Kinds: 'ircpm' (Fourier IRCPM, the project's default), 'ncp' (Kanwar et al. 2020), 'spline'

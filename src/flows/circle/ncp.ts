@@ -16,13 +16,14 @@
  *
  * Context row: (raw s_1..s_M, t). s_m = sMax · tanh(raw/sMax) keeps e^{±s} within float32's
  * comfortable range (sMax = 5: dy/dx between e^{−5} and e^5 per component); t is a rotation, any
- * real. The inverse has no closed form: a float64 root find (solve.ts) with an ok flag.
+ * real. The inverse has no closed form: a float64 root find (solve.ts) with an ok flag. Both
+ * directions are evaluated in float64 and enter the tape as one op each (map-op.ts).
  */
 import { tf } from '../../backend/index.ts';
-import { wrapAngle } from '../../manifolds/torus.ts';
 import type { CircleKernel } from './kernel.ts';
 import { checkKernelInput, checkSolverOptions } from './checks.ts';
-import { solveMonotone, tangentOnly, wrapAngle64 } from './solve.ts';
+import { solveMonotone, wrapAngle64 } from './solve.ts';
+import { circleMapOp, type CircleMapJet } from './map-op.ts';
 
 export interface NCPKernelJSON {
   kind: 'ncp';
@@ -32,23 +33,76 @@ export interface NCPKernelJSON {
   maxIter: number;
 }
 
-/** (1/M) Σ_m 2 atan(ratio_m): the displacement f(x) − x, given sin u, cos u ([n, 1] or constants). */
-function displacement(s: tf.Tensor2D, sinU: tf.Tensor, cosU: tf.Tensor): tf.Tensor1D {
-  const num = tf.mul(tf.tanh(tf.mul(s, 0.5)), tf.mul(sinU, cosU));
-  const den = tf.add(tf.mul(tf.sigmoid(tf.neg(s)), tf.square(cosU)), tf.mul(tf.sigmoid(s), tf.square(sinU)));
-  return tf.mul(2, tf.mean(tf.atan(tf.div(num, den)), 1)) as tf.Tensor1D;
-}
+/**
+ * Float64 evaluation of h(x) = x + (2/M) Σ_m atan(tan(f_m/2 − u)) + t for one raw context row (s_m =
+ * sMax tanh(raw_m/sMax), t = wrap(raw_t)): its value, log h′, and (with `jet`) the derivatives
+ * circleMapOp needs w.r.t. x and the raw row. With E_m = e^{−s} cos²u + e^{s} sin²u:
+ * h′ = (1/M) Σ 1/E_m, ∂E/∂x = sinh(s) sin x, ∂E/∂s = e^{s} sin²u − e^{−s} cos²u, ∂h/∂s_m = sin x/(M E_m),
+ * ∂h/∂t = 1.
+ */
+class NCPRows {
+  private readonly M: number;
+  constructor(
+    private readonly raw: ArrayLike<number>,
+    M: number,
+    private readonly sMax: number,
+  ) {
+    this.M = M;
+  }
 
-/** log dy/dx = logsumexp_m(−log(e^{−s} cos²u + e^{s} sin²u)) − log M. */
-function logSlope(s: tf.Tensor2D, sinU: tf.Tensor, cosU: tf.Tensor): tf.Tensor1D {
-  const M = s.shape[1];
-  const den = tf.add(tf.mul(tf.exp(tf.neg(s)), tf.square(cosU)), tf.mul(tf.exp(s), tf.square(sinU)));
-  return tf.sub(tf.logSumExp(tf.neg(tf.log(den)), 1), Math.log(M)) as tf.Tensor1D;
-}
+  private s(i: number, m: number): number {
+    return this.sMax * Math.tanh(this.raw[(this.M + 1) * i + m]! / this.sMax);
+  }
 
-function halfAngle(x: tf.Tensor1D): { sinU: tf.Tensor2D; cosU: tf.Tensor2D } {
-  const u = tf.reshape(tf.mul(x, 0.5), [-1, 1]);
-  return { sinU: tf.sin(u) as tf.Tensor2D, cosU: tf.cos(u) as tf.Tensor2D };
+  shift(i: number): number {
+    return wrapAngle64(this.raw[(this.M + 1) * i + this.M]!);
+  }
+
+  /** out[0] = h(x) − t (the displacement included), out[1] = h′(x) */
+  evaluate(i: number, x: number, out: Float64Array): void {
+    const su = Math.sin(0.5 * x);
+    const cu = Math.cos(0.5 * x);
+    let disp = 0;
+    let slope = 0;
+    for (let m = 0; m < this.M; m++) {
+      const e = Math.exp(this.s(i, m));
+      // tan(f/2 − u) = (e − 1) sin u cos u / (cos²u + e sin²u)
+      disp += Math.atan(((e - 1) * su * cu) / (cu * cu + e * su * su));
+      slope += e / (cu * cu + e * e * su * su);
+    }
+    out[0] = x + (2 * disp) / this.M;
+    out[1] = slope / this.M;
+  }
+
+  jet: CircleMapJet = (i, x, out) => {
+    const M = this.M;
+    const P = M + 1;
+    const su = Math.sin(0.5 * x);
+    const cu = Math.cos(0.5 * x);
+    const sx = Math.sin(x);
+    let h1 = 0;
+    let dh1dx = 0;
+    for (let m = 0; m < M; m++) {
+      const th = Math.tanh(this.raw[P * i + m]! / this.sMax);
+      const s = this.sMax * th;
+      const dsdr = 1 - th * th;
+      const ep = Math.exp(s);
+      const em = 1 / ep;
+      const E = em * cu * cu + ep * su * su;
+      h1 += 1 / E;
+      dh1dx -= (0.5 * (ep - em) * sx) / (E * E);
+      out[2 + m] = (sx / (M * E)) * dsdr;
+      // ∂h′/∂s_m, divided by h′ below
+      out[2 + P + m] = (-(ep * su * su - em * cu * cu) / (M * E * E)) * dsdr;
+    }
+    h1 /= M;
+    dh1dx /= M;
+    out[0] = h1;
+    out[1] = dh1dx / h1;
+    out[2 + M] = 1;
+    for (let m = 0; m < M; m++) out[2 + P + m] = out[2 + P + m]! / h1;
+    out[2 + P + M] = 0;
+  };
 }
 
 export class NCPKernel implements CircleKernel {
@@ -74,80 +128,45 @@ export class NCPKernel implements CircleKernel {
     this.contextSize = mixtures + 1;
   }
 
-  /** Squashed log-scales s [n, M] and the shift t [n] (wrapped to [−π, π)). */
-  parameters(context: tf.Tensor2D): { s: tf.Tensor2D; t: tf.Tensor1D } {
-    return tf.tidy(() => {
-      const M = this.mixtures;
-      const raw = tf.slice(context, [0, 0], [-1, M]);
-      const s = tf.mul(this.sMax, tf.tanh(tf.div(raw, this.sMax))) as tf.Tensor2D;
-      // wrapped first: x + displacement + t then stays within [−3π, 3π), where float32 resolves angles to 5e-7
-      const t = wrapAngle(tf.reshape(tf.slice(context, [0, M], [-1, 1]), [-1])) as tf.Tensor1D;
-      return { s, t };
-    });
-  }
-
   forward(theta: tf.Tensor1D, context?: tf.Tensor2D) {
     const ctx = checkKernelInput('ncp', theta, context, this.contextSize)!; // contextSize ≥ 2: never null
+    const n = theta.shape[0];
+    const rows = new NCPRows(ctx.dataSync(), this.mixtures, this.sMax);
+    const x = theta.dataSync();
+    const points = Float64Array.from(x);
+    const values = new Float32Array(2 * n);
+    const hv = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      rows.evaluate(i, points[i]!, hv);
+      values[i] = wrapAngle64(hv[0]! + rows.shift(i));
+      values[n + i] = Math.log(hv[1]!);
+    }
     return tf.tidy(() => {
-      const { s, t } = this.parameters(ctx);
-      const { sinU, cosU } = halfAngle(theta);
-      const y = wrapAngle(tf.add(tf.add(theta, displacement(s, sinU, cosU)), t)) as tf.Tensor1D;
-      return { y, logdet: logSlope(s, sinU, cosU), ok: tf.onesLike(theta) as tf.Tensor1D };
+      const { value: y, logdet } = circleMapOp(theta, ctx, values, points, 'explicit', rows.jet);
+      return { y, logdet, ok: tf.onesLike(theta) as tf.Tensor1D };
     });
   }
 
-  /**
-   * x = h⁻¹(wrap(y − t)) with h(x) = x + displacement, by the float64 root find on [−π, π]
-   * (h(±π) = ±π), returned as x* + tangentOnly((y − t − h(x*; s))/h′(x*)) with the trigonometric
-   * factors frozen at x* (implicit-function-theorem first derivatives, see solve.ts).
-   */
+  /** x = h⁻¹(wrap(y − t)) by the float64 root find on [−π, π] (h(±π) = ±π), with an ok flag. */
   inverse(y: tf.Tensor1D, context?: tf.Tensor2D) {
     const ctx = checkKernelInput('ncp', y, context, this.contextSize)!;
     const n = y.shape[0];
-    const M = this.mixtures;
+    const rows = new NCPRows(ctx.dataSync(), this.mixtures, this.sMax);
+    const yv = y.dataSync();
+    const target = new Float64Array(n);
+    for (let i = 0; i < n; i++) target[i] = wrapAngle64(yv[i]! - rows.shift(i));
+    const lo = new Float64Array(n).fill(-Math.PI);
+    const hi = new Float64Array(n).fill(Math.PI);
+    const sol = solveMonotone((i, x, out) => rows.evaluate(i, x, out), target, lo, hi, target, { tol: this.tol, maxIter: this.maxIter });
+    this.lastIterations = sol.iterations;
+    const values = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      values[i] = wrapAngle64(sol.x[i]!);
+      values[n + i] = -Math.log(sol.slope[i]!);
+    }
     return tf.tidy(() => {
-      const { s, t } = this.parameters(ctx);
-      const sv = s.dataSync();
-      const tv = t.dataSync();
-      const yv = y.dataSync();
-      const expS = new Float64Array(n * M);
-      for (let j = 0; j < n * M; j++) expS[j] = Math.exp(sv[j]!);
-      const target = new Float64Array(n);
-      for (let i = 0; i < n; i++) target[i] = wrapAngle64(yv[i]! - tv[i]!);
-      const evalH = (i: number, x: number, out: Float64Array) => {
-        const su = Math.sin(0.5 * x);
-        const cu = Math.cos(0.5 * x);
-        let disp = 0;
-        let slope = 0;
-        for (let m = 0; m < M; m++) {
-          const e = expS[i * M + m]!;
-          // tan(f/2 − u) = (e − 1) sin u cos u / (cos²u + e sin²u)
-          disp += Math.atan(((e - 1) * su * cu) / (cu * cu + e * su * su));
-          slope += e / (cu * cu + e * e * su * su);
-        }
-        out[0] = x + (2 * disp) / M;
-        out[1] = slope / M;
-      };
-      const lo = new Float64Array(n).fill(-Math.PI);
-      const hi = new Float64Array(n).fill(Math.PI);
-      const sol = solveMonotone(evalH, target, lo, hi, target, { tol: this.tol, maxIter: this.maxIter });
-      this.lastIterations = sol.iterations;
-      const xStar = new Float32Array(n);
-      const sinStar = new Float32Array(n);
-      const cosStar = new Float32Array(n);
-      const slope = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        const x = sol.x[i]!;
-        xStar[i] = wrapAngle64(x);
-        sinStar[i] = Math.sin(0.5 * x);
-        cosStar[i] = Math.cos(0.5 * x);
-        slope[i] = sol.slope[i]!;
-      }
-      const dispStar = displacement(s, tf.tensor2d(sinStar, [n, 1]), tf.tensor2d(cosStar, [n, 1]));
-      const step = tf.div(tf.sub(tf.sub(y, t), dispStar), tf.tensor1d(slope));
-      const x = tf.add(tf.tensor1d(xStar), tangentOnly(step)) as tf.Tensor1D;
-      const { sinU, cosU } = halfAngle(x);
-      return { x, logdet: tf.neg(logSlope(s, sinU, cosU)) as tf.Tensor1D, ok: tf.tensor1d(sol.ok) };
+      const { value: x, logdet } = circleMapOp(y, ctx, values, sol.x, 'solved', rows.jet);
+      return { x, logdet, ok: tf.tensor1d(sol.ok) };
     });
   }
 

@@ -1,19 +1,14 @@
 /**
- * The two pieces every implicit circle kernel shares:
+ * The root find every implicit circle kernel shares (its derivatives enter the tape through
+ * map-op.ts):
  *
- * 1. `solveMonotone`: a 1-D root find in float64 on the JavaScript side, F_i(x) = target_i for an
+ * `solveMonotone`: a 1-D root find in float64 on the JavaScript side, F_i(x) = target_i for an
  *    increasing F_i, by Newton's method safeguarded by bisection on a bracket [lo_i, hi_i] with
  *    F_i(lo_i) ≤ target_i ≤ F_i(hi_i). Newton converges quadratically where F is smooth; whenever a
  *    Newton step would leave the current bracket the step is replaced by bisection, so the iteration
  *    cannot diverge or cycle. A sample is `ok` only if the returned point satisfies the stopping test
  *    (never because the iteration cap ran out).
- * 2. `tangentOnly`: a value-zero tensor that carries the gradient of its input. Adding it to a
- *    constant solution y* gives a tensor whose value is y* exactly (no float32 residual noise) and
- *    whose first derivatives are those of the one-Newton-step surrogate
- *    y = y* − (F(y*) − target)/F′(y*), i.e. the implicit-function-theorem derivatives
- *    dy = (d target − ∂F|_{y*})/F′(y*). Higher derivatives of a solved output are NOT exact.
  */
-import { tf } from '../../backend/index.ts';
 
 export interface MonotoneSolverOptions {
   /**
@@ -96,15 +91,6 @@ export function solveMonotone(
   }
   return { x, slope, ok, iterations };
 }
-
-/**
- * Zero in value, identity in gradient: `c + tangentOnly(r)` has the value of the constant c and the
- * first derivatives of r (r − stopGradient(r) without relying on float32 cancellation).
- */
-export const tangentOnly: (r: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const r = args[0] as tf.Tensor;
-  return { value: tf.zerosLike(r), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.clone(dy as tf.Tensor)] };
-}) as (r: tf.Tensor) => tf.Tensor;
 
 const TWO_PI = 2 * Math.PI;
 /** float64 twin of `wrapAngle` (src/manifolds/torus.ts): wrap to [−π, π). */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
-import { circularConv, circularConvStack2D, circularPad2D } from '../../../src/flows/gauge/conv.ts';
+import { circularConv, circularConvStack2D, circularPad2D, leakyRelu } from '../../../src/flows/gauge/conv.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 test.before(async () => {
@@ -120,6 +120,16 @@ test('circularPad2D: every padded site holds its periodic image; the gradient fo
     }
   }
   assert.throws(() => circularPad2D(rand([1, 2, 2, 1], 'e'), 3), /padding 3/);
+});
+
+test('leakyRelu (hand-written): values and gradient = tf.leakyRelu with slope 0.01, including exact zeros', () => {
+  const x = tf.concat([rand([3, 4, 4, 5], 'lr'), tf.zeros([1, 4, 4, 5])]);
+  const ours = leakyRelu(x).dataSync(), ref = tf.leakyRelu(x, 0.01).dataSync();
+  ours.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 3e-7 * Math.abs(ref[i]!), `element ${i}: ${v} vs ${ref[i]}`));
+  const w = rand(x.shape, 'lrw');
+  const a = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(leakyRelu(t), w)))(x).dataSync();
+  const b = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(t, 0.01), w)))(x).dataSync();
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-7, `element ${i}: ${v} vs ${b[i]}`));
 });
 
 test.run();
