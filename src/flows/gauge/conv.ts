@@ -13,55 +13,121 @@ import { rollAxis } from './layout.ts';
 
 export type Activation = 'leakyRelu' | 'tanh';
 
-/**
- * Periodic padding of a 2D batch [B, H, W, C] by p sites on both sides of both spatial axes, as a
- * hand-written kernel: each padded row is three copies of a lattice row (its last p sites, the row,
- * its first p sites), and the gradient folds the halo back onto the sites. The tf-op version (slices
- * and concats) ran at 30–50 ns per element on wasm, where the short inner rows of the second axis
- * defeat the slice kernel's row copies.
- */
-export function circularPad2D(x: tf.Tensor, p: number): tf.Tensor4D {
-  if (x.rank !== 4) throw new Error(`circularPad2D: expected [B, H, W, C], got [${x.shape.join(', ')}]`);
+interface Grid2D {
+  B: number;
+  H: number;
+  W: number;
+  C: number;
+}
+
+function grid2D(x: tf.Tensor, what: string, p: number): Grid2D {
+  if (x.rank !== 4) throw new Error(`${what}: expected [B, H, W, C], got [${x.shape.join(', ')}]`);
   const [B, H, W, C] = x.shape as number[] as [number, number, number, number];
   if (!Number.isInteger(p) || p < 0 || p > H || p > W) throw new Error(`circular padding ${p} must be an integer in [0, ${Math.min(H, W)}] (lattice ${H}×${W})`);
-  if (p === 0) return x as tf.Tensor4D;
+  return { B, H, W, C };
+}
+
+/** v [B, H, W, C] → [B, H + 2p, W + 2p, C] periodically: each padded row is three copies of a lattice row. */
+function padRows(v: Float32Array, { B, H, W, C }: Grid2D, p: number): Float32Array {
   const Hp = H + 2 * p;
-  const Wp = W + 2 * p;
   const row = W * C;
-  const rowP = Wp * C;
+  const rowP = (W + 2 * p) * C;
+  const out = new Float32Array(B * Hp * rowP);
+  for (let b = 0; b < B; b++) {
+    for (let Y = 0; Y < Hp; Y++) {
+      const src = (b * H + ((((Y - p) % H) + H) % H)) * row;
+      const dst = (b * Hp + Y) * rowP;
+      out.set(v.subarray(src + (W - p) * C, src + row), dst);
+      out.set(v.subarray(src, src + row), dst + p * C);
+      out.set(v.subarray(src, src + p * C), dst + (p + W) * C);
+    }
+  }
+  return out;
+}
+
+/** The transpose of padRows: every padded entry of g added onto the site it copies. */
+function foldRows(g: ArrayLike<number>, { B, H, W, C }: Grid2D, p: number): Float32Array {
+  const Hp = H + 2 * p;
+  const row = W * C;
+  const rowP = (W + 2 * p) * C;
+  const halo = p * C;
+  const out = new Float32Array(B * H * row);
+  for (let b = 0; b < B; b++) {
+    for (let Y = 0; Y < Hp; Y++) {
+      const dst = (b * H + ((((Y - p) % H) + H) % H)) * row;
+      const src = (b * Hp + Y) * rowP;
+      // left halo → the row's last p sites, centre → the row, right halo → its first p sites
+      for (let k = 0; k < halo; k++) out[dst + row - halo + k] += g[src + k]!;
+      for (let k = 0; k < row; k++) out[dst + k] += g[src + halo + k]!;
+      for (let k = 0; k < halo; k++) out[dst + k] += g[src + halo + row + k]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Periodic padding of a 2D batch [B, H, W, C] by p sites on both sides of both spatial axes, as a
+ * hand-written kernel (row copies; the gradient folds the halo back onto the sites). The tf-op
+ * version (slices and concats) ran at 30–50 ns per element on wasm, where the short inner rows of the
+ * second axis defeat the slice kernel's row copies.
+ */
+export function circularPad2D(x: tf.Tensor, p: number): tf.Tensor4D {
+  const g = grid2D(x, 'circularPad2D', p);
+  if (p === 0) return x as tf.Tensor4D;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.tensor4d(padRows((args[0] as tf.Tensor).dataSync() as Float32Array, g, p), [g.B, g.H + 2 * p, g.W + 2 * p, g.C]),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.tensor4d(foldRows((dy as tf.Tensor).dataSync(), g, p), [g.B, g.H, g.W, g.C])],
+  }));
+  return f(x) as tf.Tensor4D;
+}
+
+const LEAKY_SLOPE = 0.01;
+
+/**
+ * The hidden-layer step of the 2D conditioner after a convolution, as one hand-written kernel:
+ * a = z + b, h = leaky ReLU(a) (slope 0.01 below zero), periodically padded by p for the next
+ * convolution. Gradient: fold the halo, times the leaky ReLU's slope, and the bias gradient as the sum.
+ * Branch-free loops (the signs of a are random, so a branch mispredicts half the time): on wasm the
+ * stock add, leaky ReLU and its gradient (comparison, select, product) and the padding were ≈ 4×
+ * the cost.
+ */
+export function biasLeakyPad(z: tf.Tensor, b: tf.Tensor1D, p: number): tf.Tensor4D {
+  const g = grid2D(z, 'biasLeakyPad', p);
+  if (b.rank !== 1 || b.shape[0] !== g.C) throw new Error(`biasLeakyPad: bias must have shape [${g.C}], got [${b.shape.join(', ')}]`);
+  const n = g.B * g.H * g.W;
+  const C = g.C;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const v = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const out = new Float32Array(B * Hp * rowP);
-    for (let b = 0; b < B; b++) {
-      for (let Y = 0; Y < Hp; Y++) {
-        const src = (b * H + ((((Y - p) % H) + H) % H)) * row;
-        const dst = (b * Hp + Y) * rowP;
-        out.set(v.subarray(src + (W - p) * C, src + row), dst);
-        out.set(v.subarray(src, src + row), dst + p * C);
-        out.set(v.subarray(src, src + p * C), dst + (p + W) * C);
+    const zv = (args[0] as tf.Tensor).dataSync() as Float32Array;
+    const bv = (args[1] as tf.Tensor).dataSync();
+    // slope[i] = 1 where a > 0, else 0.01 (kept for the gradient)
+    const slope = new Float32Array(n * C);
+    const h = new Float32Array(n * C);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < C; c++) {
+        const k = i * C + c;
+        const a = zv[k]! + bv[c]!;
+        const s = LEAKY_SLOPE + (1 - LEAKY_SLOPE) * +(a > 0);
+        slope[k] = s;
+        h[k] = a * s;
       }
     }
     return {
-      value: tf.tensor4d(out, [B, Hp, Wp, C]),
+      value: tf.tensor4d(p > 0 ? padRows(h, g, p) : h, [g.B, g.H + 2 * p, g.W + 2 * p, C]),
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const g = (dy as tf.Tensor).dataSync();
-        const dx = new Float32Array(B * H * row);
-        for (let b = 0; b < B; b++) {
-          for (let Y = 0; Y < Hp; Y++) {
-            const dst = (b * H + ((((Y - p) % H) + H) % H)) * row;
-            const src = (b * Hp + Y) * rowP;
-            for (let X = 0; X < Wp; X++) {
-              const at = dst + ((((X - p) % W) + W) % W) * C;
-              const from = src + X * C;
-              for (let c = 0; c < C; c++) dx[at + c] += g[from + c]!;
-            }
+        const dz = p > 0 ? foldRows((dy as tf.Tensor).dataSync(), g, p) : Float32Array.from((dy as tf.Tensor).dataSync());
+        const db = new Float64Array(C);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < C; c++) {
+            const k = i * C + c;
+            dz[k] = dz[k]! * slope[k]!;
+            db[c] += dz[k]!;
           }
         }
-        return [tf.tensor4d(dx, [B, H, W, C])];
+        return [tf.tensor4d(dz, [g.B, g.H, g.W, C]), tf.tensor1d(Float32Array.from(db))];
       },
     };
   });
-  return f(x) as tf.Tensor4D;
+  return f(z, b) as tf.Tensor4D;
 }
 
 /**
@@ -91,60 +157,23 @@ export function circularConv(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, k: nu
 }
 
 /**
- * Leaky ReLU (slope 0.01 below zero) as a hand-written kernel with its first derivative: on wasm the
- * stock op and its gradient (a comparison, a select and a product) cost ≈ 0.9 ms on [32,8,8,16],
- * a plain loop a tenth of that.
+ * A stack of 2D periodic convolutions: each layer pads its input by the kernel's radius and runs a
+ * native valid convolution (its gradient is registered in src/backend/grads.ts: wasm lacks the
+ * filter gradient), so no site is computed twice. Hidden layers with the leaky ReLU take bias,
+ * activation and the next layer's padding in one hand-written step (`biasLeakyPad`); other
+ * activations (`act`) are tf ops. Same result as circularConv layer by layer.
  */
-export function leakyRelu(x: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const t = args[0] as tf.Tensor;
-    const v = t.dataSync() as Float32Array;
-    const out = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = v[i]! > 0 ? v[i]! : LEAKY_SLOPE * v[i]!;
-    return {
-      value: tf.tensor(out, t.shape),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const g = (dy as tf.Tensor).dataSync();
-        const dx = new Float32Array(v.length);
-        for (let i = 0; i < v.length; i++) dx[i] = v[i]! > 0 ? g[i]! : LEAKY_SLOPE * g[i]!;
-        return [tf.tensor(dx, t.shape)];
-      },
-    };
-  });
-  return f(x);
-}
-
-const LEAKY_SLOPE = 0.01;
-
-/** Whether a gradient tape is recording ops now (tfjs internals: Engine.isTapeOn). */
-function tapeOn(): boolean {
-  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
-}
-
-/**
- * 2D valid convolution plus bias on the native (XNNPACK) kernels. Under a gradient tape it is a
- * plain conv2d (whose gradient src/backend/grads.ts registers for wasm, which lacks the filter
- * gradient) and an add; without one the bias is fused into the convolution (tfjs' fused op has no
- * usable gradient on wasm, so it must not be recorded).
- */
-export function conv2dValid(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
-  if (tapeOn()) return tf.add(tf.conv2d(x, w, 1, 'valid'), b);
-  return tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'valid' });
-}
-
-/**
- * A stack of 2D periodic convolutions: each layer pads its input by the kernel's radius
- * (circularPad2D) and runs a valid convolution, so no site is computed twice. Same result as
- * circularConv layer by layer.
- */
-export function circularConvStack2D(x: tf.Tensor, layers: { w: tf.Tensor2D; b: tf.Tensor1D }[], k: number, act: (h: tf.Tensor, last: boolean) => tf.Tensor): tf.Tensor {
+export function circularConvStack2D(x: tf.Tensor, layers: { w: tf.Tensor2D; b: tf.Tensor1D }[], k: number, act: (h: tf.Tensor, last: boolean) => tf.Tensor, leaky = false): tf.Tensor {
   return tf.tidy(() => {
     const r = (k - 1) / 2;
-    let h = x;
+    let h: tf.Tensor = circularPad2D(x, r);
     layers.forEach(({ w, b }, l) => {
       const cin = w.shape[0] / (k * k);
-      const filt = tf.reshape(w, [k, k, cin, w.shape[1]]) as tf.Tensor4D;
-      h = act(conv2dValid(circularPad2D(h, r), filt, b), l + 1 === layers.length);
+      const z = tf.conv2d(h as tf.Tensor4D, tf.reshape(w, [k, k, cin, w.shape[1]]) as tf.Tensor4D, 1, 'valid');
+      const last = l + 1 === layers.length;
+      if (last) h = act(tf.add(z, b), true);
+      else if (leaky) h = biasLeakyPad(z, b, r);
+      else h = circularPad2D(act(tf.add(z, b), false), r);
     });
     return h;
   });
@@ -214,13 +243,13 @@ export class CircularConvNet {
   }
 
   private act = (h: tf.Tensor, last: boolean): tf.Tensor => {
-    if (!last) return this.activation === 'tanh' ? tf.tanh(h) : leakyRelu(h);
+    if (!last) return this.activation === 'tanh' ? tf.tanh(h) : tf.leakyRelu(h, LEAKY_SLOPE);
     return this.finalTanh ? tf.tanh(h) : h;
   };
 
   apply(x: tf.Tensor): tf.Tensor {
     const layers = this.layers.map(({ w, b }) => ({ w: w as tf.Tensor2D, b: b as tf.Tensor1D }));
-    if (this.dims === 2) return circularConvStack2D(x, layers, this.kernelSize, this.act);
+    if (this.dims === 2) return circularConvStack2D(x, layers, this.kernelSize, this.act, this.activation === 'leakyRelu');
     return tf.tidy(() => {
       let h = x;
       layers.forEach(({ w, b }, l) => {

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
-import { circularConv, circularConvStack2D, circularPad2D, leakyRelu } from '../../../src/flows/gauge/conv.ts';
+import { biasLeakyPad, circularConv, circularConvStack2D, circularPad2D } from '../../../src/flows/gauge/conv.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 test.before(async () => {
@@ -64,12 +64,13 @@ test('gradients w.r.t. input and weights against central differences (wasm lacks
   check(w, gw!, 1);
 });
 
-test('2D fast path (native fused conv + bias, periodic pad per layer, own filter and bias gradients) = layer-by-layer circularConv, values and gradients', () => {
+for (const leaky of [false, true]) {
+test(`2D fast path (native conv with registered gradient, periodic pad per layer${leaky ? ', hand-written bias + leaky ReLU + pad' : ', tanh'}) = layer-by-layer circularConv, values and gradients`, () => {
   const x = rand([3, 4, 8, 4], 'sx');
   const ws = [rand([36, 6], 'w0') as tf.Tensor2D, rand([54, 5], 'w1') as tf.Tensor2D, rand([45, 2], 'w2') as tf.Tensor2D];
   const bs = [rand([6], 'b0') as tf.Tensor1D, rand([5], 'b1') as tf.Tensor1D, rand([2], 'b2') as tf.Tensor1D];
   const r = rand([3, 4, 8, 2], 'sr');
-  const act = (h: tf.Tensor, last: boolean) => (last ? h : tf.tanh(h));
+  const act = (h: tf.Tensor, last: boolean) => (last ? h : leaky ? tf.leakyRelu(h, 0.01) : tf.tanh(h));
   const unpack = (t: tf.Tensor[]) => ({ xx: t[0]!, w: t.slice(1, 4) as tf.Tensor2D[], b: t.slice(4) as tf.Tensor1D[] });
   const slow = (...t: tf.Tensor[]) => {
     const { xx, w, b } = unpack(t);
@@ -79,7 +80,7 @@ test('2D fast path (native fused conv + bias, periodic pad per layer, own filter
   };
   const fast = (...t: tf.Tensor[]) => {
     const { xx, w, b } = unpack(t);
-    return tf.sum(tf.mul(circularConvStack2D(xx, w.map((wl, l) => ({ w: wl, b: b[l]! })), 3, act), r)) as tf.Scalar;
+    return tf.sum(tf.mul(circularConvStack2D(xx, w.map((wl, l) => ({ w: wl, b: b[l]! })), 3, act, leaky), r)) as tf.Scalar;
   };
   const args = [x, ...ws, ...bs];
   const a = tf.grads(slow)(args);
@@ -95,8 +96,9 @@ test('2D fast path (native fused conv + bias, periodic pad per layer, own filter
   const deep = [0, 1, 2].map((l) => ({ w: rand([36, 4], `dw${l}`) as tf.Tensor2D, b: tf.zeros([4]) as tf.Tensor1D }));
   let ref = tiny;
   deep.forEach(({ w, b }, l) => (ref = act(circularConv(ref, w, b, 3), l === 2)));
-  assert.ok(tf.max(tf.abs(tf.sub(ref, circularConvStack2D(tiny, deep, 3, act)))).dataSync()[0]! < 1e-5);
+  assert.ok(tf.max(tf.abs(tf.sub(ref, circularConvStack2D(tiny, deep, 3, act, leaky)))).dataSync()[0]! < 1e-5);
 });
+}
 
 test('circularPad2D: every padded site holds its periodic image; the gradient folds the halo back (p = 1, 3 on 3×4)', () => {
   for (const p of [1, 3]) {
@@ -122,14 +124,23 @@ test('circularPad2D: every padded site holds its periodic image; the gradient fo
   assert.throws(() => circularPad2D(rand([1, 2, 2, 1], 'e'), 3), /padding 3/);
 });
 
-test('leakyRelu (hand-written): values and gradient = tf.leakyRelu with slope 0.01, including exact zeros', () => {
-  const x = tf.concat([rand([3, 4, 4, 5], 'lr'), tf.zeros([1, 4, 4, 5])]);
-  const ours = leakyRelu(x).dataSync(), ref = tf.leakyRelu(x, 0.01).dataSync();
-  ours.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 3e-7 * Math.abs(ref[i]!), `element ${i}: ${v} vs ${ref[i]}`));
-  const w = rand(x.shape, 'lrw');
-  const a = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(leakyRelu(t), w)))(x).dataSync();
-  const b = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(t, 0.01), w)))(x).dataSync();
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-7, `element ${i}: ${v} vs ${b[i]}`));
+test('biasLeakyPad (hand-written): values and gradients = pad(leakyRelu(z + b, 0.01)) from tf ops, p = 0, 1, 2, including exact zeros', () => {
+  for (const p of [0, 1, 2]) {
+    const z = tf.concat([rand([2, 4, 6, 5], `lz${p}`), tf.zeros([1, 4, 6, 5])]);
+    const b = tf.concat([rand([4], `lb${p}`), tf.zeros([1])]) as tf.Tensor1D;
+    const ref = (zz: tf.Tensor, bb: tf.Tensor) => circularPad2D(tf.leakyRelu(tf.add(zz, bb), 0.01), p);
+    const ours = biasLeakyPad(z, b, p).dataSync(), want = ref(z, b).dataSync();
+    assert.is(ours.length, want.length);
+    ours.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 3e-7 * Math.abs(want[i]!), `p ${p} element ${i}: ${v} vs ${want[i]}`));
+    const w = rand(biasLeakyPad(z, b, p).shape, `lw${p}`);
+    const g1 = tf.grads((zz: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(biasLeakyPad(zz, bb as tf.Tensor1D, p), w)))([z, b]);
+    const g2 = tf.grads((zz: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(ref(zz, bb), w)))([z, b]);
+    g1.forEach((g, k) => {
+      const d = tf.max(tf.abs(tf.sub(g, g2[k]!))).dataSync()[0]!;
+      assert.ok(d < 1e-5, `p ${p}, gradient ${k === 0 ? 'z' : 'b'}: max diff ${d}`);
+    });
+  }
+  assert.throws(() => biasLeakyPad(rand([1, 4, 4, 3], 'e'), tf.zeros([2]) as tf.Tensor1D, 1), /bias must have shape \[3\]/);
 });
 
 test.run();
