@@ -1,11 +1,12 @@
 /**
- * Circular (periodic) convolutions on d-dimensional lattices, written as shifted slices + one matMul.
+ * Circular (periodic) convolutions on d-dimensional lattices: the conditioners of the gauge layers.
  *
- * Why not tf.conv2d: the wasm backend has no Conv2DBackpropFilter, so the weight gradient of a conv
- * cannot be taken there, and there is no conv for d = 4 at all. A k^d stencil as k^d slices of a
- * periodically padded tensor, concatenated along channels, times a [k^d·C_in, C_out] matrix has
- * only slice/concat/matMul in it, whose gradients every backend has. Translation equivariance on
- * the torus is exact, so a network trained on L^d runs unchanged on any L′^d.
+ * Any d (`circularConv`): k periodic rolls per axis concatenated along channels times one
+ * [k^d·C_in, C_out] matrix: only roll/concat/matMul, whose gradients every backend has (wasm has no
+ * Conv2DBackpropFilter and no conv at all for d = 4). In 2D (`circularConvStack2D`): hand-written
+ * periodic padding and native convolutions, whose gradient src/backend/grads.ts registers; the hidden
+ * layers' bias, leaky ReLU and padding are one hand-written step (docs/design.md, "The conditioner").
+ * Translation equivariance on the torus is exact, so a network trained on L^d runs unchanged on any L′^d.
  */
 import { tf } from '../../backend/index.ts';
 import { gaussian } from '../../../lattices/random.ts';
