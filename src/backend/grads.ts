@@ -262,7 +262,6 @@ function conv2DGradient(stock: tf.GradConfig | undefined): tf.GradConfig {
 
 let installed = false;
 
-
 /** Re-register the gradients listed above (idempotent). */
 export function installGradientFixes(): void {
   if (installed) return;

@@ -41,17 +41,25 @@ export interface NCPKernelJSON {
  * ∂h/∂t = 1.
  */
 class NCPRows {
-  private readonly M: number;
+  /** e^{s_m} and ds_m/draw_m per row and mixture, computed once (the root find evaluates h many times) */
+  private readonly expS: Float64Array;
+  private readonly dsdr: Float64Array;
+
   constructor(
     private readonly raw: ArrayLike<number>,
-    M: number,
-    private readonly sMax: number,
+    private readonly M: number,
+    sMax: number,
   ) {
-    this.M = M;
-  }
-
-  private s(i: number, m: number): number {
-    return this.sMax * Math.tanh(this.raw[(this.M + 1) * i + m]! / this.sMax);
+    const n = raw.length / (M + 1);
+    this.expS = new Float64Array(n * M);
+    this.dsdr = new Float64Array(n * M);
+    for (let i = 0; i < n; i++) {
+      for (let m = 0; m < M; m++) {
+        const th = Math.tanh(raw[(M + 1) * i + m]! / sMax);
+        this.expS[M * i + m] = Math.exp(sMax * th);
+        this.dsdr[M * i + m] = 1 - th * th;
+      }
+    }
   }
 
   shift(i: number): number {
@@ -65,7 +73,7 @@ class NCPRows {
     let disp = 0;
     let slope = 0;
     for (let m = 0; m < this.M; m++) {
-      const e = Math.exp(this.s(i, m));
+      const e = this.expS[this.M * i + m]!;
       // tan(f/2 − u) = (e − 1) sin u cos u / (cos²u + e sin²u)
       disp += Math.atan(((e - 1) * su * cu) / (cu * cu + e * su * su));
       slope += e / (cu * cu + e * e * su * su);
@@ -83,10 +91,8 @@ class NCPRows {
     let h1 = 0;
     let dh1dx = 0;
     for (let m = 0; m < M; m++) {
-      const th = Math.tanh(this.raw[P * i + m]! / this.sMax);
-      const s = this.sMax * th;
-      const dsdr = 1 - th * th;
-      const ep = Math.exp(s);
+      const dsdr = this.dsdr[M * i + m]!;
+      const ep = this.expS[M * i + m]!;
       const em = 1 / ep;
       const E = em * cu * cu + ep * su * su;
       h1 += 1 / E;

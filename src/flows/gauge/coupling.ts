@@ -46,8 +46,8 @@ interface ShapeCache {
 
 export class U1GaugeCoupling implements Bijector<tf.Tensor> {
   readonly variables: tf.Variable[];
-  /** 2D hand-written loop kernels (loops2d.ts) when the lattice allows it (tests switch them off to compare both paths) */
-  useStencil = true;
+  /** 2D: the hand-written loop kernels of loops2d.ts (tests switch them off to compare with the general path) */
+  useLoopKernels = true;
   private readonly cache = new Map<string, ShapeCache>();
 
   constructor(
@@ -77,11 +77,6 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     return { channel: planes(this.dims).findIndex(([p, q]) => p === a && q === b), sign: mu < nu ? 1 : -1 };
   }
 
-  /** 2D: loops and features from the hand-written kernels of loops2d.ts. */
-  private fast2D(): boolean {
-    return this.useStencil && this.dims === 2;
-  }
-
   private shapeData(links: tf.Tensor): ShapeCache {
     if (links.rank !== this.dims + 2 || links.shape[links.rank - 1] !== this.dims) {
       throw new Error(`gauge coupling (${this.dims}D): links must have shape [B, L…(${this.dims}), ${this.dims}], got [${links.shape.join(', ')}]`);
@@ -100,7 +95,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
         const mask = tf.keep(tf.concat([ctx, ctx], this.dims + 1)); // the same for cos and sin
         return { mask } as unknown as tf.TensorContainer;
       }) as unknown as ShapeCache;
-      if (this.dims === 2) c.maskValues = c.mask.dataSync() as Float32Array;
+      if (this.dims === 2) c.maskValues = c.mask.dataSync() as Float32Array; // loops2d.ts reads it per call
       this.cache.set(key, c);
     }
     return c;
@@ -112,16 +107,15 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
    * same before and after the layer.
    *
    * Loop angles: every plaquette plane, then the rectangle O_μν(x) + O_μν(x − ν̂); features are their
-   * cos then sin, zeroed where the loop is not frozen. In 2D (when the lattice is large enough) the
-   * features, already padded for the conditioner's valid convolutions, and the stripe's loops come
-   * from the hand-written kernels of loops2d.ts; otherwise from shifts of the link tensor.
+   * cos then sin, zeroed where the loop is not frozen. In 2D the features and the stripe's loops come
+   * from the hand-written kernels of loops2d.ts; in d > 2 from shifts of the link tensor.
    */
   private prepare(links: tf.Tensor): { A: tf.Tensor1D; ctx: tf.Tensor2D } {
     const sd = this.shapeData(links);
     const d = this.dims;
     const last = d + 1;
     const withLoop = loopColumns(this.kernel) > 0;
-    if (sd.maskValues && this.fast2D()) {
+    if (sd.maskValues && this.useLoopKernels) {
       const out = this.conditioner.apply(loopFeatures2D(links, this.pattern, sd.maskValues));
       const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, out.shape[last]!]) as tf.Tensor2D;
       const { A, c } = stripeLoops2D(links, this.pattern);
@@ -145,11 +139,6 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     return { A: Aor, ctx: tf.concat([c, params], 1) as tf.Tensor2D };
   }
 
-  /** Add δ (one value per active plaquette, [n]) to the active links and wrap (stripe-update.ts). */
-  private moveLinks(links: tf.Tensor, delta: tf.Tensor): tf.Tensor {
-    return addToStripe(links, delta, this.dims, this.pattern);
-  }
-
   private perSample(t: tf.Tensor1D, batch: number, reduce: 'sum' | 'min'): tf.Tensor1D {
     const r = tf.reshape(t, [batch, -1]);
     return (reduce === 'sum' ? tf.sum(r, 1) : tf.min(r, 1)) as tf.Tensor1D;
@@ -161,7 +150,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
       const { A, ctx } = this.prepare(links);
       const r = this.kernel.forward(A, ctx);
       return {
-        y: this.moveLinks(links, tf.sub(r.y, A)),
+        y: addToStripe(links, tf.sub(r.y, A), this.dims, this.pattern),
         logdet: this.perSample(r.logdet, B, 'sum'),
         ok: this.perSample(r.ok, B, 'min'),
       };
@@ -174,7 +163,7 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
       const { A, ctx } = this.prepare(links);
       const r = this.kernel.inverse(A, ctx);
       return {
-        x: this.moveLinks(links, tf.sub(r.x, A)),
+        x: addToStripe(links, tf.sub(r.x, A), this.dims, this.pattern),
         logdet: this.perSample(r.logdet, B, 'sum'),
         ok: this.perSample(r.ok, B, 'min'),
       };

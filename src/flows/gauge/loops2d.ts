@@ -37,21 +37,19 @@ function dims2D(links: tf.Tensor): Dims2D {
   return { B: B!, L1: L1!, L0: L0! };
 }
 
+/** P at site (y1, y0) of the field starting at site offset o. */
+function plaquetteAt(th: Float32Array, o: number, y1: number, y0: number, L1: number, L0: number): number {
+  const s = o + y1 * L0 + y0;
+  const right = o + y1 * L0 + ((y0 + 1) % L0);
+  const up = o + ((y1 + 1) % L1) * L0 + y0;
+  return th[2 * s]! + th[2 * right + 1]! - th[2 * up]! - th[2 * s + 1]!;
+}
+
 /** P(x) for every field and site, [B·L1·L0] in site order. */
 function plaquettes(th: Float32Array, { B, L1, L0 }: Dims2D): Float64Array {
   const V = L1 * L0;
   const P = new Float64Array(B * V);
-  for (let b = 0; b < B; b++) {
-    const o = b * V;
-    for (let y1 = 0; y1 < L1; y1++) {
-      const up = ((y1 + 1) % L1) * L0;
-      for (let y0 = 0; y0 < L0; y0++) {
-        const s = y1 * L0 + y0;
-        const right = y1 * L0 + ((y0 + 1) % L0);
-        P[o + s] = th[2 * (o + s)]! + th[2 * (o + right) + 1]! - th[2 * (o + up + y0)]! - th[2 * (o + s) + 1]!;
-      }
-    }
-  }
+  for (let b = 0; b < B; b++) for (let y1 = 0; y1 < L1; y1++) for (let y0 = 0; y0 < L0; y0++) P[b * V + y1 * L0 + y0] = plaquetteAt(th, b * V, y1, y0, L1, L0);
   return P;
 }
 
@@ -170,17 +168,22 @@ export function stripeLoops2D(links: tf.Tensor, pat: CouplingPattern): { A: tf.T
   const s = pat.mu < pat.nu ? 1 : -1;
   const sites = stripeSites(pat, L1, L0);
   const ns = sites.length;
+  const n = B * ns;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
-    const P = plaquettes(x.dataSync() as Float32Array, dm);
-    const out = new Float32Array(2 * B * ns);
-    const n = B * ns;
+    const th = x.dataSync() as Float32Array;
+    const out = new Float32Array(2 * n);
+    // only the stripe's plaquettes and their neighbours at −ν̂ are needed
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < ns; i++) {
         const st = sites[i]!;
-        const p = P[b * V + st]!;
+        const y1 = Math.floor(st / L0);
+        const y0 = st % L0;
+        const back = minusNu(pat.nu, y1, y0, L1, L0);
+        const p = plaquetteAt(th, b * V, y1, y0, L1, L0);
+        const q = plaquetteAt(th, b * V, Math.floor(back / L0), back % L0, L1, L0);
         out[b * ns + i] = wrap(s * p);
-        out[n + b * ns + i] = wrap(s * (p + P[b * V + minusNu(pat.nu, Math.floor(st / L0), st % L0, L1, L0)]!));
+        out[n + b * ns + i] = wrap(s * (p + q));
       }
     }
     return {
@@ -202,7 +205,6 @@ export function stripeLoops2D(links: tf.Tensor, pat: CouplingPattern): { A: tf.T
   });
   return tf.tidy(() => {
     const both = f(links) as tf.Tensor2D;
-    const n = B * ns;
     return { A: tf.reshape(tf.slice(both, [0, 0], [1, n]), [n]) as tf.Tensor1D, c: tf.reshape(tf.slice(both, [1, 0], [1, n]), [n]) as tf.Tensor1D };
   });
 }

@@ -97,7 +97,7 @@ for (const kernelName of Object.keys(testKernels)) {
     const x = linksToTensor(f.lattice, f.theta, 1);
     const w = tf.tensor(Float32Array.from({ length: x.size }, (_, i) => Math.sin(3 * i)), x.shape);
     const run = (stencil: boolean) => {
-      layer.useStencil = stencil;
+      layer.useLoopKernels = stencil;
       const a = layer.forward(x);
       // d/d(links, variables) of Σ w·y + log det: through the features, the stripe loops and the update
       const loss = (links: tf.Tensor) => tf.add(tf.sum(tf.mul(layer.forward(links).y, w)), tf.sum(layer.forward(links).logdet)) as tf.Scalar;
