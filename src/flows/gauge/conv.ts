@@ -11,6 +11,7 @@
 import { tf } from '../../backend/index.ts';
 import { gaussian } from '../../../lattices/random.ts';
 import { rollAxis } from './layout.ts';
+import { jsKernel } from '../../backend/js-kernel.ts';
 
 export type Activation = 'leakyRelu' | 'tanh';
 
@@ -28,31 +29,32 @@ function grid2D(x: tf.Tensor, what: string, p: number): Grid2D {
   return { B, H, W, C };
 }
 
-/** v [B, H, W, C] → [B, H + 2p, W + 2p, C] periodically: each padded row is three copies of a lattice row. */
-function padRows(v: Float32Array, { B, H, W, C }: Grid2D, p: number): Float32Array {
-  const Hp = H + 2 * p;
-  const row = W * C;
-  const rowP = (W + 2 * p) * C;
-  const out = new Float32Array(B * Hp * rowP);
-  for (let b = 0; b < B; b++) {
-    for (let Y = 0; Y < Hp; Y++) {
-      const src = (b * H + ((((Y - p) % H) + H) % H)) * row;
-      const dst = (b * Hp + Y) * rowP;
-      out.set(v.subarray(src + (W - p) * C, src + row), dst);
-      out.set(v.subarray(src, src + row), dst + p * C);
-      out.set(v.subarray(src, src + p * C), dst + (p + W) * C);
-    }
-  }
-  return out;
-}
-
-/** The transpose of padRows: every padded entry of g added onto the site it copies. */
-function foldRows(g: ArrayLike<number>, { B, H, W, C }: Grid2D, p: number): Float32Array {
+/**
+ * v [B, H, W, C] → out [B, H + 2p, W + 2p, C] periodically. Index loops rather than row copies with
+ * set/subarray or copyWithin: with rows of a few dozen floats the call per row cost more than the copy.
+ */
+function padRows(v: Float32Array, out: Float32Array, { B, H, W, C }: Grid2D, p: number): void {
   const Hp = H + 2 * p;
   const row = W * C;
   const rowP = (W + 2 * p) * C;
   const halo = p * C;
-  const out = new Float32Array(B * H * row);
+  for (let b = 0; b < B; b++) {
+    for (let Y = 0; Y < Hp; Y++) {
+      const src = (b * H + ((((Y - p) % H) + H) % H)) * row;
+      const dst = (b * Hp + Y) * rowP;
+      for (let k = 0; k < halo; k++) out[dst + k] = v[src + row - halo + k]!;
+      for (let k = 0; k < row; k++) out[dst + halo + k] = v[src + k]!;
+      for (let k = 0; k < halo; k++) out[dst + halo + row + k] = v[src + k]!;
+    }
+  }
+}
+
+/** The transpose of padRows: every padded entry of g added onto the site it copies (out zeroed). */
+function foldRows(g: Float32Array, out: Float32Array, { B, H, W, C }: Grid2D, p: number): void {
+  const Hp = H + 2 * p;
+  const row = W * C;
+  const rowP = (W + 2 * p) * C;
+  const halo = p * C;
   for (let b = 0; b < B; b++) {
     for (let Y = 0; Y < Hp; Y++) {
       const dst = (b * H + ((((Y - p) % H) + H) % H)) * row;
@@ -63,7 +65,10 @@ function foldRows(g: ArrayLike<number>, { B, H, W, C }: Grid2D, p: number): Floa
       for (let k = 0; k < halo; k++) out[dst + k] += g[src + halo + row + k]!;
     }
   }
-  return out;
+}
+
+function paddedShape({ B, H, W, C }: Grid2D, p: number): number[] {
+  return [B, H + 2 * p, W + 2 * p, C];
 }
 
 /**
@@ -76,56 +81,94 @@ export function circularPad2D(x: tf.Tensor, p: number): tf.Tensor4D {
   const g = grid2D(x, 'circularPad2D', p);
   if (p === 0) return x as tf.Tensor4D;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.tensor4d(padRows((args[0] as tf.Tensor).dataSync() as Float32Array, g, p), [g.B, g.H + 2 * p, g.W + 2 * p, g.C]),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [tf.tensor4d(foldRows((dy as tf.Tensor).dataSync(), g, p), [g.B, g.H, g.W, g.C])],
+    value: jsKernel(paddedShape(g, p), [args[0] as tf.Tensor], (out, [v]) => padRows(v!, out, g, p)),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [jsKernel([g.B, g.H, g.W, g.C], [dy as tf.Tensor], (out, [gv]) => foldRows(gv!, out, g, p))],
   }));
   return f(x) as tf.Tensor4D;
 }
 
 const LEAKY_SLOPE = 0.01;
 
+/** out (padded) = leaky ReLU(z + bias) on the lattice sites, then the halo copied periodically. */
+function biasLeakyRows(z: Float32Array, bias: Float32Array, out: Float32Array, { B, H, W, C }: Grid2D, p: number): void {
+  const Hp = H + 2 * p;
+  const row = W * C;
+  const rowP = (W + 2 * p) * C;
+  const halo = p * C;
+  for (let b = 0; b < B; b++) {
+    for (let y = 0; y < H; y++) {
+      const src = (b * H + y) * row;
+      const dst = (b * Hp + y + p) * rowP + halo;
+      for (let x = 0; x < W; x++) {
+        for (let c = 0; c < C; c++) {
+          const k = x * C + c;
+          const a = z[src + k]! + bias[c]!;
+          // no branch on the sign (and no Math.max: measured 3× slower here)
+          out[dst + k] = a * (LEAKY_SLOPE + (1 - LEAKY_SLOPE) * +(a > 0));
+        }
+      }
+      for (let k = 0; k < halo; k++) {
+        out[dst - halo + k] = out[dst + row - halo + k]!;
+        out[dst + row + k] = out[dst + k]!;
+      }
+    }
+    // halo rows: copies of whole padded lattice rows
+    const base = b * Hp * rowP;
+    for (let Y = 0; Y < p; Y++) {
+      const top = base + (Y + H) * rowP; // padded row Y copies lattice row H − p + Y
+      const bottom = base + (p + Y) * rowP; // padded row p + H + Y copies lattice row Y
+      const dTop = base + Y * rowP;
+      const dBottom = base + (p + H + Y) * rowP;
+      for (let k = 0; k < rowP; k++) {
+        out[dTop + k] = out[top + k]!;
+        out[dBottom + k] = out[bottom + k]!;
+      }
+    }
+  }
+}
+
+/** dz (folded cotangent, in place) times the leaky ReLU's slope at z + bias; returns the bias gradient. */
+function leakyBackward(dz: Float32Array, z: Float32Array, bias: Float32Array, C: number): Float32Array {
+  const db = new Float64Array(C);
+  const n = dz.length / C;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < C; c++) {
+      const k = i * C + c;
+      const a = z[k]! + bias[c]!;
+      const d = dz[k]! * (LEAKY_SLOPE + (1 - LEAKY_SLOPE) * +(a > 0));
+      dz[k] = d;
+      db[c] += d;
+    }
+  }
+  return Float32Array.from(db);
+}
+
 /**
  * The hidden-layer step of the 2D conditioner after a convolution, as one hand-written kernel:
  * a = z + b, h = leaky ReLU(a) (slope 0.01 below zero), periodically padded by p for the next
- * convolution. Gradient: fold the halo, times the leaky ReLU's slope, and the bias gradient as the sum.
- * Branch-free loops (the signs of a are random: a branch mispredicts half the time, and measured
- * 2.4× slower on [256,8,8,8]). In place of the stock add, leaky ReLU, its gradient (comparison,
- * select, product) and the padding op: one training microbatch of the tutorial NCP flow 110 → 87 ms,
- * of the default flow 416 → 390 ms (batch 32, one thread).
+ * convolution. Gradient: fold the halo, times the leaky ReLU's slope (recomputed from z and b, so a
+ * pass without gradients keeps nothing), and the bias gradient as the sum. Branch-free loops (the
+ * signs of a are random: a branch mispredicts half the time, and measured 2.4× slower on
+ * [256,8,8,8]). In place of the stock add, leaky ReLU, its gradient (comparison, select, product)
+ * and the padding op: one training microbatch of the tutorial NCP flow 110 → 87 ms, of the default
+ * flow 416 → 390 ms (batch 32, one thread), before the heap access of src/backend/js-kernel.ts.
  */
 export function biasLeakyPad(z: tf.Tensor, b: tf.Tensor1D, p: number): tf.Tensor4D {
   const g = grid2D(z, 'biasLeakyPad', p);
   if (b.rank !== 1 || b.shape[0] !== g.C) throw new Error(`biasLeakyPad: bias must have shape [${g.C}], got [${b.shape.join(', ')}]`);
-  const n = g.B * g.H * g.W;
-  const C = g.C;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const zv = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const bv = (args[1] as tf.Tensor).dataSync();
-    // slope[i] = 1 where a > 0, else 0.01 (kept for the gradient)
-    const slope = new Float32Array(n * C);
-    const h = new Float32Array(n * C);
-    for (let i = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        const k = i * C + c;
-        const a = zv[k]! + bv[c]!;
-        const s = LEAKY_SLOPE + (1 - LEAKY_SLOPE) * +(a > 0);
-        slope[k] = s;
-        h[k] = a * s;
-      }
-    }
+    const [zt, bt, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([zt, bt]);
     return {
-      value: tf.tensor4d(p > 0 ? padRows(h, g, p) : h, [g.B, g.H + 2 * p, g.W + 2 * p, C]),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const dz = p > 0 ? foldRows((dy as tf.Tensor).dataSync(), g, p) : Float32Array.from((dy as tf.Tensor).dataSync());
-        const db = new Float64Array(C);
-        for (let i = 0; i < n; i++) {
-          for (let c = 0; c < C; c++) {
-            const k = i * C + c;
-            dz[k] = dz[k]! * slope[k]!;
-            db[c] += dz[k]!;
-          }
-        }
-        return [tf.tensor4d(dz, [g.B, g.H, g.W, C]), tf.tensor1d(Float32Array.from(db))];
+      value: jsKernel(paddedShape(g, p), [zt, bt], (out, [zv, bv]) => biasLeakyRows(zv!, bv!, out, g, p)),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        let db: Float32Array = new Float32Array(g.C);
+        const dz = jsKernel([g.B, g.H, g.W, g.C], [dy as tf.Tensor, saved[0]!, saved[1]!], (out, [gv, zv, bv]) => {
+          if (p > 0) foldRows(gv!, out, g, p);
+          else out.set(gv!);
+          db = leakyBackward(out, zv!, bv!, g.C);
+        });
+        return [dz, tf.tensor1d(db)];
       },
     };
   });

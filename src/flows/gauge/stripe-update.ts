@@ -6,6 +6,7 @@
  * identity for the links and the active links' entries of dy for δ.
  */
 import { tf } from '../../backend/index.ts';
+import { jsKernel } from '../../backend/js-kernel.ts';
 import { STRIPE_PERIOD, type CouplingPattern } from './masks.ts';
 
 const TWO_PI = 2 * Math.PI;
@@ -31,6 +32,17 @@ export function activeLinkIndices(siteShape: readonly number[], dims: number, pa
   return out;
 }
 
+/** out = wrap(x + δ on the active links idx of each of the B fields (per link angles each)). */
+function addAndWrap(x: Float32Array, delta: Float32Array, out: Float32Array, idx: Int32Array, B: number, per: number): void {
+  out.set(x);
+  const n = idx.length;
+  for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) out[b * per + idx[i]!] += delta[b * n + i]!;
+  for (let k = 0; k < out.length; k++) {
+    const a = out[k]!;
+    out[k] = a - TWO_PI * Math.floor((a + Math.PI) / TWO_PI);
+  }
+}
+
 /** wrap(links + δ on the active links), links [B, spatial…, d], δ [B·V/4]. */
 export function addToStripe(links: tf.Tensor, delta: tf.Tensor, dims: number, pat: CouplingPattern): tf.Tensor {
   if (links.rank !== dims + 2 || links.shape[dims + 1] !== dims) throw new Error(`stripe update (${dims}D): links must have shape [B, L…(${dims}), ${dims}], got [${links.shape.join(', ')}]`);
@@ -41,21 +53,14 @@ export function addToStripe(links: tf.Tensor, delta: tf.Tensor, dims: number, pa
   if (delta.size !== B * n) throw new Error(`stripe update: δ has ${delta.size} entries, expected ${B * n}`);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, d] = args as [tf.Tensor, tf.Tensor];
-    const out = new Float32Array(x.dataSync() as Float32Array);
-    const dv = d.dataSync();
-    for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) out[b * per + idx[i]!] += dv[b * n + i]!;
-    for (let k = 0; k < out.length; k++) {
-      const a = out[k]!;
-      out[k] = a - TWO_PI * Math.floor((a + Math.PI) / TWO_PI);
-    }
     return {
-      value: tf.tensor(out, x.shape),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const g = (dy as tf.Tensor).dataSync();
-        const gd = new Float32Array(B * n);
-        for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) gd[b * n + i] = g[b * per + idx[i]!]!;
-        return [tf.clone(dy as tf.Tensor), tf.tensor(gd, d.shape)];
-      },
+      value: jsKernel(x.shape, [x, d], (out, [xv, dv]) => addAndWrap(xv!, dv!, out, idx, B, per)),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [
+        tf.clone(dy as tf.Tensor),
+        jsKernel(d.shape, [dy as tf.Tensor], (out, [g]) => {
+          for (let b = 0; b < B; b++) for (let i = 0; i < n; i++) out[b * n + i] = g![b * per + idx[i]!]!;
+        }),
+      ],
     };
   });
   return f(links, delta);

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
 import { makeLattice } from '../../../lattices/geometry.ts';
 import { makeRng } from '../../../lattices/random.ts';
-import { loopFeatures2D, stripeLoops2D } from '../../../src/flows/gauge/loops2d.ts';
+import { loopFeatures2D, sinCos, stripeLoops2D } from '../../../src/flows/gauge/loops2d.ts';
 import { orientedPlaquette, shiftSites } from '../../../src/flows/gauge/layout.ts';
 import { frozenPlaquetteMask, takeStripe, type CouplingPattern } from '../../../src/flows/gauge/masks.ts';
 import { wrapAngle } from '../../../src/manifolds/torus.ts';
@@ -99,6 +99,18 @@ for (const pat of patterns) {
     assert.ok(maxDiff(g1, g2) < 1e-5);
   });
 }
+
+test('sinCos: within 2e-10 of Math.cos and Math.sin over the range of the loop angles (|a| ≤ 4π), branch cuts included', () => {
+  const out = new Float64Array(2);
+  let worst = 0;
+  const angles = [0, Math.PI, -Math.PI, 2 * Math.PI, -4 * Math.PI, 4 * Math.PI, Math.PI / 2, 3 * Math.PI + 1e-9, -3 * Math.PI - 1e-9];
+  for (let i = 0; i <= 20000; i++) angles.push(-4 * Math.PI + (8 * Math.PI * i) / 20000);
+  for (const a of angles) {
+    sinCos(a, out, 0);
+    worst = Math.max(worst, Math.abs(out[0]! - Math.cos(a)), Math.abs(out[1]! - Math.sin(a)));
+  }
+  assert.ok(worst < 2e-10, `largest deviation ${worst}`);
+});
 
 test('loopFeatures2D: gradient against central differences (float64 sums of the float32 features)', () => {
   const pat = patterns[1]!;
