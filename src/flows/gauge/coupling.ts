@@ -22,7 +22,7 @@ import type { Bijector, BijectorForward, BijectorInverse } from '../bijector.ts'
 import type { CircleKernel } from '../circle/kernel.ts';
 import { wrapAngle } from '../../manifolds/torus.ts';
 import { allPlaquettes, orientedPlaquette, planes, shiftSites } from './layout.ts';
-import { checkStripeLattice, frozenPlaquetteMask, putStripe, takeStripe, type CouplingPattern } from './masks.ts';
+import { checkStripeLattice, frozenPlaquetteMask, putStripe, stripeSites2D, takeStripe, type CouplingPattern } from './masks.ts';
 import { loopFeatures2D, stripeLoops2D } from './loops2d.ts';
 import { addToStripe } from './stripe-update.ts';
 import type { CircularConvNet } from './conv.ts';
@@ -42,6 +42,8 @@ interface ShapeCache {
   mask: tf.Tensor;
   /** 2D fast path (loops2d.ts): the mask's values, [L1·L0·4] */
   maskValues?: Float32Array;
+  /** 2D: the stripe's sites in takeStripe order (masks.ts, stripeSites2D) */
+  stripeSites?: Int32Array;
 }
 
 export class U1GaugeCoupling implements Bijector<tf.Tensor> {
@@ -95,7 +97,10 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
         const mask = tf.keep(tf.concat([ctx, ctx], this.dims + 1)); // the same for cos and sin
         return { mask } as unknown as tf.TensorContainer;
       }) as unknown as ShapeCache;
-      if (this.dims === 2) c.maskValues = c.mask.dataSync() as Float32Array; // loops2d.ts reads it per call
+      if (this.dims === 2) {
+        c.maskValues = c.mask.dataSync() as Float32Array; // loops2d.ts reads it per call
+        c.stripeSites = stripeSites2D(this.pattern, links.shape[1]!, links.shape[2]!);
+      }
       this.cache.set(key, c);
     }
     return c;
@@ -116,8 +121,8 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     const last = d + 1;
     const withLoop = loopColumns(this.kernel) > 0;
     if (sd.maskValues && this.useLoopKernels) {
-      const out = this.conditioner.apply(loopFeatures2D(links, this.pattern, sd.maskValues));
-      const params = tf.reshape(takeStripe(out, d, this.pattern), [-1, out.shape[last]!]) as tf.Tensor2D;
+      // the conditioner's output on the stripe only: [B·V/4, C] in takeStripe order
+      const params = this.conditioner.apply(loopFeatures2D(links, this.pattern, sd.maskValues), sd.stripeSites) as tf.Tensor2D;
       const { A, c } = stripeLoops2D(links, this.pattern);
       return { A, ctx: withLoop ? (tf.concat([tf.reshape(c, [-1, 1]), params], 1) as tf.Tensor2D) : params };
     }

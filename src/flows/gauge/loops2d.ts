@@ -18,7 +18,7 @@
 import { tf } from '../../backend/index.ts';
 import { jsKernel } from '../../backend/js-kernel.ts';
 import type { CouplingPattern } from './masks.ts';
-import { STRIPE_PERIOD } from './masks.ts';
+import { stripeSites2D } from './masks.ts';
 
 const TWO_PI = 2 * Math.PI;
 /** wrap to [−π, π) (src/manifolds/torus.ts, `wrapAngle`), computed in float64 */
@@ -197,19 +197,6 @@ export function loopFeatures2D(links: tf.Tensor, pat: CouplingPattern, mask: Flo
   return f(links) as tf.Tensor4D;
 }
 
-/** Stripe sites of pattern `pat` in takeStripe order (masks.ts): [b, x1, x0] row-major, x_ν ≡ off (mod 4). */
-function stripeSites(pat: CouplingPattern, L1: number, L0: number): Int32Array {
-  const n1 = pat.nu === 1 ? L1 / STRIPE_PERIOD : L1;
-  const n0 = pat.nu === 0 ? L0 / STRIPE_PERIOD : L0;
-  const out = new Int32Array(n1 * n0);
-  let i = 0;
-  for (let a = 0; a < n1; a++) {
-    const y1 = pat.nu === 1 ? a * STRIPE_PERIOD + pat.off : a;
-    for (let c = 0; c < n0; c++) out[i++] = y1 * L0 + (pat.nu === 0 ? c * STRIPE_PERIOD + pat.off : c);
-  }
-  return out;
-}
-
 /** A (row 0) and R (row 1) at the stripe sites, wrapped: only the stripe's plaquettes and their −ν̂ neighbours. */
 function stripeLoopRows(th: Float32Array, out: Float32Array, sites: Int32Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
   const V = L1 * L0;
@@ -240,7 +227,7 @@ export function stripeLoops2D(links: tf.Tensor, pat: CouplingPattern): { A: tf.T
   const { B, L1, L0 } = dm;
   const V = L1 * L0;
   const s = pat.mu < pat.nu ? 1 : -1;
-  const sites = stripeSites(pat, L1, L0);
+  const sites = stripeSites2D(pat, L1, L0);
   const ns = sites.length;
   const n = B * ns;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -119,6 +119,22 @@ export function takeStripe(t: tf.Tensor, dims: number, pat: CouplingPattern): tf
   });
 }
 
+/**
+ * The stripe of pattern `pat` on an L1×L0 lattice as site indices y1·L0 + y0 in takeStripe order
+ * (x1 slowest, x_ν ≡ off (mod 4)): the 2D hand-written kernels address the stripe by these.
+ */
+export function stripeSites2D(pat: CouplingPattern, L1: number, L0: number): Int32Array {
+  const n1 = pat.nu === 1 ? L1 / STRIPE_PERIOD : L1;
+  const n0 = pat.nu === 0 ? L0 / STRIPE_PERIOD : L0;
+  const out = new Int32Array(n1 * n0);
+  let i = 0;
+  for (let a = 0; a < n1; a++) {
+    const y1 = pat.nu === 1 ? a * STRIPE_PERIOD + pat.off : a;
+    for (let c = 0; c < n0; c++) out[i++] = y1 * L0 + (pat.nu === 0 ? c * STRIPE_PERIOD + pat.off : c);
+  }
+  return out;
+}
+
 /** Inverse of takeStripe: place values at x_ν ≡ off (mod 4), zeros elsewhere. */
 export function putStripe(s: tf.Tensor, dims: number, pat: CouplingPattern): tf.Tensor {
   return tf.tidy(() => {
