@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, tf } from '../../../src/backend/index.ts';
-import { biasLeakyPad, circularConv, circularConvStack2D, circularPad2D } from '../../../src/flows/gauge/conv.ts';
+import { biasLeakyPad, circularConv, circularConvStack2D, circularPad2D, stripeBiasAct } from '../../../src/flows/gauge/conv.ts';
+import { stripeSites2D, takeStripe } from '../../../src/flows/gauge/masks.ts';
 import { makeRng } from '../../../lattices/random.ts';
 
 test.before(async () => {
@@ -141,6 +142,40 @@ test('biasLeakyPad (hand-written): values and gradients = pad(leakyRelu(z + b, 0
     });
   }
   assert.throws(() => biasLeakyPad(rand([1, 4, 4, 3], 'e'), tf.zeros([2]) as tf.Tensor1D, 1), /bias must have shape \[3\]/);
+});
+
+test('stripeBiasAct and the stack with a stripe head: the stripe rows of act(z + b) / of the full stack, values and gradients, with and without tanh', () => {
+  for (const pat of [{ mu: 0, nu: 1, off: 2 }, { mu: 1, nu: 0, off: 1 }]) {
+    const sites = stripeSites2D(pat, 4, 8);
+    for (const tanh of [true, false]) {
+      const act = (h: tf.Tensor, last: boolean) => (last ? (tanh ? tf.tanh(h) : h) : tf.leakyRelu(h, 0.01));
+      const rows = (t: tf.Tensor) => tf.reshape(takeStripe(t, 2, pat), [-1, t.shape[3]!]);
+      // the op alone
+      const z = rand([3, 4, 8, 5], `hz${pat.nu}${tanh}`);
+      const b = rand([5], `hb${pat.nu}${tanh}`) as tf.Tensor1D;
+      const w = rand([3 * sites.length, 5], `hw${pat.nu}${tanh}`);
+      const ours = (zz: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(stripeBiasAct(zz, bb as tf.Tensor1D, { sites, tanh }), w));
+      const ref = (zz: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(rows(act(tf.add(zz, bb), true)), w));
+      const dv = tf.max(tf.abs(tf.sub(stripeBiasAct(z, b, { sites, tanh }), rows(act(tf.add(z, b), true))))).dataSync()[0]!;
+      assert.ok(dv < 1e-6, `values: max diff ${dv}`);
+      const g1 = tf.grads(ours)([z, b]);
+      const g2 = tf.grads(ref)([z, b]);
+      g1.forEach((g, k) => {
+        const d = tf.max(tf.abs(tf.sub(g, g2[k]!))).dataSync()[0]!;
+        assert.ok(d < 1e-5, `op gradient ${k}: max diff ${d}`);
+      });
+      // the stack with the head against the stripe rows of the full stack (taped and untaped paths)
+      const x = rand([3, 4, 8, 2], `hx${pat.nu}${tanh}`);
+      const layers = [0, 1].map((l) => ({ w: rand([9 * (l ? 4 : 2), l ? 3 : 4], `hl${l}`) as tf.Tensor2D, b: rand([l ? 3 : 4], `hlb${l}`) as tf.Tensor1D }));
+      const r = rand([3 * sites.length, 3], 'hr');
+      const full = (xx: tf.Tensor) => tf.sum(tf.mul(rows(circularConvStack2D(xx, layers, 3, act, true)), r));
+      const headed = (xx: tf.Tensor) => tf.sum(tf.mul(circularConvStack2D(xx, layers, 3, act, true, { sites, tanh }), r));
+      assert.ok(Math.abs(full(x).dataSync()[0]! - headed(x).dataSync()[0]!) < 1e-4);
+      const d = tf.max(tf.abs(tf.sub(tf.grad(full)(x), tf.grad(headed)(x)))).dataSync()[0]!;
+      assert.ok(d < 1e-5, `stack gradient: max diff ${d}`);
+    }
+  }
+  assert.throws(() => stripeBiasAct(rand([1, 4, 4, 3], 'e'), tf.zeros([3]) as tf.Tensor1D, { sites: Int32Array.of(16), tanh: true }), /outside the 4×4 lattice/);
 });
 
 test.run();
