@@ -9,11 +9,14 @@
  * The 1-worker run of each case is the baseline its 2-worker figures are compared with (speed-up
  * ratios); the SU(N) rows also give their cost relative to the U(1) default (same L, batch 64).
  *
- *   npx tsx bench/gauge-flow.ts [--steps 30] [--proposals 16384] [--cases tutorial,default,su2,su3,su3-4d]
+ *   npx tsx bench/gauge-flow.ts [--steps 30] [--proposals 65536] [--cases tutorial,default,su2,su3,su3-4d]
  *
  * Prints one JSON object (machine, backend, per case) on stdout and a table on stderr. Timing uses
  * trainParallel's own per-step wall time (first steps excluded as warm-up) and the flow-chain
  * runner's proposals per wall second; figures on a shared machine are upper bounds on the cost.
+ * The U(1) rates count the start of the worker threads (≈ 1 s: tsx boot and model load), so they
+ * draw 65536 proposals by default: with 16384 the 2-worker tutorial rate read 3230/s where the
+ * longer run gives 5107/s (2026-12-01).
  * SU(N) cases take fewer steps and proposals (--sun-steps 6, --sun-proposals 512): one SU(3) step costs
  * seconds. The proposal rate includes starting the workers (each boots tsx and loads the model), so
  * with few proposals the 2-worker figure understates it (128 SU(3) proposals: 55/s with 2 workers
@@ -38,7 +41,7 @@ function arg(name: string, def: string): string {
   return i > 0 ? process.argv[i + 1]! : def;
 }
 const steps = Number(arg('steps', '30'));
-const proposals = Number(arg('proposals', '16384'));
+const proposals = Number(arg('proposals', '65536'));
 const sunSteps = Number(arg('sun-steps', '6'));
 const sunProposals = Number(arg('sun-proposals', '512'));
 const cases = arg('cases', 'tutorial,default,su2,su3,su3-4d').split(',');

@@ -50,17 +50,33 @@ function padRows(v: Float32Array, out: Float32Array, { B, H, W, C }: Grid2D, p: 
   }
 }
 
-/** The transpose of padRows: every padded entry of g added onto the site it copies (out zeroed). */
+/**
+ * The transpose of padRows: every padded entry of g added onto the site it copies. The centre of each
+ * padded lattice row is copied with one set() (every site has exactly one), before the halos are added.
+ */
 function foldRows(g: Float32Array, out: Float32Array, { B, H, W, C }: Grid2D, p: number): void {
   const Hp = H + 2 * p;
   const row = W * C;
   const rowP = (W + 2 * p) * C;
   const halo = p * C;
   for (let b = 0; b < B; b++) {
+    for (let y = 0; y < H; y++) {
+      const dst = (b * H + y) * row;
+      const src = (b * Hp + y + p) * rowP;
+      out.set(g.subarray(src + halo, src + halo + row), dst);
+      // left halo → the row's last p sites, right halo → its first p sites
+      for (let k = 0; k < halo; k++) {
+        out[dst + row - halo + k] += g[src + k]!;
+        out[dst + k] += g[src + halo + row + k]!;
+      }
+    }
+  }
+  // the halo rows, whole, onto the lattice rows they copy
+  for (let b = 0; b < B; b++) {
     for (let Y = 0; Y < Hp; Y++) {
+      if (Y >= p && Y < p + H) continue;
       const dst = (b * H + ((((Y - p) % H) + H) % H)) * row;
       const src = (b * Hp + Y) * rowP;
-      // left halo → the row's last p sites, centre → the row, right halo → its first p sites
       for (let k = 0; k < halo; k++) out[dst + row - halo + k] += g[src + k]!;
       for (let k = 0; k < row; k++) out[dst + k] += g[src + halo + k]!;
       for (let k = 0; k < halo; k++) out[dst + k] += g[src + halo + row + k]!;

@@ -23,7 +23,7 @@ import type { CircleKernel } from '../circle/kernel.ts';
 import { wrapAngle } from '../../manifolds/torus.ts';
 import { allPlaquettes, orientedPlaquette, planes, shiftSites } from './layout.ts';
 import { checkStripeLattice, frozenPlaquetteMask, putStripe, stripeSites2D, takeStripe, type CouplingPattern } from './masks.ts';
-import { loopFeatures2D, stripeLoops2D } from './loops2d.ts';
+import { loopFeatures2D, stripeLoop2D } from './loops2d.ts';
 import { addToStripe } from './stripe-update.ts';
 import type { CircularConvNet } from './conv.ts';
 
@@ -123,8 +123,10 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     if (sd.maskValues && this.useLoopKernels) {
       // the conditioner's output on the stripe only: [B·V/4, C] in takeStripe order
       const params = this.conditioner.apply(loopFeatures2D(links, this.pattern, sd.maskValues), sd.stripeSites) as tf.Tensor2D;
-      const { A, c } = stripeLoops2D(links, this.pattern);
-      return { A, ctx: withLoop ? (tf.concat([tf.reshape(c, [-1, 1]), params], 1) as tf.Tensor2D) : params };
+      const A = stripeLoop2D(links, this.pattern, 'plaquette');
+      if (!withLoop) return { A, ctx: params };
+      const c = stripeLoop2D(links, this.pattern, 'rectangle');
+      return { A, ctx: tf.concat([tf.reshape(c, [-1, 1]), params], 1) as tf.Tensor2D };
     }
     const { channel, sign } = this.activePlane();
     const { mu, nu } = this.pattern;
@@ -144,9 +146,21 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
     return { A: Aor, ctx: tf.concat([c, params], 1) as tf.Tensor2D };
   }
 
-  private perSample(t: tf.Tensor1D, batch: number, reduce: 'sum' | 'min'): tf.Tensor1D {
-    const r = tf.reshape(t, [batch, -1]);
-    return (reduce === 'sum' ? tf.sum(r, 1) : tf.min(r, 1)) as tf.Tensor1D;
+  private perSample(t: tf.Tensor1D, batch: number): tf.Tensor1D {
+    return tf.sum(tf.reshape(t, [batch, -1]), 1) as tf.Tensor1D;
+  }
+
+  /**
+   * The per-sample ok flag (1 where every active link's map succeeded) as a fresh tensor from the
+   * data: it has no gradient, and detached from the kernels' outputs the tape neither differentiates
+   * the minimum nor the comparisons and casts downstream of it.
+   */
+  private perSampleOk(ok: tf.Tensor1D, batch: number): tf.Tensor1D {
+    const v = ok.dataSync();
+    const per = v.length / batch;
+    const out = new Float32Array(batch).fill(1);
+    for (let b = 0; b < batch; b++) for (let i = 0; i < per; i++) out[b] = Math.min(out[b]!, v[b * per + i]!);
+    return tf.tensor1d(out);
   }
 
   forward(links: tf.Tensor): BijectorForward<tf.Tensor> {
@@ -156,8 +170,8 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
       const r = this.kernel.forward(A, ctx);
       return {
         y: addToStripe(links, tf.sub(r.y, A), this.dims, this.pattern),
-        logdet: this.perSample(r.logdet, B, 'sum'),
-        ok: this.perSample(r.ok, B, 'min'),
+        logdet: this.perSample(r.logdet, B),
+        ok: this.perSampleOk(r.ok, B),
       };
     });
   }
@@ -169,8 +183,8 @@ export class U1GaugeCoupling implements Bijector<tf.Tensor> {
       const r = this.kernel.inverse(A, ctx);
       return {
         x: addToStripe(links, tf.sub(r.x, A), this.dims, this.pattern),
-        logdet: this.perSample(r.logdet, B, 'sum'),
-        ok: this.perSample(r.ok, B, 'min'),
+        logdet: this.perSample(r.logdet, B),
+        ok: this.perSampleOk(r.ok, B),
       };
     });
   }

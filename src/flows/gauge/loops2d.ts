@@ -197,43 +197,46 @@ export function loopFeatures2D(links: tf.Tensor, pat: CouplingPattern, mask: Flo
   return f(links) as tf.Tensor4D;
 }
 
-/** A (row 0) and R (row 1) at the stripe sites, wrapped: only the stripe's plaquettes and their −ν̂ neighbours. */
-function stripeLoopRows(th: Float32Array, out: Float32Array, sites: Int32Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
+export type StripeLoop = 'plaquette' | 'rectangle';
+
+/** The loop at the stripe sites, wrapped: A = s·P, or R = s(P + P(x − ν̂)) (only the plaquettes it needs). */
+function stripeLoopValues(th: Float32Array, out: Float32Array, sites: Int32Array, { B, L1, L0 }: Dims2D, nu: number, s: number, rect: boolean): void {
   const V = L1 * L0;
   const ns = sites.length;
-  const n = B * ns;
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < ns; i++) {
       const st = sites[i]!;
       const y1 = Math.floor(st / L0);
       const y0 = st % L0;
-      const back = minusNu(nu, y1, y0, L1, L0);
-      const p = plaquetteAt(th, b * V, y1, y0, L1, L0);
-      const q = plaquetteAt(th, b * V, Math.floor(back / L0), back % L0, L1, L0);
-      out[b * ns + i] = wrap(s * p);
-      out[n + b * ns + i] = wrap(s * (p + q));
+      let loop = plaquetteAt(th, b * V, y1, y0, L1, L0);
+      if (rect) {
+        const back = minusNu(nu, y1, y0, L1, L0);
+        loop += plaquetteAt(th, b * V, Math.floor(back / L0), back % L0, L1, L0);
+      }
+      out[b * ns + i] = wrap(s * loop);
     }
   }
 }
 
 /**
- * The active plaquette A = O_μν(x) and the rectangle c = R(x) at the stripe sites (takeStripe order,
- * n = B·V/4 each) as the rows of one [2, n] tensor (tf.customGrad has one output; rows slice without
- * copying element by element), both wrapped to [−π, π); their derivatives are those of the unwrapped
- * loops.
+ * One loop through the active link at the stripe sites (takeStripe order, n = B·V/4): the active
+ * plaquette A = O_μν(x) ('plaquette') or the rectangle R(x) = O_μν(x) + O_μν(x − ν̂) ('rectangle'),
+ * wrapped to [−π, π); the derivatives are those of the unwrapped loop. One op per loop, so that a
+ * kernel without the rectangle never computes it, and neither is sliced out of a shared tensor
+ * (four more ops per layer under the tape).
  */
-export function stripeLoops2D(links: tf.Tensor, pat: CouplingPattern): { A: tf.Tensor1D; c: tf.Tensor1D } {
+export function stripeLoop2D(links: tf.Tensor, pat: CouplingPattern, loop: StripeLoop): tf.Tensor1D {
   const dm = dims2D(links);
   const { B, L1, L0 } = dm;
   const V = L1 * L0;
   const s = pat.mu < pat.nu ? 1 : -1;
+  const rect = loop === 'rectangle';
   const sites = stripeSites2D(pat, L1, L0);
   const ns = sites.length;
-  const n = B * ns;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor;
     return {
-      value: jsKernel([2, n], [x], (out, [th]) => stripeLoopRows(th!, out, sites, dm, pat.nu, s)),
+      value: jsKernel([B * ns], [x], (out, [th]) => stripeLoopValues(th!, out, sites, dm, pat.nu, s, rect)),
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) =>
         [jsKernel(x.shape, [dy as tf.Tensor], (out, [g]) => {
           const dP = scratchF64(B * V);
@@ -241,17 +244,14 @@ export function stripeLoops2D(links: tf.Tensor, pat: CouplingPattern): { A: tf.T
           for (let b = 0; b < B; b++) {
             for (let i = 0; i < ns; i++) {
               const st = sites[i]!;
-              const k = b * ns + i;
-              dP[b * V + st] += s * (g![k]! + g![n + k]!);
-              dP[b * V + minusNu(pat.nu, Math.floor(st / L0), st % L0, L1, L0)] += s * g![n + k]!;
+              const d = s * g![b * ns + i]!;
+              dP[b * V + st] += d;
+              if (rect) dP[b * V + minusNu(pat.nu, Math.floor(st / L0), st % L0, L1, L0)] += d;
             }
           }
           plaquetteTranspose(dP, out, dm);
         })],
     };
   });
-  return tf.tidy(() => {
-    const both = f(links) as tf.Tensor2D;
-    return { A: tf.reshape(tf.slice(both, [0, 0], [1, n]), [n]) as tf.Tensor1D, c: tf.reshape(tf.slice(both, [1, 0], [1, n]), [n]) as tf.Tensor1D };
-  });
+  return f(links) as tf.Tensor1D;
 }
