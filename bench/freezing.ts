@@ -2,8 +2,8 @@
  * Topological freezing: HMC against flow MCMC for 2D U(1) over a grid of (L, β).
  *
  *   npx tsx bench/freezing.ts [--L 8,16] [--beta 2,4,6] [--seconds 300] [--train-minutes 10]
- *                             [--finetune-minutes 5] [--transfer L|beta|none] [--budget-hours 1]
- *                             [--workers 2] [--chains 4] [--seed 1] [--out-dir out/freezing] [--json]
+ *                             [--finetune-minutes 5] [--transfer L|beta|none] [--base haar|plaquette]
+ *                             [--budget-hours 1] [--workers 2] [--chains 4] [--seed 1] [--out-dir out/freezing] [--json]
  *   npx gaugeflow bench freezing …   (the same)
  *
  * Per point (L, β):
@@ -14,6 +14,8 @@
  *   from another point's model (`transferSource`): with --transfer L the next smaller L at the same β,
  *   with --transfer beta the next smaller β at the same L (annealing in β, which a flow at large β
  *   needs: from Haar links the layers must learn to order every plaquette); the source is reported.
+ *   --base plaquette trains from the plaquette base instead (src/flows/gauge/plaquette-base.ts:
+ *   already ordered, every plaquette but one at its exact 2D marginal).
  * - both sampled by the multi-chain runner for --seconds of wall clock each (after set-up), same
  *   chains and worker threads; τ_int(Q) and τ_int(Q²) in measurements with Γ-method errors,
  *   ESS(Q) per wall second of sampling (worker start-up and model loading included), acceptance, ⟨cos θ_P⟩ and ⟨Q²⟩ against the exact values.
@@ -54,6 +56,7 @@ const specs = {
   'train-minutes': { type: 'number', default: 10, help: 'flow training budget per point (from scratch)' },
   'finetune-minutes': { type: 'number', default: 5, help: 'flow training budget per point when transferred' },
   transfer: { type: 'string', default: 'L', choices: ['L', 'beta', 'none'], help: 'L: fine-tune from the model of the next smaller L at the same β; beta: from the next smaller β at the same L' },
+  base: { type: 'string', default: 'haar', choices: ['haar', 'plaquette'], help: "flows trained from scratch: `train --base` (haar: uniform links; plaquette: independent plaquettes, one constrained)" },
   'budget-hours': { type: 'number', default: 1, help: 'total budget T for ESS(Q)/s with training included' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads (training and sampling)' },
   chains: { type: 'int', min: 1, default: 4 },
@@ -241,7 +244,7 @@ export async function run(argv: string[]): Promise<number> {
   const modelDir = join(dir, 'models');
   const statePath = join(dir, 'freezing-state.json');
   const resultPath = join(dir, 'freezing.json');
-  const config = { L: Ls, beta: betas, seconds: f.seconds, trainMinutes: f['train-minutes'], finetuneMinutes: f['finetune-minutes'], transfer: f.transfer, workers: f.workers, chains: f.chains, seed: f.seed };
+  const config = { L: Ls, beta: betas, seconds: f.seconds, trainMinutes: f['train-minutes'], finetuneMinutes: f['finetune-minutes'], transfer: f.transfer, base: f.base, workers: f.workers, chains: f.chains, seed: f.seed };
   // Checked before any work: --out-dir is a directory (or can be made), a state of another
   // configuration is never mixed in or overwritten silently, nor a result without a state.
   const outDir = checkOutputDir(dir, { flag: '--out-dir', shared: true, owned: /^freezing/ });
@@ -321,7 +324,8 @@ export async function run(argv: string[]): Promise<number> {
             }
             log(`[${k}] flow: training ${minutes} min${init ? ` from ${init}` : ''}${from !== init ? ' (resuming its checkpoint)' : ''}...`);
             const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', '--out', model, '--run-dir', runDir, '--force', ...(f['max-memory'] !== undefined ? ['--max-memory', f['max-memory']] : [])];
-            const t = await trainChild(from ? [...args, '--init', from] : args, ac.signal);
+            // a fine-tuned or resumed flow keeps its model's base
+            const t = await trainChild(from ? [...args, '--init', from] : [...args, '--base', f.base!], ac.signal);
             if (t.code !== 0 || !t.result) {
               log(`[${k}] flow: training stopped (exit ${t.code})${existsSync(checkpoint) ? `; checkpoint kept at ${checkpoint}` : ''}`);
               break;

@@ -27,7 +27,7 @@ import { initBackend } from '../backend/index.ts';
 import { makeLattice } from '../../lattices/geometry.ts';
 import { trainParallel, type ParallelTrainResult } from '../train/parallel.ts';
 import { assignVariables, joinWeights, variableShapes } from '../train/flat.ts';
-import { defaultU1Config, type U1GaugeFlowConfig } from '../flows/gauge/build.ts';
+import { defaultU1Config, u1BaseKinds, type U1GaugeFlowConfig } from '../flows/gauge/build.ts';
 import { buildGaugeFlow, gaugeTrainableSpec, type GaugeTrainableConfig } from '../flows/gauge/trainable.ts';
 import { buildSUNGaugeFlow, sunTrainableSpec, type SUNTrainableConfig } from '../flows/sun/trainable.ts';
 import { gaugeModelPayload, readGaugeModel, sunGroupName, type GaugeFlow, type TrainingHistory } from '../flows/gauge/model-file.ts';
@@ -67,6 +67,7 @@ const specs = {
   layers: { type: 'int', min: 1, help: `coupling layers [u1: ${defaultU1Config.layers}; SU(N): ${SUN_LAYERS}]` },
   hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [u1: ${defaultU1Config.hidden.join(',')}; SU(N): 8]` },
   'stripe-order': { type: 'string', choices: stripeOrders, help: `order of the mask stripes within a pass [${DEFAULT_STRIPE_ORDER}]` },
+  base: { type: 'string', choices: u1BaseKinds, help: 'u1, 2D: base distribution, uniform links (haar) or independent plaquettes at β with one constrained (plaquette; docs/design.md) [haar]' },
   steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
   minutes: { type: 'number', gt: 0, help: 'wall-clock training budget (with --steps: whichever ends first)' },
   batch: { type: 'int', min: 1, default: 64 },
@@ -108,6 +109,7 @@ function architecture(flags: Flags): U1GaugeFlowConfig {
     layers: flags.layers ?? defaultU1Config.layers,
     hidden: flags.hidden ?? defaultU1Config.hidden,
     stripeOrder: (flags['stripe-order'] ?? defaultU1Config.stripeOrder) as StripeOrder,
+    ...(flags.base === 'plaquette' ? { base: 'plaquette' as const } : {}),
   };
 }
 
@@ -115,9 +117,10 @@ function validate(flags: Flags): void {
   if (flags.dims! > 4) throw new UsageError(`--dims must be 2, 3 or 4, got ${flags.dims}`);
   if (flags.L! % 4 !== 0) throw new UsageError(`--L must be a multiple of 4 (the coupling layers' stripe masks), got ${flags.L}`);
   if (!flags.out) throw new UsageError('--out <model.json> is required');
+  if (flags.base === 'plaquette' && flags.dims !== 2) throw new UsageError(`--base plaquette is 2D only (got --dims ${flags.dims})`);
   if (flags.microbatches! > flags.batch!) throw new UsageError(`--microbatches (${flags.microbatches}) cannot exceed --batch (${flags.batch})`);
   if (flags.init) {
-    for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins', 'stripe-order'] as const) {
+    for (const k of ['kernel', 'layers', 'hidden', 'modes', 'mixtures', 'bins', 'stripe-order', 'base'] as const) {
       if (flags[k] !== undefined) throw new UsageError(`--${k} cannot be combined with --init (the model's architecture is used)`);
     }
   }
@@ -149,7 +152,7 @@ function plan(flags: Flags): Plan {
     return { kind: 'u1', group, config, previous };
   }
   appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm' || flags.kernel === 'energy' || flags.kernel === 'cnf', '--group u1 (an SU(N) flow has the ircpm, energy or cnf kernel on the maximal torus)');
-  appliesOnly(flags, ['modes', 'mixtures', 'bins'], false, '--group u1 (the U(1) circle kernels)');
+  appliesOnly(flags, ['modes', 'mixtures', 'bins', 'base'], false, '--group u1 (the U(1) circle kernels and bases)');
   const sunKernel = init && init.group !== 'u1' ? sunKernelName(init.flow.options) : (flags.kernel ?? SUN_KERNEL);
   if (init && init.group !== 'u1') {
     // an energy kernel fine-tuned at another β sees that β's local action (as the U(1) energy kernel does)

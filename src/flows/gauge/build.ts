@@ -23,7 +23,12 @@ export interface U1GaugeFlowConfig {
   beta: number;
   /** stripe offsets' order within a pass (masks.ts); absent: 'ascending' (models saved before it existed) */
   stripeOrder?: StripeOrder;
+  /** base distribution: 'haar' (uniform links; absent = this) or 'plaquette' (2D only, plaquette-base.ts, at `beta`) */
+  base?: U1BaseKind;
 }
+
+export type U1BaseKind = 'haar' | 'plaquette';
+export const u1BaseKinds: readonly U1BaseKind[] = ['haar', 'plaquette'];
 
 export interface U1GaugeFlowJSON {
   type: 'u1-gauge';
@@ -57,6 +62,8 @@ export function validateU1Config(c: U1GaugeFlowConfig): void {
   if (typeof c.beta !== 'number' || !Number.isFinite(c.beta) || c.beta < 0) throw new Error(`gauge flow config: beta must be a finite number ≥ 0, got ${String(c.beta)}`);
   if (!c.kernelOptions || typeof c.kernelOptions !== 'object') throw new Error('gauge flow config: kernelOptions must be an object');
   if (c.stripeOrder !== undefined && !stripeOrders.includes(c.stripeOrder)) throw new Error(`gauge flow config: stripeOrder must be one of ${stripeOrders.join(', ')}, got ${String(c.stripeOrder)}`);
+  if (c.base !== undefined && !u1BaseKinds.includes(c.base)) throw new Error(`gauge flow config: base must be one of ${u1BaseKinds.join(', ')}, got ${String(c.base)}`);
+  if (c.base === 'plaquette' && c.dims !== 2) throw new Error(`gauge flow config: the plaquette base is 2D only, got dims ${c.dims}`);
 }
 
 /** Energy kernel options for the loop the coupling layer supplies: the 1×2 rectangle c, u(y) = −β[cos y + cos(c − y)]. */

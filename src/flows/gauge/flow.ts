@@ -5,14 +5,16 @@
  * sampling.
  *
  * log q(U) is with respect to the product of normalised Haar measures, the reference measure of the
- * Wilson target p(U) ∝ e^{−S(U)}: the base density is 1, so log q(f(U₀)) = −Σ_layers log|det|.
+ * Wilson target p(U) ∝ e^{−S(U)}: log q(f(U₀)) = log q₀(U₀) − Σ_layers log|det|, with q₀ = 1 for the
+ * Haar base and the plaquette base of plaquette-base.ts (2D, config.base = 'plaquette') otherwise.
  */
 import { tf } from '../../backend/index.ts';
-import type { Lattice } from '../../../lattices/geometry.ts';
+import { makeLattice, type Lattice } from '../../../lattices/geometry.ts';
 import { ProposalLogq, type BaseDistribution } from '../bijector.ts';
 import type { U1GaugeCoupling } from './coupling.ts';
 import { linkShape } from './layout.ts';
 import type { U1GaugeFlowConfig } from './build.ts';
+import { u1PlaquetteBase, type U1PlaquetteBase } from './plaquette-base.ts';
 
 /** Uniform (Haar) U(1) links on a lattice: angles in [−π, π), log density 0 w.r.t. normalised Haar. */
 export function u1Haar(lattice: Lattice): BaseDistribution<tf.Tensor> {
@@ -47,6 +49,11 @@ export class U1GaugeFlow {
     this.variables = layers.flatMap((l) => l.variables);
   }
 
+  /** The base distribution on `lattice`: Haar, or the plaquette base at the config's β. */
+  base(lattice: Lattice): BaseDistribution<tf.Tensor> & { logProb64?: U1PlaquetteBase['logProb64'] } {
+    return this.config?.base === 'plaquette' ? u1PlaquetteBase(lattice, this.config.beta) : u1Haar(lattice);
+  }
+
   get paramCount(): number {
     return this.variables.reduce((s, v) => s + v.size, 0);
   }
@@ -55,8 +62,9 @@ export class U1GaugeFlow {
   sample(lattice: Lattice, n: number, rng: () => number): GaugeSample {
     if (lattice.dims !== this.dims) throw new Error(`gauge flow is ${this.dims}D, lattice is ${lattice.dims}D`);
     return tf.tidy(() => {
-      let x = u1Haar(lattice).sample(n, rng);
-      let logq: tf.Tensor1D = tf.zeros([n]);
+      const base = this.base(lattice);
+      let x = base.sample(n, rng);
+      let logq: tf.Tensor1D = base.logProb(x);
       let ok: tf.Tensor1D = tf.ones([n]);
       for (const layer of this.layers) {
         const r = layer.forward(x);
@@ -74,8 +82,10 @@ export class U1GaugeFlow {
    */
   sampleForMCMC(lattice: Lattice, n: number, rng: () => number): { fields: Float64Array; logq: Float64Array; failed: number } {
     if (lattice.dims !== this.dims) throw new Error(`gauge flow is ${this.dims}D, lattice is ${lattice.dims}D`);
-    const acc = new ProposalLogq(n); // Haar base: log-density 0 in the angles
-    let x = u1Haar(lattice).sample(n, rng);
+    const base = this.base(lattice);
+    let x = base.sample(n, rng);
+    // Haar: log-density 0 in the angles; the plaquette base in float64 from the drawn angles
+    const acc = new ProposalLogq(base.logProb64 ? base.logProb64(x.dataSync() as Float32Array, n) : n);
     for (const layer of this.layers) {
       const r = layer.forward(x);
       x.dispose();
@@ -101,6 +111,8 @@ export class U1GaugeFlow {
         logq = tf.add(logq, r.logdet);
         ok = tf.minimum(ok, r.ok);
       }
+      // the base's log-density at the preimage (0 for Haar)
+      if (this.config?.base === 'plaquette') logq = tf.add(logq, this.base(makeLattice(links.shape.slice(1, -1).reverse() as number[])).logProb(y));
       return { logq, ok };
     });
   }

@@ -39,7 +39,7 @@ function dims2D(links: tf.Tensor): Dims2D {
 }
 
 /** P at site (y1, y0) of the field starting at site offset o. */
-function plaquetteAt(th: Float32Array, o: number, y1: number, y0: number, L1: number, L0: number): number {
+export function plaquetteAt(th: Float32Array, o: number, y1: number, y0: number, L1: number, L0: number): number {
   const s = o + y1 * L0 + y0;
   const right = o + y1 * L0 + ((y0 + 1) % L0);
   const up = o + ((y1 + 1) % L1) * L0 + y0;
