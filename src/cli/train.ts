@@ -67,7 +67,7 @@ const specs = {
   layers: { type: 'int', min: 1, help: `coupling layers [u1: ${defaultU1Config.layers}; SU(N): ${SUN_LAYERS}]` },
   hidden: { type: 'ints', min: 1, help: `conditioner hidden channels, e.g. 8,8 [u1: ${defaultU1Config.hidden.join(',')}; SU(N): 8]` },
   'stripe-order': { type: 'string', choices: stripeOrders, help: `order of the mask stripes within a pass [${DEFAULT_STRIPE_ORDER}]` },
-  base: { type: 'string', choices: u1BaseKinds, help: 'u1, 2D: base distribution, uniform links (haar) or independent plaquettes at β with one constrained (plaquette; docs/design.md) [haar]' },
+  base: { type: 'string', choices: u1BaseKinds, help: '2D: base distribution, uniform links (haar) or independent plaquettes at β with one constrained (plaquette; docs/design.md, "The plaquette base") [haar]' },
   steps: { type: 'int', min: 1, help: 'training steps (default 2000 unless --minutes is given)' },
   minutes: { type: 'number', gt: 0, help: 'wall-clock training budget (with --steps: whichever ends first)' },
   batch: { type: 'int', min: 1, default: 64 },
@@ -152,11 +152,16 @@ function plan(flags: Flags): Plan {
     return { kind: 'u1', group, config, previous };
   }
   appliesOnly(flags, ['kernel'], flags.kernel === 'ircpm' || flags.kernel === 'energy' || flags.kernel === 'cnf', '--group u1 (an SU(N) flow has the ircpm, energy or cnf kernel on the maximal torus)');
-  appliesOnly(flags, ['modes', 'mixtures', 'bins', 'base'], false, '--group u1 (the U(1) circle kernels and bases)');
+  appliesOnly(flags, ['modes', 'mixtures', 'bins'], false, '--group u1 (the U(1) circle kernels)');
   const sunKernel = init && init.group !== 'u1' ? sunKernelName(init.flow.options) : (flags.kernel ?? SUN_KERNEL);
   if (init && init.group !== 'u1') {
     // an energy kernel fine-tuned at another β sees that β's local action (as the U(1) energy kernel does)
-    const options = init.flow.options?.energyBeta !== undefined ? { ...init.flow.options, energyBeta: flags.beta! } : init.flow.options;
+    // and a plaquette base is that of the new β
+    const options = {
+      ...init.flow.options,
+      ...(init.flow.options?.energyBeta !== undefined ? { energyBeta: flags.beta! } : {}),
+      ...(init.flow.options?.baseBeta !== undefined ? { baseBeta: flags.beta! } : {}),
+    };
     return { kind: 'sun', group, previous, config: { ...common, dims: init.flow.dims, N: init.N, layers: init.flow.layers, options, initial: { ...init.flow, options } } };
   }
   const N = group === 'su2' ? 2 : group === 'su3' ? 3 : flags.N!;
@@ -164,6 +169,7 @@ function plan(flags: Flags): Plan {
     ...(flags.hidden ? { convHidden: flags.hidden } : {}),
     ...(sunKernel === 'energy' ? { energyBeta: flags.beta! } : {}),
     ...(sunKernel === 'cnf' ? { kernel: 'cnf' as const } : {}),
+    ...(flags.base === 'plaquette' ? { baseBeta: flags.beta! } : {}),
     stripeOrder: (flags['stripe-order'] ?? DEFAULT_STRIPE_ORDER) as StripeOrder,
   };
   return { kind: 'sun', group, previous, config: { ...common, dims: flags.dims!, N, layers: flags.layers ?? SUN_LAYERS, options } };

@@ -18,10 +18,10 @@
  *   q(U) = (1/V) Σ_s Π_{x≠s} f(P_x),   f(P) = e^{β cos P}/I₀(β),
  *   log q = β Σ_x cos P_x − (V − 1) log I₀(β) − log V + logsumexp_s(−β cos P_s),
  *
- * gauge and translation invariant. The importance weight p/q depends on the configuration only through
- * the constrained plaquettes, whatever L: with the flow's layers at the identity, independence
- * Metropolis accepts ≈ 0.43 (β = 2), 0.27 (β = 4), 0.22 (β = 6) of the proposals on any lattice, and
- * the coupling layers are trained from there.
+ * gauge and translation invariant. The importance weight p/q ∝ 1/[(1/V) Σ_s e^{−β cos P_s}] averages
+ * over all plaquettes, so it fluctuates less on larger lattices: with identity layers, ESS 0.93, 0.60,
+ * 0.46 on 8×8 and 0.96, 0.74, 0.51 on 16×16 at β = 2, 4, 6 (measured 2026-12-01); the coupling layers
+ * are trained from there.
  */
 import { tf } from '../../backend/index.ts';
 import type { Lattice } from '../../../lattices/geometry.ts';

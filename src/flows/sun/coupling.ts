@@ -83,6 +83,11 @@ export interface SUNCouplingOptions {
   kernel?: SUNTorusKernel;
   /** 'cnf' kernel: RK4 steps on [0, 1] [6] */
   cnfSteps?: number;
+  /**
+   * Flow-level (read by SUNGaugeFlow, not the layers): the flow's base is the 2D plaquette base at
+   * this β (plaquette-base.ts); absent: Haar links.
+   */
+  baseBeta?: number;
 }
 
 export type SUNTorusKernel = 'ircpm' | 'cnf';

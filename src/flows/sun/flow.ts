@@ -6,12 +6,14 @@
  *
  * The training loop works on single tensors, so a batch of fields travels packed as
  * [B, L_{d−1}, …, L_0, d, N, N, 2] (re, im last); layers work on the (re, im) pair of links.ts.
- * log q is with respect to the product of normalised Haar measures (base density 1), so
- * log q(f(U₀)) = −Σ_layers log|det|.
+ * log q is with respect to the product of normalised Haar measures: log q(f(U₀)) = log q₀(U₀) −
+ * Σ_layers log|det|, q₀ = 1 for Haar links and the 2D plaquette base (plaquette-base.ts) when
+ * options.baseBeta is set.
  */
 import { ProposalLogq } from '../bijector.ts';
 import { tf } from '../../backend/index.ts';
-import type { Lattice } from '../../../lattices/geometry.ts';
+import { makeLattice, type Lattice } from '../../../lattices/geometry.ts';
+import { sunPlaquetteBase, type SUNPlaquetteBase } from './plaquette-base.ts';
 import { reverseKLLoss, type BatchLoss } from '../../train/train.ts';
 import { layerPattern } from '../gauge/masks.ts';
 import { planes } from '../gauge/layout.ts';
@@ -65,12 +67,27 @@ export class SUNGaugeFlow {
     return this.variables.reduce((s, v) => s + v.size, 0);
   }
 
+  /** The plaquette base on `lattice` when the flow has one (options.baseBeta), else null (Haar). */
+  plaquetteBase(lattice: Lattice): SUNPlaquetteBase | null {
+    const b = this.options?.baseBeta;
+    return b === undefined ? null : sunPlaquetteBase(lattice, this.N, b);
+  }
+
+  /** n base fields as float64 links and their base log-density (0 for Haar). */
+  private drawBase(lattice: Lattice, n: number, rng: () => number): { links: Float64Array; logq: Float64Array } {
+    const base = this.plaquetteBase(lattice);
+    if (!base) return { links: haarMatrices(this.N, n * lattice.volume * lattice.dims, rng), logq: new Float64Array(n) };
+    const links = base.sample(n, rng);
+    return { links, logq: base.logProb64(links, n) };
+  }
+
   /** n fields (packed), differentiable in the variables; log q in float32. */
   sample(lattice: Lattice, n: number, rng: () => number): { x: tf.Tensor; logq: tf.Tensor1D; ok: tf.Tensor1D } {
     if (lattice.dims !== this.dims) throw new Error(`SU(N) gauge flow is ${this.dims}D, lattice is ${lattice.dims}D`);
     return tf.tidy(() => {
-      let x = sunHaarField(lattice, this.N, n, rng);
-      let logq: tf.Tensor1D = tf.zeros([n]);
+      const b = this.drawBase(lattice, n, rng);
+      let x = sunLinksToTensors(lattice, this.N, b.links, n);
+      let logq: tf.Tensor1D = tf.tensor1d(Float32Array.from(b.logq));
       let ok: tf.Tensor1D = tf.ones([n]);
       for (const layer of this.layers) {
         const r = layer.forward(x);
@@ -87,8 +104,9 @@ export class SUNGaugeFlow {
    * concatenated) and log q accumulated over layers in float64 (+∞ where a layer failed).
    */
   sampleForMCMC(lattice: Lattice, n: number, rng: () => number): { fields: Float64Array; logq: Float64Array; failed: number } {
-    const acc = new ProposalLogq(n); // Haar base: log-density 0
-    let x = sunHaarField(lattice, this.N, n, rng);
+    const b = this.drawBase(lattice, n, rng);
+    const acc = new ProposalLogq(b.logq); // Haar base: log-density 0
+    let x = sunLinksToTensors(lattice, this.N, b.links, n);
     for (const layer of this.layers) {
       const r = tf.tidy(() => {
         const f = layer.forward(x);
@@ -122,6 +140,9 @@ export class SUNGaugeFlow {
         logq = tf.add(logq, r.logdet);
         ok = tf.minimum(ok, r.ok);
       }
+      // the base's log-density at the preimage (0 for Haar); packed links [B, L_{d−1}, …, L_0, d, N, N, 2]
+      const base = this.plaquetteBase(makeLattice(links.shape.slice(1, 1 + this.dims).reverse() as number[]));
+      if (base) logq = tf.add(logq, base.logProb(y));
       return { logq, ok };
     });
   }
@@ -136,6 +157,9 @@ export function makeSUNGaugeFlow(dims: number, N: number, layers: number, rng: (
   if (!Number.isInteger(dims) || dims < 2 || dims > 4) throw new Error(`SU(N) gauge flow: dims must be 2, 3 or 4, got ${dims}`);
   if (!Number.isInteger(N) || N < 2) throw new Error(`SU(N) gauge flow: N must be an integer ≥ 2, got ${N}`);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`SU(N) gauge flow: layers must be a positive integer, got ${layers}`);
+  if (opts.baseBeta !== undefined && !(dims === 2 && opts.baseBeta >= 0 && Number.isFinite(opts.baseBeta))) {
+    throw new Error(`SU(N) gauge flow: the plaquette base (baseBeta) needs dims 2 and a finite β ≥ 0, got dims ${dims}, baseBeta ${opts.baseBeta}`);
+  }
   const flow = new SUNGaugeFlow(dims, N, Array.from({ length: layers }, (_, i) => new SUNSpectralCoupling(dims, N, layerPattern(dims, i, opts.stripeOrder), rng, opts)));
   flow.options = { ...opts };
   return flow;
