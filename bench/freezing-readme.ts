@@ -50,7 +50,7 @@ interface Point {
 }
 export interface FreezingResult {
   bench: 'freezing';
-  config: { seconds: number; trainMinutes: number; finetuneMinutes: number; workers: number; chains: number };
+  config: { seconds: number; trainMinutes: number; finetuneMinutes: number; workers: number; chains: number; base?: 'haar' | 'plaquette' };
   backend: string;
   machine: { cpu: string; cpus: number };
   points: Point[];
@@ -89,7 +89,7 @@ export function markdown(r: FreezingResult): string {
   }
   return [
     BEGIN,
-    `Measured on ${r.machine.cpus} cores (${r.machine.cpu}), backend ${r.backend}: sampling ${c.seconds} s per sampler and point, ${c.chains} chains, ${c.workers} worker threads; flows trained ${c.trainMinutes} min from scratch at L = 8 and fine-tuned ${c.finetuneMinutes} min at L = 16 from the L = 8 model. ESS(Q)/s per wall second of sampling; the last column extrapolates both rates to a ${budgetH} h budget in which the flow first trains.`,
+    `Measured on ${r.machine.cpus} cores (${r.machine.cpu}), backend ${r.backend}: sampling ${c.seconds} s per sampler and point, ${c.chains} chains, ${c.workers} worker threads; flows ${c.base === 'plaquette' ? 'on the plaquette base (docs/design.md) ' : ''}trained ${c.trainMinutes} min from scratch at L = 8 and fine-tuned ${c.finetuneMinutes} min at L = 16 from the L = 8 model. ESS(Q)/s per wall second of sampling; the last column extrapolates both rates to a ${budgetH} h budget in which the flow first trains.`,
     '',
     ...rows,
     '',
