@@ -76,40 +76,27 @@ export function sinCos(a: number, out: Float64Array, k: number): void {
   out[k + 1] = 2 * sh * ch;
 }
 
-/** cos P and sin P at every field and site: cs[2i] = cos P_i, cs[2i + 1] = sin P_i (i in site order). */
-function plaquetteTrig(th: Float32Array, cs: Float64Array, { B, L1, L0 }: Dims2D): void {
+/**
+ * The unmasked features (cos P, cos R, sin P, sin R) at every field and site, trig[4i..4i + 4) (i in
+ * site order): cos and sin of each plaquette once, then those of R = s(P + P′), P′ = P(x − ν̂), by the
+ * angle-addition formulas.
+ */
+function loopTrig(th: Float32Array, trig: Float64Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
   const V = L1 * L0;
+  for (let b = 0; b < B; b++) for (let y1 = 0; y1 < L1; y1++) for (let y0 = 0; y0 < L0; y0++) sinCos(plaquetteAt(th, b * V, y1, y0, L1, L0), trig, 4 * (b * V + y1 * L0 + y0));
+  // sinCos wrote (cos P, sin P) to slots 0 and 1; move sin P to slot 2 and fill R into 1 and 3
+  for (let i = 0; i < B * V; i++) trig[4 * i + 2] = trig[4 * i + 1]!;
   for (let b = 0; b < B; b++) {
     for (let y1 = 0; y1 < L1; y1++) {
       for (let y0 = 0; y0 < L0; y0++) {
-        const i = b * V + y1 * L0 + y0;
-        sinCos(plaquetteAt(th, b * V, y1, y0, L1, L0), cs, 2 * i);
-      }
-    }
-  }
-}
-
-/** The features (cos P, cos R, sin P, sin R)·mask at every site from the plaquettes' cos and sin. */
-function featureRows(cs: Float64Array, mask: Float32Array, out: Float32Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
-  const V = L1 * L0;
-  for (let b = 0; b < B; b++) {
-    const o = b * V;
-    for (let y1 = 0; y1 < L1; y1++) {
-      for (let y0 = 0; y0 < L0; y0++) {
-        const st = y1 * L0 + y0;
-        const i = o + st;
-        const q = o + minusNu(nu, y1, y0, L1, L0);
-        // R = s(P + P′) with P′ = P(x − ν̂): cos R and sin R from the plaquettes' cos and sin
-        const c = cs[2 * i]!;
-        const sn = cs[2 * i + 1]!;
-        const cq = cs[2 * q]!;
-        const sq = cs[2 * q + 1]!;
-        const k = 4 * i;
-        const m = 4 * st;
-        out[k] = c * mask[m]!;
-        out[k + 1] = (c * cq - sn * sq) * mask[m + 1]!;
-        out[k + 2] = sn * mask[m + 2]!;
-        out[k + 3] = s * (sn * cq + c * sq) * mask[m + 3]!;
+        const k = 4 * (b * V + y1 * L0 + y0);
+        const kq = 4 * (b * V + minusNu(nu, y1, y0, L1, L0));
+        const c = trig[k]!;
+        const sn = trig[k + 2]!;
+        const cq = trig[kq]!;
+        const sq = trig[kq + 2]!;
+        trig[k + 1] = c * cq - sn * sq;
+        trig[k + 3] = s * (sn * cq + c * sq);
       }
     }
   }
@@ -119,27 +106,19 @@ function featureRows(cs: Float64Array, mask: Float32Array, out: Float32Array, { 
  * dP (float64, zeroed) from the features' cotangent g: through the mask and the trigonometry onto
  * the loops (d cos L = −sin L dL, d sin L = cos L dL), then onto the plaquettes (R = s(P + P′)).
  */
-function featureBackward(g: Float32Array, cs: Float64Array, mask: Float32Array, dP: Float64Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
+function featureBackward(g: Float32Array, trig: Float64Array, mask: Float32Array, dP: Float64Array, { B, L1, L0 }: Dims2D, nu: number, s: number): void {
   const V = L1 * L0;
   for (let b = 0; b < B; b++) {
     const o = b * V;
     for (let y1 = 0; y1 < L1; y1++) {
       for (let y0 = 0; y0 < L0; y0++) {
         const st = y1 * L0 + y0;
-        const i = o + st;
-        const q = o + minusNu(nu, y1, y0, L1, L0);
-        const c = cs[2 * i]!;
-        const sn = cs[2 * i + 1]!;
-        const cq = cs[2 * q]!;
-        const sq = cs[2 * q + 1]!;
-        const cR = c * cq - sn * sq;
-        const sR = s * (sn * cq + c * sq);
-        const k = 4 * i;
+        const k = 4 * (o + st);
         const m = 4 * st;
-        const dLoop0 = -sn * g[k]! * mask[m]! + c * g[k + 2]! * mask[m + 2]!;
-        const dLoop1 = -sR * g[k + 1]! * mask[m + 1]! + cR * g[k + 3]! * mask[m + 3]!;
-        dP[i] += dLoop0 + s * dLoop1;
-        dP[q] += s * dLoop1;
+        const dLoop0 = -trig[k + 2]! * g[k]! * mask[m]! + trig[k]! * g[k + 2]! * mask[m + 2]!;
+        const dLoop1 = -trig[k + 3]! * g[k + 1]! * mask[m + 1]! + trig[k + 1]! * g[k + 3]! * mask[m + 3]!;
+        dP[o + st] += dLoop0 + s * dLoop1;
+        dP[o + minusNu(nu, y1, y0, L1, L0)] += s * dLoop1;
       }
     }
   }
@@ -178,18 +157,18 @@ export function loopFeatures2D(links: tf.Tensor, pat: CouplingPattern, mask: Flo
     save([x]);
     return {
       value: jsKernel([B, L1, L0, 4], [x], (out, [th]) => {
-        const cs = scratchF64(2 * B * V);
-        plaquetteTrig(th!, cs, dm);
-        featureRows(cs, mask, out, dm, pat.nu, s);
+        const trig = scratchF64(4 * B * V);
+        loopTrig(th!, trig, dm, pat.nu, s);
+        for (let k = 0; k < 4 * B * V; k++) out[k] = trig[k]! * mask[k % (4 * V)]!;
       }),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         [jsKernel(x.shape, [dy as tf.Tensor, saved[0]!], (out, [g, th]) => {
-          const work = scratchF64(3 * B * V);
-          const cs = work.subarray(0, 2 * B * V);
-          const dP = work.subarray(2 * B * V, 3 * B * V);
+          const work = scratchF64(5 * B * V);
+          const trig = work.subarray(0, 4 * B * V);
+          const dP = work.subarray(4 * B * V, 5 * B * V);
           dP.fill(0);
-          plaquetteTrig(th!, cs, dm);
-          featureBackward(g!, cs, mask, dP, dm, pat.nu, s);
+          loopTrig(th!, trig, dm, pat.nu, s);
+          featureBackward(g!, trig, mask, dP, dm, pat.nu, s);
           plaquetteTranspose(dP, out, dm);
         })],
     };
