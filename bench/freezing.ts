@@ -2,7 +2,7 @@
  * Topological freezing: HMC against flow MCMC for 2D U(1) over a grid of (L, β).
  *
  *   npx tsx bench/freezing.ts [--L 8,16] [--beta 2,4,6] [--seconds 300] [--train-minutes 10]
- *                             [--finetune-minutes 5] [--transfer L|beta|none] [--base haar|plaquette]
+ *                             [--finetune-minutes 5] [--transfer L|beta|none] [--base haar|plaquette] [--lr x]
  *                             [--budget-hours 1] [--workers 2] [--chains 4] [--seed 1] [--out-dir out/freezing] [--json]
  *   npx gaugeflow bench freezing …   (the same)
  *
@@ -56,6 +56,7 @@ const specs = {
   'train-minutes': { type: 'number', default: 10, help: 'flow training budget per point (from scratch)' },
   'finetune-minutes': { type: 'number', default: 5, help: 'flow training budget per point when transferred' },
   transfer: { type: 'string', default: 'L', choices: ['L', 'beta', 'none'], help: 'L: fine-tune from the model of the next smaller L at the same β; beta: from the next smaller β at the same L' },
+  lr: { type: 'number', help: "flow training: `train --lr` (Adam's initial learning rate) [train's default]" },
   base: { type: 'string', default: 'haar', choices: ['haar', 'plaquette'], help: "flows trained from scratch: `train --base` (haar: uniform links; plaquette: independent plaquettes, one constrained)" },
   'budget-hours': { type: 'number', default: 1, help: 'total budget T for ESS(Q)/s with training included' },
   workers: { type: 'int', min: 0, default: 2, help: 'worker threads (training and sampling)' },
@@ -244,7 +245,7 @@ export async function run(argv: string[]): Promise<number> {
   const modelDir = join(dir, 'models');
   const statePath = join(dir, 'freezing-state.json');
   const resultPath = join(dir, 'freezing.json');
-  const config = { L: Ls, beta: betas, seconds: f.seconds, trainMinutes: f['train-minutes'], finetuneMinutes: f['finetune-minutes'], transfer: f.transfer, base: f.base, workers: f.workers, chains: f.chains, seed: f.seed };
+  const config = { L: Ls, beta: betas, seconds: f.seconds, trainMinutes: f['train-minutes'], finetuneMinutes: f['finetune-minutes'], transfer: f.transfer, base: f.base, ...(f.lr !== undefined ? { lr: f.lr } : {}), workers: f.workers, chains: f.chains, seed: f.seed };
   // Checked before any work: --out-dir is a directory (or can be made), a state of another
   // configuration is never mixed in or overwritten silently, nor a result without a state.
   const outDir = checkOutputDir(dir, { flag: '--out-dir', shared: true, owned: /^freezing/ });
@@ -323,7 +324,7 @@ export async function run(argv: string[]): Promise<number> {
               priorSeconds = Number(modelTraining(from, init).trainSeconds ?? 0);
             }
             log(`[${k}] flow: training ${minutes} min${init ? ` from ${init}` : ''}${from !== init ? ' (resuming its checkpoint)' : ''}...`);
-            const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', '--out', model, '--run-dir', runDir, '--force', ...(f['max-memory'] !== undefined ? ['--max-memory', f['max-memory']] : [])];
+            const args = ['--L', String(L), '--beta', String(beta), '--minutes', String(minutes), '--workers', String(f.workers), '--seed', String(f.seed), '--eval-samples', '5000', ...(f.lr !== undefined ? ['--lr', String(f.lr)] : []), '--out', model, '--run-dir', runDir, '--force', ...(f['max-memory'] !== undefined ? ['--max-memory', f['max-memory']] : [])];
             // a fine-tuned or resumed flow keeps its model's base
             const t = await trainChild(from ? [...args, '--init', from] : [...args, '--base', f.base!], ac.signal);
             if (t.code !== 0 || !t.result) {
