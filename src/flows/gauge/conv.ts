@@ -343,8 +343,6 @@ export interface ConvNetJSON {
   weights: number[][];
 }
 
-let netCounter = 0;
-
 /** A small circular CNN: conv → activation → … → conv (→ tanh). The conditioner of a coupling layer. */
 export class CircularConvNet {
   readonly variables: tf.Variable[] = [];
@@ -363,7 +361,6 @@ export class CircularConvNet {
     if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) throw new Error(`conv kernel size must be an odd positive integer, got ${kernelSize}`);
     for (const h of hidden) if (!Number.isInteger(h) || h < 1) throw new Error(`conv hidden sizes must be positive integers, got ${hidden.join(',')}`);
     const sizes = [inChannels, ...hidden, outChannels];
-    const id = netCounter++;
     const taps = kernelSize ** dims;
     for (let l = 0; l + 1 < sizes.length; l++) {
       const fanIn = taps * sizes[l]!;
@@ -386,9 +383,11 @@ export class CircularConvNet {
         for (let i = 0; i < wv.length; i++) wv[i] = scale * gaussian(init.rng);
         bv = new Float32Array(fanOut);
       }
-      // tf.variable copies its initial value: the temporary tensors are disposed at once
-      const w = tf.tidy(() => tf.variable(tf.tensor2d(wv, [fanIn, fanOut]), true, `gaugeconv${id}_w${l}`));
-      const b = tf.tidy(() => tf.variable(tf.tensor1d(bv), true, `gaugeconv${id}_b${l}`));
+      // tf.variable copies its initial value: the temporary tensors are disposed at once. Names are
+      // the engine's own (unique in the process): a counter of ours would restart in a second module
+      // instance of this file (a CJS require and an ESM import of it), and names collided in the test run
+      const w = tf.tidy(() => tf.variable(tf.tensor2d(wv, [fanIn, fanOut]), true));
+      const b = tf.tidy(() => tf.variable(tf.tensor1d(bv), true));
       this.layers.push({ w, b });
       this.variables.push(w, b);
     }
