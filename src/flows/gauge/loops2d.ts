@@ -17,14 +17,11 @@
  */
 import { tf } from '../../backend/index.ts';
 import { jsKernel } from '../../backend/js-kernel.ts';
+import { wrapAngle64 } from '../circle/solve.ts';
 import type { CouplingPattern } from './masks.ts';
 import { stripeSites2D } from './masks.ts';
 
 const TWO_PI = 2 * Math.PI;
-/** wrap to [−π, π) (src/manifolds/torus.ts, `wrapAngle`), computed in float64 */
-function wrap(a: number): number {
-  return a - TWO_PI * Math.floor((a + Math.PI) / TWO_PI);
-}
 
 interface Dims2D {
   B: number;
@@ -192,7 +189,7 @@ function stripeLoopValues(th: Float32Array, out: Float32Array, sites: Int32Array
         const back = minusNu(nu, y1, y0, L1, L0);
         loop += plaquetteAt(th, b * V, Math.floor(back / L0), back % L0, L1, L0);
       }
-      out[b * ns + i] = wrap(s * loop);
+      out[b * ns + i] = wrapAngle64(s * loop);
     }
   }
 }

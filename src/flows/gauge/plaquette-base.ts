@@ -31,12 +31,8 @@ import type { BaseDistribution } from '../bijector.ts';
 import { jsKernel } from '../../backend/js-kernel.ts';
 import { linkShape } from './layout.ts';
 import { plaquetteAt } from './loops2d.ts';
+import { wrapAngle64 } from '../circle/solve.ts';
 
-const TWO_PI = 2 * Math.PI;
-
-function wrap(a: number): number {
-  return a - TWO_PI * Math.floor((a + Math.PI) / TWO_PI);
-}
 
 /**
  * One field in the gauge θ_1(x0, x1) = 0 for x1 < L1 − 1, θ_0(x0, 0) = 0 for x0 < L0 − 1 whose
@@ -56,33 +52,26 @@ function gaugeFixedField(P: Float64Array, h0: number, h1: number, L1: number, L0
   for (let x0 = 0; x0 + 1 < L0; x0++) out[at(x0 + 1, y, 1)] = out[at(x0, y, 1)]! + P[y * L0 + x0]! - out[at(x0, y, 0)]! + out[at(x0, 0, 0)]!;
 }
 
-/** Σ_x cos P_x and logsumexp_x(−β cos P_x) of field b, and (with dlog) ∂ log q/∂P_x into dlog. */
-function fieldTerms(th: Float32Array, b: number, L1: number, L0: number, beta: number, dlog: Float64Array | null): { sumCos: number; lse: number } {
-  const V = L1 * L0;
-  let sumCos = 0;
+/**
+ * The configuration-dependent part of the mixture's log-density, shared with the SU(N) base: for the
+ * plaquettes' t_x (cos P_x for U(1), Re tr P_x for SU(N)) and κ (β, β/N), κ Σ_x t_x + logsumexp_x(−κ t_x).
+ */
+export function plaquetteMixtureLog(t: Float64Array, kappa: number): number {
+  let sum = 0;
   let mx = -Infinity;
-  const cosP = new Float64Array(V);
-  for (let x1 = 0; x1 < L1; x1++) {
-    for (let x0 = 0; x0 < L0; x0++) {
-      const c = Math.cos(plaquetteAt(th, b * V, x1, x0, L1, L0));
-      cosP[x1 * L0 + x0] = c;
-      sumCos += c;
-      mx = Math.max(mx, -beta * c);
-    }
+  for (let i = 0; i < t.length; i++) {
+    sum += t[i]!;
+    mx = Math.max(mx, -kappa * t[i]!);
   }
   let s = 0;
-  for (let i = 0; i < V; i++) s += Math.exp(-beta * cosP[i]! - mx);
-  if (dlog) {
-    // ∂/∂P_x [β Σ cos P + lse(−β cos P)] = −β sin P_x (1 − w_x), w = softmax(−β cos P)
-    for (let x1 = 0; x1 < L1; x1++) {
-      for (let x0 = 0; x0 < L0; x0++) {
-        const i = x1 * L0 + x0;
-        const w = Math.exp(-beta * cosP[i]! - mx) / s;
-        dlog[i] = -beta * Math.sin(plaquetteAt(th, b * V, x1, x0, L1, L0)) * (1 - w);
-      }
-    }
-  }
-  return { sumCos, lse: mx + Math.log(s) };
+  for (let i = 0; i < t.length; i++) s += Math.exp(-kappa * t[i]! - mx);
+  return kappa * sum + mx + Math.log(s);
+}
+
+/** cos P_x of field b at every site into cosP. */
+function plaquetteCos(th: Float32Array, b: number, L1: number, L0: number, cosP: Float64Array): void {
+  const V = L1 * L0;
+  for (let x1 = 0; x1 < L1; x1++) for (let x0 = 0; x0 < L0; x0++) cosP[x1 * L0 + x0] = Math.cos(plaquetteAt(th, b * V, x1, x0, L1, L0));
 }
 
 export interface U1PlaquetteBase extends BaseDistribution<tf.Tensor> {
@@ -98,9 +87,10 @@ export function u1PlaquetteBase(lattice: Lattice, beta: number): U1PlaquetteBase
   const [L0, L1] = lattice.extents as [number, number];
   const V = L0 * L1;
   const norm = -(V - 1) * logBesselI(0, beta) - Math.log(V);
+  const cosP = new Float64Array(V);
   const logOne = (th: Float32Array, b: number): number => {
-    const t = fieldTerms(th, b, L1, L0, beta, null);
-    return beta * t.sumCos + t.lse + norm;
+    plaquetteCos(th, b, L1, L0, cosP);
+    return plaquetteMixtureLog(cosP, beta) + norm;
   };
   return {
     beta,
@@ -129,8 +119,8 @@ export function u1PlaquetteBase(lattice: Lattice, beta: number): U1PlaquetteBase
             const x = x1 * L0 + x0;
             // gauge transformation: θ_μ(x) + g(x) − g(x + μ̂)
             const gx = g[x]!;
-            out[2 * (b * V + x)] = wrap(fixed[2 * (y1 * L0 + y0)]! + gx - g[x1 * L0 + ((x0 + 1) % L0)]!);
-            out[2 * (b * V + x) + 1] = wrap(fixed[2 * (y1 * L0 + y0) + 1]! + gx - g[((x1 + 1) % L1) * L0 + x0]!);
+            out[2 * (b * V + x)] = wrapAngle64(fixed[2 * (y1 * L0 + y0)]! + gx - g[x1 * L0 + ((x0 + 1) % L0)]!);
+            out[2 * (b * V + x) + 1] = wrapAngle64(fixed[2 * (y1 * L0 + y0) + 1]! + gx - g[((x1 + 1) % L1) * L0 + x0]!);
           }
         }
       }
@@ -148,14 +138,20 @@ export function u1PlaquetteBase(lattice: Lattice, beta: number): U1PlaquetteBase
           }),
           gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
             jsKernel(x.shape, [dy as tf.Tensor, saved[0]!], (out, [gy, th]) => {
-              const dP = new Float64Array(V);
               for (let b = 0; b < n; b++) {
-                fieldTerms(th!, b, L1, L0, beta, dP);
+                // ∂ log q/∂P_x = −β sin P_x (1 − w_x), w = softmax(−β cos P)
+                plaquetteCos(th!, b, L1, L0, cosP);
+                let mx = -Infinity;
+                for (let i = 0; i < V; i++) mx = Math.max(mx, -beta * cosP[i]!);
+                let z = 0;
+                for (let i = 0; i < V; i++) z += Math.exp(-beta * cosP[i]! - mx);
                 const gb = gy![b]!;
                 // P(x) = θ_0(x) + θ_1(x + 0̂) − θ_0(x + 1̂) − θ_1(x)
                 for (let x1 = 0; x1 < L1; x1++) {
                   for (let x0 = 0; x0 < L0; x0++) {
-                    const d = gb * dP[x1 * L0 + x0]!;
+                    const i = x1 * L0 + x0;
+                    const w = Math.exp(-beta * cosP[i]! - mx) / z;
+                    const d = -gb * beta * Math.sin(plaquetteAt(th!, b * V, x1, x0, L1, L0)) * (1 - w);
                     const o = 2 * b * V;
                     out[o + 2 * (x1 * L0 + x0)] += d;
                     out[o + 2 * (x1 * L0 + ((x0 + 1) % L0)) + 1] += d;

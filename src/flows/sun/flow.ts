@@ -17,9 +17,8 @@ import { sunPlaquetteBase, type SUNPlaquetteBase } from './plaquette-base.ts';
 import { reverseKLLoss, type BatchLoss } from '../../train/train.ts';
 import { layerPattern } from '../gauge/masks.ts';
 import { planes } from '../gauge/layout.ts';
-import { ctrace } from './complex.ts';
 import { SUNSpectralCoupling, type SUNCouplingOptions } from './coupling.ts';
-import { sunLinksToTensors, sunPlaquette, type CField } from './links.ts';
+import { sunLinksToTensors, sunPlaquetteReTrace, type CField } from './links.ts';
 import { haarMatrices } from './weyl.ts';
 
 /** (re, im) → one tensor [..., 2] (through rank-2 views: wasm kernels refuse ranks above 6). */
@@ -33,21 +32,12 @@ export function unpackField(t: tf.Tensor): CField {
   return { re: tf.reshape(tf.slice(v, [0, 0], [-1, 1]), shape), im: tf.reshape(tf.slice(v, [0, 1], [-1, 1]), shape) };
 }
 
-/** n Haar-random SU(N) fields on the lattice: (re, im) link tensors. */
-export function sunHaarField(lattice: Lattice, N: number, n: number, rng: () => number): CField {
-  return sunLinksToTensors(lattice, N, haarMatrices(N, n * lattice.volume * lattice.dims, rng), n);
-}
-
 /** −S = (β/N) Σ_{x, μ<ν} Re tr P_μν(x) per field, float32, differentiable (training only). */
 export function sunWilsonLogDensity(links: CField, dims: number, N: number, beta: number): tf.Tensor1D {
   return tf.tidy(() => {
     const B = links.re.shape[0]!;
     let s: tf.Tensor = tf.zeros([B]);
-    for (const [mu, nu] of planes(dims)) {
-      const P = sunPlaquette(links, dims, mu, nu);
-      const tr = ctrace({ re: tf.reshape(P.re, [-1, N, N]) as tf.Tensor3D, im: tf.reshape(P.im, [-1, N, N]) as tf.Tensor3D }).re;
-      s = tf.add(s, tf.sum(tf.reshape(tr, [B, -1]), 1));
-    }
+    for (const [mu, nu] of planes(dims)) s = tf.add(s, tf.sum(sunPlaquetteReTrace(links, dims, mu, nu), 1));
     return tf.mul(beta / N, s) as tf.Tensor1D;
   });
 }

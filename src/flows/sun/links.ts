@@ -11,7 +11,7 @@
 import { tf } from '../../backend/index.ts';
 import type { Lattice } from '../../../lattices/geometry.ts';
 import { rollAxis, spatialAxis } from '../gauge/layout.ts';
-import { cadjoint, cmul, type CMat } from './complex.ts';
+import { cadjoint, cmul, ctrace, type CMat } from './complex.ts';
 
 /** A tensor pair of any rank ≥ 3 whose last two axes are N×N. */
 export type CField = { re: tf.Tensor; im: tf.Tensor };
@@ -110,4 +110,15 @@ export function sunStaple(links: CField, dims: number, mu: number, nu: number): 
 /** The untraced plaquette P_μν(x) = U_μ(x) U_ν(x+μ̂) U_μ(x+ν̂)† U_ν(x)†: [B, spatial…, N, N]. */
 export function sunPlaquette(links: CField, dims: number, mu: number, nu: number): CField {
   return sunMul(sunComponent(links, mu), sunStaple(links, dims, mu, nu));
+}
+
+/** Re tr P_μν(x) of every field and site: [B, V] (site order of the layout). */
+export function sunPlaquetteReTrace(links: CField, dims: number, mu: number, nu: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const B = links.re.shape[0]!;
+    const N = links.re.shape[links.re.rank - 1]!;
+    const P = sunPlaquette(links, dims, mu, nu);
+    const tr = ctrace({ re: tf.reshape(P.re, [-1, N, N]) as tf.Tensor3D, im: tf.reshape(P.im, [-1, N, N]) as tf.Tensor3D }).re;
+    return tf.reshape(tr, [B, -1]) as tf.Tensor2D;
+  });
 }

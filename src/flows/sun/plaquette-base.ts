@@ -25,8 +25,8 @@ import { haarSUN } from '../../../lattices/haar.ts';
 import { mul, mulAdjA, mulAdjB, reTraceMulAdjB, setIdentity } from '../../../lattices/matrix.ts';
 import { sunSinglePlaquette } from '../../../lattices/exact/sun.ts';
 import { vonMises } from '../../../samplers/heatbath_u1.ts';
-import { ctrace } from './complex.ts';
-import { sunPlaquette, type CField } from './links.ts';
+import { plaquetteMixtureLog } from '../gauge/plaquette-base.ts';
+import { sunPlaquetteReTrace, type CField } from './links.ts';
 
 /** Eigen-phases of a class-distributed plaquette, out[0..N), by rejection (see the module comment). */
 function classPhases(N: number, kappa: number, rng: () => number, out: Float64Array): void {
@@ -100,17 +100,6 @@ export function sunPlaquetteBase(lattice: Lattice, N: number, beta: number): SUN
       }
     }
   };
-  const logOf = (tr: Float64Array): number => {
-    let sum = 0;
-    let mx = -Infinity;
-    for (let i = 0; i < V; i++) {
-      sum += tr[i]!;
-      mx = Math.max(mx, -kappa * tr[i]!);
-    }
-    let s = 0;
-    for (let i = 0; i < V; i++) s += Math.exp(-kappa * tr[i]! - mx);
-    return kappa * sum + mx + Math.log(s) + norm;
-  };
 
   return {
     beta,
@@ -169,14 +158,12 @@ export function sunPlaquetteBase(lattice: Lattice, N: number, beta: number): SUN
       const b = new Float64Array(m);
       return Float64Array.from({ length: n }, (_, i) => {
         traces(links, i * per, tr, a, b);
-        return logOf(tr);
+        return plaquetteMixtureLog(tr, kappa) + norm;
       });
     },
     logProb(links: CField): tf.Tensor1D {
       return tf.tidy(() => {
-        const B = links.re.shape[0]!;
-        const P = sunPlaquette(links, 2, 0, 1);
-        const tr = tf.reshape(ctrace({ re: tf.reshape(P.re, [-1, N, N]) as tf.Tensor3D, im: tf.reshape(P.im, [-1, N, N]) as tf.Tensor3D }).re, [B, V]);
+        const tr = sunPlaquetteReTrace(links, 2, 0, 1);
         return tf.add(tf.add(tf.mul(kappa, tf.sum(tr, 1)), tf.logSumExp(tf.mul(-kappa, tr), 1)), norm) as tf.Tensor1D;
       });
     },

@@ -11,6 +11,9 @@ import { makeLattice } from '../../../lattices/geometry.ts';
 import { makeRng } from '../../../lattices/random.ts';
 import { u1Exact2D, u1ExactTorus } from '../../../lattices/exact/u1.ts';
 import { defaultU1Config, makeU1GaugeFlow, u1GaugeFlowFromJSON, u1GaugeFlowToJSON, validateU1Config } from '../../../src/flows/gauge/build.ts';
+import { wilsonAction } from '../../../lattices/action.ts';
+import { U1 } from '../../../lattices/group.ts';
+import { logMeanExp } from '../../../samplers/diagnostics/weights.ts';
 import { u1PlaquetteBase } from '../../../src/flows/gauge/plaquette-base.ts';
 import { gaugeProposal } from '../../../src/flows/gauge/proposal.ts';
 import { evaluateGaugeProposal } from '../../../src/flows/gauge/evaluate.ts';
@@ -54,24 +57,14 @@ test('a density claiming another β fails the Z test (the test can fail)', () =>
   const th = x.dataSync() as Float32Array;
   x.dispose();
   const logq = wrong.logProb64(th, n);
-  // log Ẑ = log mean e^{−S − log q}, S = −β Σ cos P (u1Exact2D's convention: Z = ∫ e^{β Σ cos P} dU)
+  // log Ẑ = log mean e^{−S − log q} with S from lattices/action.ts, and its delta-method error
   const right = base.logProb64(th, n);
+  const minusS = Array.from({ length: n }, (_, i) => -wilsonAction({ group: U1, lattice, theta: Float64Array.from(th.subarray(i * 32, (i + 1) * 32)) }, beta));
   const est = (lq: Float64Array) => {
-    const lw = Array.from(lq, (l, i) => {
-      let s = 0;
-      for (let p = 0; p < 16; p++) {
-        const x1 = Math.floor(p / 4);
-        const x0 = p % 4;
-        const at = (a0: number, a1: number, mu: number) => th[i * 32 + 2 * (((a1 + 4) % 4) * 4 + ((a0 + 4) % 4)) + mu]!;
-        s += Math.cos(at(x0, x1, 0) + at(x0 + 1, x1, 1) - at(x0, x1 + 1, 0) - at(x0, x1, 1));
-      }
-      return beta * s - l;
-    });
-    const m = Math.max(...lw);
-    const w = lw.map((v) => Math.exp(v - m));
-    const mean = w.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) / n);
-    return { logZ: m + Math.log(mean), err: sd / mean };
+    const lw = Array.from(lq, (l, i) => minusS[i]! - l);
+    const logZ = logMeanExp(lw);
+    const w = lw.map((v) => Math.exp(v - logZ));
+    return { logZ, err: Math.sqrt(w.reduce((a, b) => a + (b - 1) ** 2, 0) / (n - 1) / n) };
   };
   const exact = u1Exact2D(beta, 4).logZ;
   const good = est(right);
