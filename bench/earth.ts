@@ -6,12 +6,17 @@
  *   npx tsx bench/earth.ts --data-dir <dir with volerup.csv, quakes_all.csv, flood.csv, fire.csv>
  *       [--datasets volcano,earthquake,flood,fire] [--splits 0,1,2,3,4] [--minutes 3]
  *       [--ircpm-minutes 1] [--out bench/results/earth.json] [--plots-dir docs] [--force]
+ *   npx tsx bench/earth.ts --data-dir <dir> --kernel-only --min-width 0.0141 --out <file>
  *
  * Per dataset and split: the CNF of `gaugeflow fit --data` with its defaults (src/train/fit-data.ts,
  * src/train/data-defaults.ts; --minutes is its training budget) and, beside it, an IRCPM stack
  * trained by maximum likelihood with the same validation selection (--ircpm-minutes, 0 = none).
  * The test NLL is that of the density each model defines: the CNF's is the exact density of its
- * discrete map (Newton inversion, float64 log-determinants), the IRCPM's is explicit.
+ * discrete map (Newton inversion, float64 log-determinants), the IRCPM's is explicit. Each CNF row
+ * also holds `fit --data`'s default model, the CNF mixed with the anisotropic kernel density of the
+ * training points (src/densities/sphere-kernel.ts), and that kernel density alone.
+ * --kernel-only fits the kernel density alone (seconds), with its smallest width --min-width: how
+ * much of the kernel's figure comes from kernels sharper than a given scale.
  *
  * Resumable: --out is rewritten (atomically) after every finished run, and a rerun with the same
  * --out skips the runs it already holds for the same budgets, so a long benchmark can be split over
@@ -31,11 +36,13 @@ import { sphere } from '../src/manifolds/index.ts';
 import { makeIRCPM } from '../src/flows/ircpm/stack.ts';
 import { countParams } from '../src/flows/potentials.ts';
 import type { Flow } from '../src/flows/types.ts';
-import { latLonToSphere, loadLatLonCSV } from '../src/data/earth.ts';
+import { latLonToSphere, loadLatLonCSV, splitIndices } from '../src/data/earth.ts';
 import { DATA_CNF_MODEL, dataFitDefaults } from '../src/train/data-defaults.ts';
 import { dataCNF, disposeSplit, fitToData, normalisation, sampleRows, splitData } from '../src/train/fit-data.ts';
 import { writeFileAtomic } from '../src/io/write-atomic.ts';
 import { sphereSamplesPlot } from '../src/report/plots.ts';
+import { fitSphereKernel, type KernelChoice } from '../src/densities/sphere-kernel.ts';
+import { meanNegLog } from '../src/densities/mixture.ts';
 import { renderSvg } from '../src/report/render.ts';
 
 const DATASETS: Record<string, { file: string; cnfm: [number, number]; moser: [number, number] }> = {
@@ -54,13 +61,18 @@ const specs = {
   out: { type: 'string', default: 'bench/results/earth.json', help: 'result JSON (resumed from when it exists)' },
   'plots-dir': { type: 'string', help: 'write earth-<dataset>.svg here' },
   force: { type: 'boolean', help: 'start afresh even if --out holds results' },
+  'kernel-only': { type: 'boolean', help: 'fit only the kernel density (no CNF, no IRCPM), with --min-width' },
+  'min-width': { type: 'number', gt: 0, max: 0.1, help: 'with --kernel-only: smallest kernel width in radians [0.001 ≈ 6 km; 0.0141 ≈ 0.8° was the earlier vMF KDE cap κ ≤ 5000]' },
   help: { type: 'boolean' },
 } satisfies FlagSpecs;
 
 interface Row {
   dataset: string;
-  model: 'cnf' | 'ircpm';
+  model: 'cnf' | 'ircpm' | 'kernel';
   split: number;
+  /** kernel rows: the smallest kernel width allowed (rad) and the (k, h, λ, ε) chosen */
+  minWidth?: number;
+  choice?: KernelChoice;
   minutes: number;
   testNLL: number;
   testNLLContinuous?: number;
@@ -72,8 +84,8 @@ interface Row {
   selectedIteration: number;
   stopped: string;
   params: number;
-  /** CNF: the mixture with a vMF KDE of the training points (κ, w chosen on validation) */
-  mixture?: { kappa: number; weight: number; testNLL: number; kdeKappa: number; kdeTestNLL: number };
+  /** CNF: its mixture with the anisotropic kernel density of the training points (kernel and w chosen on validation) */
+  mixture?: { weight: number; choice: KernelChoice; valNLL: number; testNLL: number; kernelTestNLL: number; seconds: number };
   /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
   integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
@@ -103,13 +115,13 @@ const toLatLon = (p: number[]): [number, number] => [
 function summarise(r: EarthResult): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const ds of Object.keys(DATASETS))
-    for (const model of ['cnf', 'ircpm'] as const) {
-      const rows = r.rows.filter((x) => x.dataset === ds && x.model === model);
+    for (const [model, minWidth] of [['cnf', undefined], ['ircpm', undefined], ...[...new Set(r.rows.filter((x) => x.model === 'kernel').map((x) => x.minWidth!))].map((w) => ['kernel', w] as const)] as const) {
+      const rows = r.rows.filter((x) => x.dataset === ds && x.model === model && x.minWidth === minWidth);
       if (!rows.length) continue;
       const t = meanSd(rows.map((x) => x.testNLL));
       out.push({
         dataset: ds,
-        model,
+        model: minWidth === undefined ? model : `kernel (λ ≥ ${minWidth} rad)`,
         splits: rows.map((x) => x.split),
         testNLL: t,
         trainSeconds: meanSd(rows.map((x) => x.trainSeconds)).mean,
@@ -121,8 +133,8 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
       const mix = rows.filter((x) => x.mixture);
       if (model !== 'cnf' || !mix.length) continue;
       for (const [name, get] of [
-        ['vmf-kde', (x: Row) => x.mixture!.kdeTestNLL],
-        ['cnf+kde', (x: Row) => x.mixture!.testNLL],
+        ['kernel', (x: Row) => x.mixture!.kernelTestNLL],
+        ['cnf+kernel', (x: Row) => x.mixture!.testNLL],
       ] as const) {
         const t2 = meanSd(mix.map(get));
         out.push({
@@ -130,11 +142,13 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
           model: name,
           splits: mix.map((x) => x.split),
           testNLL: t2,
-          trainSeconds: name === 'vmf-kde' ? null : meanSd(mix.map((x) => x.trainSeconds)).mean,
-          params: name === 'vmf-kde' ? 0 : rows[0]!.params,
+          // the kernel's fit (grid search on validation) in seconds; the mixture adds it to the CNF's training
+          trainSeconds: meanSd(mix.map((x) => (name === 'kernel' ? 0 : x.trainSeconds) + x.mixture!.seconds)).mean,
+          // the kernel density stores 6 numbers per training point (centre, covariance)
+          params: (name === 'kernel' ? 0 : rows[0]!.params) + 6 * rows[0]!.sizes.train,
           cnfm: DATASETS[ds]!.cnfm,
           atOrBelowCNFM: t2.mean <= DATASETS[ds]!.cnfm[0],
-          ...(name === 'cnf+kde' ? { weights: mix.map((x) => x.mixture!.weight), mixtureKappas: mix.map((x) => +x.mixture!.kappa.toFixed(1)) } : { kappas: mix.map((x) => +x.mixture!.kdeKappa.toFixed(1)) }),
+          ...(name === 'cnf+kernel' ? { weights: mix.map((x) => x.mixture!.weight) } : { kernels: mix.map((x) => x.mixture!.choice) }),
         });
       }
     }
@@ -147,7 +161,7 @@ function table(summary: Record<string, unknown>[]): string {
   for (const s of summary) {
     const t = s.testNLL as { mean: number; sd: number };
     const c = s.cnfm as [number, number];
-    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${s.trainSeconds === null ? '–' : (s.trainSeconds as number).toFixed(0)} | ${s.params} | ${s.integral ? (s.integral as ({ z: number; se: number } | null)[]).map((g) => (g ? `${g.z.toFixed(3)}±${g.se.toFixed(3)}` : '–')).join(', ') : 'exact map'} |`);
+    lines.push(`| ${s.dataset} | ${s.model} | ${(s.splits as number[]).join(',')} | ${f(t.mean)} ± ${f(t.sd)} | ${f(c[0])} ± ${f(c[1])} | ${s.trainSeconds === null ? '–' : (s.trainSeconds as number).toFixed(0)} | ${s.params} | ${s.integral ? (s.integral as ({ z: number; se: number } | null)[]).map((g) => (g ? `${g.z.toFixed(3)}±${g.se.toFixed(3)}` : '–')).join(', ') : s.model === 'cnf' ? 'exact map' : s.model === 'ircpm' ? '–' : 'exact (normalised by construction)'} |`);
   }
   return lines.join('\n');
 }
@@ -159,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!f['data-dir']) throw new UsageError('--data-dir <dir> is required (the Earth catalogues are not shipped with the repository)');
+  if (f['min-width'] !== undefined && !f['kernel-only']) throw new UsageError('--min-width applies with --kernel-only (the CNF rows use the default of fit --data)');
   const names = f.datasets!.split(',').map((s) => s.trim());
   for (const n of names) if (!DATASETS[n]) throw new UsageError(`--datasets: unknown '${n}' (choose from ${Object.keys(DATASETS).join(', ')})`);
   const files = names.map((n) => join(f['data-dir']!, DATASETS[n]!.file));
@@ -195,6 +210,21 @@ async function main(argv: string[]): Promise<number> {
     for (const split of f.splits!) {
       for (const [k, ds] of names.entries()) {
         const pts = points[k]!;
+        if (f['kernel-only']) {
+          const mw = f['min-width'] ?? 0.001;
+          if (result.rows.some((r) => r.dataset === ds && r.model === 'kernel' && r.split === split && r.minWidth === mw)) continue;
+          const s = splitIndices(pts.length, split);
+          const [train, val, test] = [s.train, s.val, s.test].map((idx) => idx.map((i) => pts[i]!));
+          const t0 = performance.now();
+          const kf = fitSphereKernel(train!, val!, { minWidth: mw });
+          const trainSeconds = (performance.now() - t0) / 1000;
+          const testNLL = meanNegLog(kf.model.logDensity(test!));
+          const row: Row = { dataset: ds, model: 'kernel', split, minutes: 0, minWidth: mw, choice: kf.choice, testNLL, valNLL: kf.valNLL, trainSeconds, evalSeconds: (performance.now() - t0) / 1000 - trainSeconds, steps: 0, selectedIteration: 0, stopped: 'grid', params: 6 * train!.length, sizes: { train: train!.length, val: val!.length, test: test!.length } };
+          result.rows.push(row);
+          console.error(JSON.stringify(row));
+          save();
+          continue;
+        }
         const runs: ['cnf' | 'ircpm', number][] = [['cnf', f.minutes!]];
         if (f['ircpm-minutes']! > 0) runs.push(['ircpm', f['ircpm-minutes']!]);
         for (const [model, minutes] of runs) {
@@ -228,7 +258,7 @@ async function main(argv: string[]): Promise<number> {
             selectedIteration: o.fit.selectedIteration,
             stopped: o.fit.stopped,
             params: countParams(flow.variables),
-            mixture: o.mixture,
+            mixture: o.mixture && { weight: o.mixture.weight, choice: o.mixture.choice, valNLL: o.mixture.valNLL, testNLL: o.mixture.testNLL, kernelTestNLL: o.mixture.kernelTestNLL, seconds: o.mixture.seconds },
             ...(model === 'ircpm' ? { integral: normalisation(flow, 20000, `earth-norm-${ds}-${split}`) } : {}),
             sizes: data.sizes,
           };
@@ -237,8 +267,11 @@ async function main(argv: string[]): Promise<number> {
           console.error(JSON.stringify(row));
           if (model === 'cnf' && split === f.splits![0]) {
             const test = data.test.arraySync() as number[][];
-            // 500 of each: an SVG circle costs ≈ 300 bytes
-            result.plots[ds] = { samples: sampleRows(flow, 500, `earth-plot-${ds}`).map(toLatLon), test: test.slice(0, 500).map(toLatLon) };
+            // 500 of each (an SVG circle costs ≈ 300 bytes), from the model the row's best NLL belongs to:
+            // with the kernel mixture, round(500 w) from the CNF and the rest from the kernel density
+            const nFlow = o.mixture ? Math.round(500 * o.mixture.weight) : 500;
+            const samples = [...(nFlow > 0 ? sampleRows(flow, nFlow, `earth-plot-${ds}`) : []), ...(o.mixture ? o.mixture.kernel.sample(500 - nFlow, seedrandom(`earth-plot-kernel-${ds}`)) : [])];
+            result.plots[ds] = { samples: samples.map(toLatLon), test: test.slice(0, 500).map(toLatLon) };
           }
           disposeSplit(data);
           flow.variables.forEach((v) => v.dispose());
@@ -255,7 +288,7 @@ async function main(argv: string[]): Promise<number> {
   for (const [k, ds] of names.entries()) {
     const p = result.plots[ds];
     if (!plotPaths[k] || !p) continue;
-    const plot = sphereSamplesPlot(`earth-${ds}`, `${ds}: CNF samples against test points (split ${f.splits![0]})`, p.samples, p.test);
+    const plot = sphereSamplesPlot(`earth-${ds}`, `${ds}: CNF + kernel samples against test points (split ${f.splits![0]})`, p.samples, p.test);
     writeFileAtomic(plotPaths[k]!, await renderSvg(plot.spec), `${ds} plot`);
   }
   const summary = summarise(result);

@@ -42,6 +42,13 @@ export { boundDiagnostics } from './flows/ircpm/diagnostics.ts';
 export { CNF } from './flows/cnf/cnf.ts';
 export type { CNFOptions, CNFMode } from './flows/cnf/cnf.ts';
 export { saveFlow, loadFlow } from './flows/io.ts';
+
+// densities on S² fitted to data (fit --data): the anisotropic kernel density, mixtures, model files
+export { SphereKernelDensity, fitSphereKernel, KERNEL_GRID } from './densities/sphere-kernel.ts';
+export type { KernelChoice, KernelFit } from './densities/sphere-kernel.ts';
+export { mixtureLogDensity, selectWeight } from './densities/mixture.ts';
+export { loadFittedDensity, fittedSphereDensity } from './densities/fitted.ts';
+export type { FittedSphereDensity } from './densities/fitted.ts';
 export { trainReverseKL, trainMaxLikelihood, trainWithLoss, reverseKLLoss } from './train/train.ts';
 export type { TrainOptions, TrainResult, BatchLoss, ReverseKLModel } from './train/train.ts';
 export { trainParallel } from './train/parallel.ts';

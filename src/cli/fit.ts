@@ -4,13 +4,16 @@
  *
  *   gaugeflow fit --manifold torus2|sphere2 --target <name> --flow ircpm|cnf [--stack 3] [--steps N]
  *                 [--estimator total|path] [--seed S] [--out model.json] [--json]
- *   gaugeflow fit --data <csv> [--flow cnf|ircpm] [--split-seed S] [--minutes M] [--json]
+ *   gaugeflow fit --data <csv> [--flow cnf|ircpm] [--split-seed S] [--minutes M] [--mixture kernel|none] [--json]
  *
  * With --data the defaults are the tuned recipe of src/train/data-defaults.ts (model, steps, schedule,
  * validation every 200 steps with best-validation selection and early stopping, a wall-clock budget
  * of --minutes); any training flag typed overrides its default, and the JSON's `settings` says what
- * was used. The test NLL is that of the density the saved model defines (CNF: the exact density of
- * its discrete map).
+ * was used. A CNF is then mixed with the anisotropic kernel density of the training points
+ * (src/densities/sphere-kernel.ts; kernel and weight chosen on the validation split; --mixture none
+ * for the CNF alone). The test NLL is that of the density the saved model defines: the mixture, with
+ * the CNF's exact discrete-map density (`flowTestNLL`: the CNF alone); src/densities/fitted.ts loads
+ * the file.
  *
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and the --data input is never written over. Ctrl-C stops
@@ -53,9 +56,11 @@ const specs = {
   steps: { type: 'int', min: 0, help: 'training steps [1000; with --data chosen from the data size, see src/train/data-defaults.ts]' },
   batch: { type: 'int', min: 1, default: 256 },
   lr: { type: 'number', gt: 0, default: 3e-3, help: 'Adam learning rate (> 0)' },
-  minutes: { type: 'number', gt: 0, help: 'wall-clock budget of training with --data, validation included [3]' },
+  minutes: { type: 'number', gt: 0, help: 'wall-clock budget of training with --data, validation included [2]' },
   patience: { type: 'int', min: 1, help: 'with --data: stop after this many validations (every 200 steps) without a better validation NLL [10]' },
   ema: { type: 'number', min: 0, max: 0.9999, help: 'with --data: select among exponential moving averages of the weights with this decay [0: none]' },
+  mixture: { type: 'string', choices: ['kernel', 'none'], help: 'with --data and --flow cnf: the model is the CNF mixed with an anisotropic kernel density of the training points (kernel, default) or the CNF alone (none)' },
+  'min-width': { type: 'number', gt: 0, max: 0.1, help: 'with --mixture kernel: smallest kernel width in radians [0.001 ≈ 6 km]' },
   seed: { type: 'int', default: 1 },
   'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
   'eval-samples': { type: 'int', min: 100, default: 20000 },
@@ -107,13 +112,18 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
  * ≈ 0.7 KiB for the sphere IRCPM stack and the CNF, tape included), evaluations = stacked layers
  * (IRCPM) or 4 RK4 stages × 8 steps (CNF); evaluation runs in batches of 2000 without a tape.
  */
-function fitMemory(flags: Flags, onSphere: boolean): { total: number; detail: string } {
+function fitMemory(flags: Flags, onSphere: boolean, nPoints?: number): { total: number; detail: string } {
   const hidden = flags.hidden ?? (flags.flow === 'cnf' ? (flags.data ? DATA_CNF_MODEL.hidden : [48, 48]) : onSphere ? [128, 128] : [64, 64]);
   // flow matching (CNF --data) evaluates Φ once per sample, with first derivatives (4 as a margin)
   const evals = flags.flow === 'cnf' ? (flags.data ? 4 : 32) : (flags.stack ?? (onSphere ? 3 : 1));
   const perSample = 1024 * hidden.reduce((a, b) => a + b, 0) * evals;
   const samples = Math.max(flags.batch!, 700);
-  return { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
+  const flow = { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
+  if (!nPoints) return flow;
+  // the kernel mixture's selection holds, per validation point, the training kernels within 0.8 rad
+  // (28 bytes each; at most all of them): 10% × 80% of the points squared
+  const kernel = 28 * (0.1 * nPoints) * (0.8 * nPoints);
+  return { total: flow.total + kernel, detail: `${flow.detail}, + ≤ ${(kernel / 2 ** 20).toFixed(0)} MiB for the kernel selection on ${nPoints} points (--mixture none skips it)` };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -131,6 +141,9 @@ export async function run(argv: string[]): Promise<number> {
   appliesOnly(parsed, ['stack', 'separate', 'potential', 'diag-points'], flags.flow === 'ircpm', '--flow ircpm');
   appliesOnly(parsed, ['estimator', 'eval-samples'], !!flags.target, '--target (reverse KL)');
   appliesOnly(parsed, ['split-seed', 'minutes', 'patience', 'ema'], !!flags.data, '--data');
+  appliesOnly(parsed, ['mixture'], !!flags.data && flags.flow === 'cnf', '--data with --flow cnf');
+  const mixture = !!flags.data && flags.flow === 'cnf' && flags.mixture !== 'none';
+  appliesOnly(parsed, ['min-width'], mixture, '--mixture kernel');
   appliesOnly(parsed, ['force'], flags.out !== undefined, '--out');
   if (flags.potential === 'fourier' && manifoldName !== 'torus2') throw new UsageError(`--potential fourier is defined on flat tori only (--manifold torus2), not ${manifoldName}`);
   if (flags.estimator === 'path' && flags.flow !== 'ircpm') {
@@ -143,8 +156,10 @@ export async function run(argv: string[]): Promise<number> {
     checkOutputPath(flags.out, { force: flags.force, inputs: [flags.data], flag: '--out' });
     checkOutputPath(checkpointPath!, { force: flags.force, inputs: [flags.data], flag: 'checkpoint file' });
   }
-  const mem = fitMemory(flags, manifoldName === 'sphere2');
-  checkMemory({ ...mem, reduce: '--batch or --hidden' }, flags['max-memory']);
+  // the data are read (and checked) before any work, and size the kernel selection's memory
+  const points = flags.data ? latLonToSphere(loadLatLonCSV(flags.data)) : undefined;
+  const mem = fitMemory(flags, manifoldName === 'sphere2', mixture ? points!.length : undefined);
+  checkMemory({ ...mem, reduce: mixture ? '--batch, --hidden or --mixture none' : '--batch or --hidden' }, flags['max-memory']);
 
   const backend = await initBackend();
   const manifold = manifoldByName(manifoldName);
@@ -171,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
       if (result.bounds) console.log(`bounds         ${JSON.stringify(result.bounds)}`);
     }
   };
-  const meta = { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed };
+  const meta: Record<string, unknown> = { target: target?.name, data: flags.data, steps: flags.steps, seed: flags.seed };
   /** Ctrl-C: the weights reached go to the checkpoint file (never to --out), the partial result is printed. */
   const interrupted = (done: number, planned: number, finalLoss: number | null, cleanup: () => void): number => {
     cleanup();
@@ -196,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
       const ev = evaluate(flow, target.logp, flags['eval-samples'], seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ });
       Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
     } else {
-      const split = splitData(latLonToSphere(loadLatLonCSV(flags.data!)), flags['split-seed']!);
+      const split = splitData(points!, flags['split-seed']!);
       const d = dataFitDefaults(flags.flow, split.sizes.train, { minutes: flags.minutes, iterations: flags.steps });
       const typed = givenFlags(parsed);
       const settings: ValidatedFitSettings = {
@@ -220,7 +235,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
       // whose density is explicit, by maximum likelihood. Both select on the validation split.
-      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture: flags.flow === 'cnf' });
+      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'] });
       if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
       Object.assign(result, {
         objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',
@@ -231,14 +246,20 @@ export async function run(argv: string[]): Promise<number> {
         selectedIteration: out.fit.selectedIteration,
         stopped: out.fit.stopped,
         trainSeconds: out.fit.seconds,
-        valNLL: out.valNLL,
-        testNLL: out.testNLL,
+        density: out.mixture ? 'cnf+kernel' : flags.flow,
+        // the density the model (and a file saved by --out) defines: with the kernel mixture, that mixture
+        testNLL: out.mixture ? out.mixture.testNLL : out.testNLL,
+        valNLL: out.mixture ? out.mixture.valNLL : out.valNLL,
+        flowTestNLL: out.testNLL,
+        flowValNLL: out.valNLL,
         ...(out.testNLLContinuous !== undefined ? { testDensity: 'exact (discrete map)', testOkFraction: out.testOkFraction, testNLLContinuous: out.testNLLContinuous } : {}),
         finalLoss: out.fit.finalLoss,
-        // the CNF mixed with a vMF KDE of the training points (κ, w on validation; not part of --out)
-        ...(out.mixture ? { mixture: out.mixture } : {}),
+        ...(out.mixture
+          ? { mixture: { weight: out.mixture.weight, kernel: out.mixture.choice, kernelTestNLL: out.mixture.kernelTestNLL, seconds: out.mixture.seconds } }
+          : {}),
         validation: out.fit.log,
       });
+      if (out.mixture) meta.mixture = { weight: out.mixture.weight, choice: out.mixture.choice, kernel: out.mixture.kernel.toJSON() };
       disposeSplit(split);
     }
   } finally {

@@ -12,7 +12,8 @@ import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
 import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
-import { meanNegLog, mixtureLogDensity, selectMixture, vmfKdeLogDensity } from './vmf-kde.ts';
+import { meanNegLog, mixtureLogDensity, selectWeight } from '../densities/mixture.ts';
+import { fitSphereKernel, type KernelChoice, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
 import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import { VALIDATION_STEPS, type DataCNFModel } from './data-defaults.ts';
@@ -22,13 +23,16 @@ export interface DataSplit {
   val: tf.Tensor2D;
   test: tf.Tensor2D;
   sizes: { train: number; val: number; test: number };
+  /** the same points as float64 rows (the kernel density and its evaluation) */
+  rows: { train: number[][]; val: number[][]; test: number[][] };
 }
 
 /** The seeded 80/10/10 split of unit vectors (rows) as tensors; the caller disposes them. */
 export function splitData(points: number[][], splitSeed: number): DataSplit {
   const split = splitIndices(points.length, splitSeed);
-  const take = (idx: number[]) => tf.tensor2d(idx.map((i) => points[i]!), [idx.length, 3]);
-  return { train: take(split.train), val: take(split.val), test: take(split.test), sizes: { train: split.train.length, val: split.val.length, test: split.test.length } };
+  const rows = { train: split.train.map((i) => points[i]!), val: split.val.map((i) => points[i]!), test: split.test.map((i) => points[i]!) };
+  const take = (r: number[][]) => tf.tensor2d(r, [r.length, 3]);
+  return { train: take(rows.train), val: take(rows.val), test: take(rows.test), sizes: { train: split.train.length, val: split.val.length, test: split.test.length }, rows };
 }
 
 export function disposeSplit(d: DataSplit): void {
@@ -58,15 +62,33 @@ export interface DataFitOutcome {
   /** validation NLL of the selected weights (on the selection points; CNF: continuous-time) */
   valNLL?: number;
   evalSeconds?: number;
-  /** CNF with `mixture`: the mixture w q_CNF + (1 − w) q_KDE(κ) and the KDE alone (its own κ), all chosen on the validation split */
-  mixture?: { kappa: number; weight: number; testNLL: number; kdeKappa: number; kdeTestNLL: number };
+  /** CNF with `mixture`: w q_CNF + (1 − w) q_kernel, the kernel density and w chosen on the validation split */
+  mixture?: KernelMixture;
+}
+
+/** The CNF's mixture with the kernel density of the training points (src/densities/sphere-kernel.ts). */
+export interface KernelMixture {
+  /** the fitted kernel density (not serialised in results: see fit --out) */
+  kernel: SphereKernelDensity;
+  /** the kernel's (k, h, λ, ε), chosen on validation */
+  choice: KernelChoice;
+  /** weight of the CNF */
+  weight: number;
+  /** validation NLL of the mixture (the CNF's exact density) */
+  valNLL: number;
+  /** test NLL of the mixture: the density a model saved by fit --out defines */
+  testNLL: number;
+  /** test NLL of the kernel density alone */
+  kernelTestNLL: number;
+  /** seconds: kernel selection, the CNF's validation density, the weight */
+  seconds: number;
 }
 
 /**
  * Train `flow` on split.train with selection on (at most valCap points of) split.val, then measure
  * the test NLL unless interrupted. The selected weights are left in flow.variables.
  */
-export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean }): Promise<DataFitOutcome> {
+export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean; minWidth?: number }): Promise<DataFitOutcome> {
   const isCNF = flow instanceof CNF;
   const nVal = Math.min(valCap, split.sizes.val);
   const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
@@ -86,7 +108,14 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       const cnf = (flow as CNF).with({ mode: 'exact' });
       const ex = meanNLLExact(cnf, split.test);
       const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
-      if (opts.mixture) out.mixture = kdeMixture(cnf, split, ex.logq);
+      if (opts.mixture) {
+        // the selection takes up to ≈ 40 s on 10 000 points: say so on a terminal
+        const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
+        say(`kernel density: choosing (k, h, λ) on ${split.sizes.val} validation points… `);
+        out.mixture = kernelMixture(cnf, split, ex.logq, opts.minWidth);
+        const c = out.mixture.choice;
+        say(`k ${c.neighbours}, h ${c.scale}, λ ${c.width} rad, CNF weight ${out.mixture.weight} (${out.mixture.seconds.toFixed(0)} s)\n`);
+      }
       out.evalSeconds = (performance.now() - te) / 1000;
       return out;
     }
@@ -97,19 +126,25 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
 }
 
 /**
- * The CNF mixed with a vMF KDE of the training points: κ and the weight by validation NLL of the
- * mixture (the CNF's continuous-time density on the validation points, for selection only); the test
- * NLL uses the CNF's exact density `testLogq`. The KDE alone (κ by its own validation NLL) beside it.
+ * The CNF mixed with the kernel density of the training points: the kernel's (k, h, λ, ε) by its own
+ * validation NLL, then the CNF's weight by the validation NLL of the mixture, both with the densities
+ * the model defines (the CNF's exact discrete-map density, as on the test points `testLogq`).
  */
-function kdeMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array): NonNullable<DataFitOutcome['mixture']> {
-  const [train, val, test] = [split.train, split.val, split.test].map((t) => t.arraySync() as number[][]);
-  const sel = selectMixture(train!, val!, logProbContinuous(cnf, split.val, 16));
+function kernelMixture(cnf: CNF, split: DataSplit, testLogq: Float64Array, minWidth?: number): KernelMixture {
+  const t0 = performance.now();
+  const { train, val, test } = split.rows;
+  const kfit = fitSphereKernel(train, val, { minWidth });
+  const valFlow = meanNLLExact(cnf, split.val).logq;
+  const sel = selectWeight(valFlow, kfit.model.logDensity(val));
+  const testKernel = kfit.model.logDensity(test);
   return {
-    kappa: sel.kappa,
+    kernel: kfit.model,
+    choice: kfit.choice,
     weight: sel.weight,
-    testNLL: meanNegLog(mixtureLogDensity(testLogq, vmfKdeLogDensity(train!, test!, sel.kappa), sel.weight)),
-    kdeKappa: sel.kdeKappa,
-    kdeTestNLL: meanNegLog(vmfKdeLogDensity(train!, test!, sel.kdeKappa)),
+    valNLL: sel.valNLL,
+    testNLL: meanNegLog(mixtureLogDensity(testLogq, testKernel, sel.weight)),
+    kernelTestNLL: meanNegLog(testKernel),
+    seconds: (performance.now() - t0) / 1000,
   };
 }
 

@@ -13,6 +13,7 @@ import { dataCNF, disposeSplit, fitToData, splitData } from '../../src/train/fit
 import { dataFitDefaults } from '../../src/train/data-defaults.ts';
 import { makeIRCPM } from '../../src/flows/ircpm/stack.ts';
 import type { CNF } from '../../src/flows/cnf/cnf.ts';
+import { fittedSphereDensity } from '../../src/densities/fitted.ts';
 
 test.before(async () => {
   await initBackend();
@@ -38,14 +39,15 @@ function integral(logq: Float64Array | Float32Array): { z: number; se: number } 
 
 const m = sphere(2);
 
-test('a trained data CNF: the exact density of its discrete map integrates to 1 on S²', async () => {
+test('a trained data CNF and its default model (mixed with a kernel density) integrate to 1 on S²', async () => {
   const data = splitData(clusters(500), 0);
   const flow = dataCNF(m, seedrandom('cnf'), { hidden: [16, 16], randomFeatures: { count: 4, scales: [1, 3] }, timeHarmonics: 1, steps: 8 });
   const d = dataFitDefaults('cnf', data.sizes.train, { iterations: 300 });
-  const o = await fitToData(flow, data, { ...d.training, batch: 128, lr: 1e-2 }, 50, { rng: seedrandom('fit') });
+  const o = await fitToData(flow, data, { ...d.training, batch: 128, lr: 1e-2 }, 50, { rng: seedrandom('fit'), mixture: true });
   disposeSplit(data);
   // trained well away from uniform (log 4π ≈ 2.53), so the check is not of the identity map
   assert.ok(o.testNLL! < 1.9, `test NLL ${o.testNLL}`);
+  assert.ok(o.mixture!.weight > 0 && o.mixture!.weight < 1, `weight ${o.mixture!.weight}: both parts in the model`);
   const x = m.sampleUniform(3000, seedrandom('mc'));
   const r = (flow as CNF).with({ mode: 'exact' }).logProbExact(x);
   r.x0.dispose();
@@ -55,6 +57,13 @@ test('a trained data CNF: the exact density of its discrete map integrates to 1 
   // the estimate resolves a 10% error in the normalisation, and finds none
   assert.ok(se < 0.035, `standard error ${se}`);
   assert.ok(Math.abs(z - 1) < 3 * se, `∫q = ${z} ± ${se}`);
+  // the model fit --data saves by default: w q_CNF + (1 − w) q_kernel, on its own uniform points
+  const model = fittedSphereDensity(flow, o.mixture!);
+  const u = m.sampleUniform(3000, seedrandom('mc-mix'));
+  const mix = integral(model.logDensity(u.arraySync() as number[][]));
+  u.dispose();
+  assert.ok(mix.se < 0.035, `standard error ${mix.se}`);
+  assert.ok(Math.abs(mix.z - 1) < 3 * mix.se, `∫q (mixture, w ${o.mixture!.weight}) = ${mix.z} ± ${mix.se}`);
   flow.variables.forEach((v) => v.dispose());
 });
 
