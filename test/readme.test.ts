@@ -34,8 +34,8 @@ const shrink = (s: string) =>
     .replace(/i < 1000/g, 'i < 50')
     .replace(/gaugeProposal\(flow, lattice\), 2, \d+/g, 'gaugeProposal(flow, lattice), 2, 300');
 
-test('README has the four library snippets', () => {
-  assert.is(snippets.length, 4);
+test('README has the five library snippets', () => {
+  assert.is(snippets.length, 5);
 });
 
 test('flow training and flow-as-proposal snippets run', () => {
@@ -46,16 +46,23 @@ test('flow training and flow-as-proposal snippets run', () => {
 });
 
 test('gauge-flow snippet trains a U(1) flow and measures it as a proposal', () => {
-  const out = runSnippet('gauge', shrink(snippets[2]!));
+  const out = runSnippet('gauge', shrink(snippets[3]!));
   const m = /ESS (\d\.\d{3}), acceptance (\d\.\d{3}), KL (-?\d+\.\d{3})/.exec(out);
   assert.ok(m, out);
   assert.ok(Number(m![1]) > 0 && Number(m![2]) > 0 && Number(m![3]) > 0);
 });
 
 test('lattice snippet runs and prints a plaquette next to the exact value', () => {
-  const [measured, exact] = runSnippet('lattice', shrink(snippets[3]!)).trim().split(/\s+/).map(Number);
+  const [measured, exact] = runSnippet('lattice', shrink(snippets[4]!)).trim().split(/\s+/).map(Number);
   assert.ok(Math.abs(exact! - 0.6977746580) < 1e-9);
   assert.ok(measured! > 0.5 && measured! < 0.85, `plaquette ${measured}`);
+});
+
+test('sphere density snippet fits a kernel density to points along a curve', () => {
+  const m = /k (\d+), test NLL (-?\d+\.\d\d)/.exec(runSnippet('sphere', snippets[2]!));
+  assert.ok(m, 'no output');
+  // the true density (uniform on the 0.03 sr strip) has NLL log 0.03 ≈ −3.5, uniform on S² +2.53
+  assert.ok(Number(m![1]) > 0 && Number(m![2]) < -2.5, m![0]);
 });
 
 test.run();
