@@ -22,7 +22,7 @@ if (!skipTypecheck) {
 const uvu = ['uvu', '-r', 'tsx', '--no-color', '-i', '(?<!\\.test)\\.ts$'];
 // The whole suite runs as two uvu processes side by side: test/cli, whose tests mostly wait on the
 // gaugeflow processes they spawn, and everything else, which mostly computes. On 2 cores that takes
-// the suite from about 5.5 to 4.5 minutes here (5.6 in a CI rehearsal, where the SLURM and browser
+// the suite from about 5.5 to 4.5 minutes here (4.7–5.6 in two CI rehearsals, where the SLURM and browser
 // tests run too). The CLI group's output is printed when it ends, so the two streams do not
 // interleave. With a pattern (`npm test -- hmc`) one process runs it.
 const extra = process.argv.slice(2);
