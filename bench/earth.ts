@@ -85,7 +85,8 @@ interface Row {
   stopped: string;
   params: number;
   /** CNF: its mixture with the anisotropic kernel density of the training points (kernel and w chosen on validation) */
-  mixture?: { weight: number; choice: KernelChoice; valNLL: number; testNLL: number; kernelTestNLL: number; seconds: number };
+  /** params: the kernel density's (SphereKernelDensity.parameterCount) */
+  mixture?: { weight: number; choice: KernelChoice; valNLL: number; testNLL: number; kernelTestNLL: number; seconds: number; params: number };
   /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
   integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
@@ -125,7 +126,7 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
         splits: rows.map((x) => x.split),
         testNLL: t,
         trainSeconds: meanSd(rows.map((x) => x.trainSeconds)).mean,
-        params: rows[0]!.params,
+        params: Math.max(...rows.map((x) => x.params)),
         cnfm: DATASETS[ds]!.cnfm,
         atOrBelowCNFM: t.mean <= DATASETS[ds]!.cnfm[0],
         ...(rows.some((x) => x.integral) ? { integral: rows.map((x) => x.integral ?? null) } : {}),
@@ -144,8 +145,8 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
           testNLL: t2,
           // the kernel's fit (grid search on validation) in seconds; the mixture adds it to the CNF's training
           trainSeconds: meanSd(mix.map((x) => (name === 'kernel' ? 0 : x.trainSeconds) + x.mixture!.seconds)).mean,
-          // the kernel density stores 6 numbers per training point (centre, covariance)
-          params: (name === 'kernel' ? 0 : rows[0]!.params) + 6 * rows[0]!.sizes.train,
+          // the kernel density stores a centre and one or two covariances per training point (the most over the splits)
+          params: (name === 'kernel' ? 0 : rows[0]!.params) + Math.max(...mix.map((x) => x.mixture!.params)),
           cnfm: DATASETS[ds]!.cnfm,
           atOrBelowCNFM: t2.mean <= DATASETS[ds]!.cnfm[0],
           ...(name === 'cnf+kernel' ? { weights: mix.map((x) => x.mixture!.weight) } : { kernels: mix.map((x) => x.mixture!.choice) }),
@@ -219,7 +220,7 @@ async function main(argv: string[]): Promise<number> {
           const kf = fitSphereKernel(train!, val!, { minWidth: mw });
           const trainSeconds = (performance.now() - t0) / 1000;
           const testNLL = meanNegLog(kf.model.logDensity(test!));
-          const row: Row = { dataset: ds, model: 'kernel', split, minutes: 0, minWidth: mw, choice: kf.choice, testNLL, valNLL: kf.valNLL, trainSeconds, evalSeconds: (performance.now() - t0) / 1000 - trainSeconds, steps: 0, selectedIteration: 0, stopped: 'grid', params: 6 * train!.length, sizes: { train: train!.length, val: val!.length, test: test!.length } };
+          const row: Row = { dataset: ds, model: 'kernel', split, minutes: 0, minWidth: mw, choice: kf.choice, testNLL, valNLL: kf.valNLL, trainSeconds, evalSeconds: (performance.now() - t0) / 1000 - trainSeconds, steps: 0, selectedIteration: 0, stopped: 'grid', params: kf.model.parameterCount, sizes: { train: train!.length, val: val!.length, test: test!.length } };
           result.rows.push(row);
           console.error(JSON.stringify(row));
           save();
@@ -258,7 +259,7 @@ async function main(argv: string[]): Promise<number> {
             selectedIteration: o.fit.selectedIteration,
             stopped: o.fit.stopped,
             params: countParams(flow.variables),
-            mixture: o.mixture && { weight: o.mixture.weight, choice: o.mixture.choice, valNLL: o.mixture.valNLL, testNLL: o.mixture.testNLL, kernelTestNLL: o.mixture.kernelTestNLL, seconds: o.mixture.seconds },
+            mixture: o.mixture && { weight: o.mixture.weight, choice: o.mixture.choice, valNLL: o.mixture.valNLL, testNLL: o.mixture.testNLL, kernelTestNLL: o.mixture.kernelTestNLL, seconds: o.mixture.seconds, params: o.mixture.kernel.parameterCount },
             ...(model === 'ircpm' ? { integral: normalisation(flow, 20000, `earth-norm-${ds}-${split}`) } : {}),
             sizes: data.sizes,
           };

@@ -112,10 +112,11 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
         // the kernel selection and the CNF's exact validation density take ≈ 85 s on fire (10 247 training
         // points; 25 s of it the kernel grid): say so on a terminal
         const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
-        say(`kernel density: choosing (k, h, λ) on ${split.sizes.val} validation points… `);
+        say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
         out.mixture = kernelMixture(cnf, split, ex.logq, opts.minWidth);
         const c = out.mixture.choice;
-        say(`k ${c.neighbours}, h ${c.scale}, λ ${c.width} rad, CNF weight ${out.mixture.weight} (${out.mixture.seconds.toFixed(0)} s)\n`);
+        const wide = c.wide ? ` + ${c.wide.weight} × (h ${c.wide.scale}, λ ${c.wide.width} rad)` : '';
+        say(`k ${c.neighbours}, h ${c.scale}, λ ${c.width} rad${wide}, CNF weight ${out.mixture.weight} (${out.mixture.seconds.toFixed(0)} s)\n`);
       }
       out.evalSeconds = (performance.now() - te) / 1000;
       return out;

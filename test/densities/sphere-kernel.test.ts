@@ -169,6 +169,57 @@ test('kernel covariances: h² M + λ² I with the largest eigenvalue capped at �
   assert.throws(() => kernelCovariances(small, 1, 0), /width/);
 });
 
+/** Tight clusters (sd 0.003 rad) about 40 places, and a tenth of the points spread 0.15 rad about them. */
+function clustered(n: number, r: () => number): number[][] {
+  const rc = seedrandom('cluster-places');
+  const places = Array.from({ length: 40 }, () => unit([1 + 0.6 * (rc() - 0.5), 0.6 * (rc() - 0.5), 0.6 * (rc() - 0.5)]));
+  const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  return Array.from({ length: n }, () => {
+    const p = places[Math.floor(r() * places.length)]!;
+    const s = r() < 0.1 ? 0.15 : 0.003;
+    return unit(p.map((t) => t + s * normal()));
+  });
+}
+
+test('two kernels a centre: q = (1 − ω) q_narrow + ω q_wide pointwise, and validation picks them on clustered data', () => {
+  const r = seedrandom('two-scale');
+  const train = clustered(600, r);
+  const val = clustered(300, r);
+  const fit = fitSphereKernel(train, val);
+  const wide = fit.choice.wide;
+  assert.ok(wide && wide.weight > 0, JSON.stringify(fit.choice));
+  const N = train.length;
+  const cov = fit.model.covariances;
+  assert.equal(cov.length, 6 * N);
+  assert.equal(fit.model.kernelWeights, [1 - wide.weight, wide.weight]);
+  // each part alone, with the same uniform floor ε: (1 − ω) q_n + ω q_w = (1 − ε)((1 − ω) K_n + ω K_w) + ε/4π
+  const eps = fit.choice.uniformWeight;
+  const narrowOnly = new SphereKernelDensity(train, cov.slice(0, 3 * N), eps);
+  const wideOnly = new SphereKernelDensity(train, cov.slice(3 * N), eps);
+  const x = [...clustered(100, r), ...uniformPoints(100, r)];
+  const [lq, ln, lw] = [fit.model, narrowOnly, wideOnly].map((m) => m.logDensity(x));
+  lq.forEach((l, i) => {
+    const want = Math.log((1 - wide.weight) * Math.exp(ln![i]!) + wide.weight * Math.exp(lw![i]!));
+    assert.ok(Math.abs(l - want) < 1e-9, `${i}: ${l} vs ${want}`);
+  });
+  // on fresh points the mixture of scales beats either scale alone
+  const fresh = clustered(2000, r);
+  const nll = (m: SphereKernelDensity) => -m.logDensity(fresh).reduce((a, b) => a + b, 0) / fresh.length;
+  assert.ok(nll(fit.model) < Math.min(nll(narrowOnly), nll(wideOnly)) - 0.05, `${nll(fit.model)} vs ${nll(narrowOnly)}, ${nll(wideOnly)}`);
+});
+
+test('two kernels a centre: draws take the wide kernel with probability ω', () => {
+  const c = unit([0.5, -0.2, 0.8]);
+  const [sn, sw, omega] = [0.005, 0.05, 0.3];
+  const k = new SphereKernelDensity([c], Float64Array.of(sn * sn, 0, sn * sn, sw * sw, 0, sw * sw), 1e-9, [1 - omega, omega]);
+  const xs = k.sample(20000, seedrandom('draw-two'));
+  // within 0.02 rad: every narrow draw (4 sd) and a share 1 − e^{−0.02²/2σ_w²} of the wide ones
+  const inner = xs.filter((x) => Math.acos(Math.min(1, dot(c, x))) < 0.02).length / xs.length;
+  const want = (1 - omega) * (1 - Math.exp(-8)) + omega * (1 - Math.exp(-(0.02 ** 2) / (2 * sw * sw)));
+  const se = Math.sqrt((want * (1 - want)) / xs.length);
+  assert.ok(Math.abs(inner - want) < 4 * se, `${inner} vs ${want} ± ${se}`);
+});
+
 test('bad input is refused with a message: wrong centre, too wide, wrong count, weight; JSON round trip', () => {
   const c = [[0, 0, 1]];
   assert.throws(() => new SphereKernelDensity([[0, 0, 2]], Float64Array.of(1e-4, 0, 1e-4), 0.01), /unit 3-vector/);
@@ -184,6 +235,15 @@ test('bad input is refused with a message: wrong centre, too wide, wrong count, 
   const x = uniformPoints(30, r).concat(filament(30, 0.01, r));
   assert.equal(Array.from(back.logDensity(x)), Array.from(fit.model.logDensity(x)));
   assert.throws(() => SphereKernelDensity.fromJSON({ kind: 'cnf' }), /not a sphere-kernel/);
+  // two kernels a centre round-trip; a file without kernelWeights (one kernel a centre) still loads
+  const two = new SphereKernelDensity(c, Float64Array.of(1e-4, 0, 1e-4, 1e-3, 0, 1e-3), 0.01, [0.7, 0.3]);
+  const twoBack = SphereKernelDensity.fromJSON(JSON.parse(JSON.stringify(two)));
+  assert.equal(Array.from(twoBack.logDensity(x)), Array.from(two.logDensity(x)));
+  const one = new SphereKernelDensity(c, Float64Array.of(1e-4, 0, 1e-4), 0.01);
+  const { kernelWeights: _, ...old } = one.toJSON();
+  assert.equal(Array.from(SphereKernelDensity.fromJSON(old).logDensity(x)), Array.from(one.logDensity(x)));
+  assert.throws(() => new SphereKernelDensity(c, Float64Array.of(1e-4, 0, 1e-4, 1e-3, 0, 1e-3), 0.01, [0.7, 0.2]), /sum to 1/);
+  assert.throws(() => new SphereKernelDensity(c, Float64Array.of(1e-4, 0, 1e-4), 0.01, [0.7, 0.3]), /covariances/);
 });
 
 test.run();
