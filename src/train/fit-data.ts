@@ -109,8 +109,8 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       const ex = meanNLLExact(cnf, split.test);
       const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
       if (opts.mixture) {
-        // the kernel selection and the CNF's exact validation density take ≈ 85 s on fire (10 247 training
-        // points; 25 s of it the kernel grid): say so on a terminal
+        // the kernel selection and the CNF's exact validation density take 77–100 s on fire (10 247
+        // training points; ≈ 35 s of it the kernel grid with its second scale): say so on a terminal
         const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
         say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
         out.mixture = kernelMixture(cnf, split, ex.logq, opts.minWidth);
