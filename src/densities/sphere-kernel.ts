@@ -30,6 +30,8 @@
  * held-out events for that reason, not by seeing them.
  */
 
+import { meanNegLog, mixtureLogDensity } from './mixture.ts';
+
 /** Largest kernel standard deviation (rad, ≈ 5.7°); sparse regions are left to the uniform floor or a flow. */
 export const MAX_KERNEL_SD = 0.1;
 /** No kernel reaches beyond this geodesic radius (8 σ_max). */
@@ -392,29 +394,12 @@ export class SphereKernelDensity {
   }
 }
 
-const meanNeg = (a: Float64Array): number => -a.reduce((s, v) => s + v, 0) / a.length;
-
 export interface KernelFit {
   model: SphereKernelDensity;
   choice: KernelChoice;
   valNLL: number;
   /** candidates scored */
   candidates: number;
-}
-
-/** log(e^x + e^y), also for −∞ arguments. */
-function logAddExp(x: number, y: number): number {
-  if (x === -Infinity) return y;
-  if (y === -Infinity) return x;
-  return Math.max(x, y) + Math.log1p(Math.exp(-Math.abs(x - y)));
-}
-
-/** Per query: log((1 − ω) e^{narrow} + ω e^{wide}). */
-function twoScale(narrow: Float64Array, wide: Float64Array | undefined, omega: number): Float64Array {
-  if (!wide || omega === 0) return narrow;
-  const a = Math.log1p(-omega);
-  const b = Math.log(omega);
-  return narrow.map((l, q) => logAddExp(a + l, b + wide[q]!));
 }
 
 /**
@@ -430,22 +415,24 @@ export function fitSphereKernel(train: readonly number[][], val: readonly number
   if (train.length < 2 || val.length < 1) throw new Error('sphere kernel fit: need at least 2 training and 1 validation point');
   const moments = localSecondMoments(train, KERNEL_GRID.neighbours);
   const nb = neighbourhoods(frames(train), train.length, val);
-  const nllOf = (lk: Float64Array, eps: number) => meanNeg(lk.map((l) => withUniform(l, eps)));
+  const nllOf = (lk: Float64Array, eps: number) => meanNegLog(lk.map((l) => withUniform(l, eps)));
   const cands: { k: number; h: number; w: number; lk: Float64Array }[] = [];
   for (const k of KERNEL_GRID.neighbours)
     for (const h of k === 0 ? [0] : KERNEL_GRID.scales)
       for (const w of widths) cands.push({ k, h, w, lk: kernelLogSums(nb, precisions(kernelCovariances(moments.get(k)!, h, w))) });
   let best = { valNLL: Infinity, narrow: cands[0]!, wide: undefined as (typeof cands)[number] | undefined, omega: 0 };
   let candidates = 0;
-  for (const a of cands)
-    for (const omega of WIDE_WEIGHTS) {
-      const wides = omega === 0 ? [undefined] : cands.filter((b) => b.k === a.k && b.h >= a.h && b.w >= a.w && (b.h > a.h || b.w > a.w));
-      for (const b of wides) {
+  // (1 − ω) narrow + ω wide at the validation points: a two-component mixture (mixture.ts)
+  const twoScale = (narrow: Float64Array, wide: Float64Array | undefined, omega: number) => (wide ? mixtureLogDensity(wide, narrow, omega) : narrow);
+  for (const a of cands) {
+    const wides = cands.filter((b) => b.k === a.k && b.h >= a.h && b.w >= a.w && (b.h > a.h || b.w > a.w));
+    for (const omega of WIDE_WEIGHTS)
+      for (const b of omega === 0 ? [undefined] : wides) {
         const nll = nllOf(twoScale(a.lk, b?.lk, omega), 1e-3);
         candidates++;
         if (nll < best.valNLL) best = { valNLL: nll, narrow: a, wide: b, omega };
       }
-    }
+  }
   const lk = twoScale(best.narrow.lk, best.wide?.lk, best.omega);
   let eps = 1e-3;
   for (const e of KERNEL_GRID.uniformWeights) {
