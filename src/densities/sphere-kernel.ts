@@ -227,62 +227,89 @@ function withUniform(lk: number, eps: number): number {
 }
 
 /**
- * The kernels within KERNEL_SUPPORT of each query, precomputed once (centre index, log-map
- * coordinates, log inverse area factor) so that many (h, λ) candidates are scored cheaply.
+ * The queries within KERNEL_SUPPORT of each centre, precomputed once so that many (h, λ) candidates
+ * are scored cheaply: per centre (centre-major, from start[i] to start[i + 1]) the query index, the
+ * log-map coordinates (u, v) of the query in the centre's frame and the log inverse area factor,
+ * nearest query first. A kernel then stops at its own cut radius: on fire (10 247 centres, 1281
+ * queries) a centre sees ≈ 3300 queries within KERNEL_SUPPORT but a kernel of width 0.001 reaches
+ * almost none of them.
  */
 interface Neighbourhoods {
+  /** number of queries */
+  n: number;
   start: Int32Array;
-  idx: Int32Array;
+  query: Int32Array;
   u: Float64Array;
   v: Float64Array;
   logJ: Float64Array;
+  r2: Float64Array;
 }
 
 function neighbourhoods(f: Float64Array, N: number, x: readonly number[][]): Neighbourhoods {
-  const idx: number[] = [];
-  const u: number[] = [];
-  const v: number[] = [];
-  const lj: number[] = [];
-  const start = new Int32Array(x.length + 1);
-  const uv = new Float64Array(2);
-  x.forEach((p, q) => {
-    const [x0, x1, x2] = [p[0]!, p[1]!, p[2]!];
-    for (let i = 0; i < N; i++) {
-      if (f[9 * i]! * x0 + f[9 * i + 1]! * x1 + f[9 * i + 2]! * x2 <= COS_SUPPORT) continue;
-      lj.push(logMapAt(f, i, x0, x1, x2, uv));
-      idx.push(i);
-      u.push(uv[0]!);
-      v.push(uv[1]!);
+  const n = x.length;
+  const xs = Float64Array.from(x.flatMap((p) => [p[0]!, p[1]!, p[2]!]));
+  const start = new Int32Array(N + 1);
+  let query = new Int32Array(Math.max(16, 4 * n));
+  const order = new Int32Array(n);
+  const dot = new Float64Array(n);
+  for (let i = 0; i < N; i++) {
+    const [c0, c1, c2] = [f[9 * i]!, f[9 * i + 1]!, f[9 * i + 2]!];
+    let k = 0;
+    for (let q = 0; q < n; q++) {
+      const d = c0 * xs[3 * q]! + c1 * xs[3 * q + 1]! + c2 * xs[3 * q + 2]!;
+      if (d <= COS_SUPPORT) continue;
+      order[k] = q;
+      dot[q] = d;
+      k++;
     }
-    start[q + 1] = idx.length;
-  });
-  return { start, idx: Int32Array.from(idx), u: Float64Array.from(u), v: Float64Array.from(v), logJ: Float64Array.from(lj) };
+    const near = order.subarray(0, k).sort((a, b) => dot[b]! - dot[a]!); // nearest first
+    const t = start[i]!;
+    if (t + k > query.length) {
+      const grown = new Int32Array(Math.max(2 * query.length, t + k));
+      grown.set(query);
+      query = grown;
+    }
+    query.set(near, t);
+    start[i + 1] = t + k;
+  }
+  const total = start[N]!;
+  const nb: Neighbourhoods = { n, start, query: query.slice(0, total), u: new Float64Array(total), v: new Float64Array(total), logJ: new Float64Array(total), r2: new Float64Array(total) };
+  const uv = new Float64Array(2);
+  for (let i = 0; i < N; i++) {
+    for (let t = start[i]!; t < start[i + 1]!; t++) {
+      const q = nb.query[t]!;
+      nb.logJ[t] = logMapAt(f, i, xs[3 * q]!, xs[3 * q + 1]!, xs[3 * q + 2]!, uv);
+      nb.u[t] = uv[0]!;
+      nb.v[t] = uv[1]!;
+      nb.r2[t] = uv[0]! * uv[0]! + uv[1]! * uv[1]!;
+    }
+  }
+  return nb;
 }
 
 /** log of the kernel sum (no uniform floor) at each query of nb; −∞ where no kernel reaches. */
 function kernelLogSums(nb: Neighbourhoods, { prec, logNorm, cut2, m: blocks }: ReturnType<typeof precisions>): Float64Array {
-  const n = nb.start.length - 1;
   const N = logNorm.length / blocks;
-  const out = new Float64Array(n);
-  for (let q = 0; q < n; q++) {
-    let m = -Infinity;
-    let s = 0;
-    for (let t = nb.start[q]!; t < nb.start[q + 1]!; t++) {
+  // streaming log-sum-exp per query: running maximum m and sum s of exp(l − m)
+  const m = new Float64Array(nb.n).fill(-Infinity);
+  const s = new Float64Array(nb.n);
+  for (let i = 0; i < N * blocks; i++) {
+    const c = i % N; // the kernel's centre
+    const [p11, p12, p22, c2, ln] = [prec[3 * i]!, prec[3 * i + 1]!, prec[3 * i + 2]!, cut2[i]!, logNorm[i]!];
+    for (let t = nb.start[c]!; t < nb.start[c + 1]!; t++) {
+      if (nb.r2[t]! >= c2) break; // nearest first: the kernel reaches none of the rest
       const a = nb.u[t]!;
       const b = nb.v[t]!;
-      const r2 = a * a + b * b;
-      for (let i = nb.idx[t]!; i < N * blocks; i += N) {
-        if (r2 >= cut2[i]!) continue;
-        const l = logNorm[i]! - 0.5 * (prec[3 * i]! * a * a + 2 * prec[3 * i + 1]! * a * b + prec[3 * i + 2]! * b * b) + nb.logJ[t]!;
-        // streaming log-sum-exp
-        if (l > m) {
-          s = s * Math.exp(m - l) + 1;
-          m = l;
-        } else s += Math.exp(l - m);
-      }
+      const l = ln - 0.5 * (p11 * a * a + 2 * p12 * a * b + p22 * b * b) + nb.logJ[t]!;
+      const q = nb.query[t]!;
+      if (l > m[q]!) {
+        s[q] = s[q]! * Math.exp(m[q]! - l) + 1;
+        m[q] = l;
+      } else s[q] += Math.exp(l - m[q]!);
     }
-    out[q] = s > 0 ? m + Math.log(s) : -Infinity;
   }
+  const out = new Float64Array(nb.n);
+  for (let q = 0; q < nb.n; q++) out[q] = s[q]! > 0 ? m[q]! + Math.log(s[q]!) : -Infinity;
   return out;
 }
 

@@ -148,6 +148,45 @@ test('density values: one round kernel at its centre is 1/(2π λ²) (times its 
   assert.ok(Math.abs(far! - Math.log(1e-6 / (4 * Math.PI))) < 1e-12, `${far}`);
 });
 
+test('density values: the sum over every kernel, computed directly, at points near centres and anywhere, across evaluation chunks', () => {
+  // checks the precomputed neighbourhoods (centre-major, nearest first, each kernel stopping at its cut)
+  const r = seedrandom('direct-sum');
+  const centres = [...uniformPoints(150, r), ...Array.from({ length: 150 }, () => unit([1 + 0.05 * (r() - 0.5), 0.05 * (r() - 0.5), 0.05 * (r() - 0.5)]))];
+  const N = centres.length;
+  const omega = 0.3;
+  const cov = new Float64Array(6 * N);
+  for (let i = 0; i < 2 * N; i++) {
+    // widths from 0.001 to 0.1 rad, random orientation and elongation
+    const [s1, s2] = [10 ** (-3 + 2 * r()), 10 ** (-3 + 2 * r())];
+    const th = Math.PI * r();
+    const [c, s] = [Math.cos(th), Math.sin(th)];
+    cov.set([s1 * s1 * c * c + s2 * s2 * s * s, (s1 * s1 - s2 * s2) * c * s, s1 * s1 * s * s + s2 * s2 * c * c], 3 * i);
+  }
+  const eps = 1e-3;
+  const k = new SphereKernelDensity(centres, cov, eps, [1 - omega, omega]);
+  const near = centres.map((c) => unit(c.map((t) => t + 0.02 * (r() - 0.5))));
+  const x = [...near, ...uniformPoints(100, r)];
+  const got = k.logDensity(x);
+  x.forEach((p, q) => {
+    let sum = 0;
+    for (let i = 0; i < 2 * N; i++) {
+      const c = centres[i % N]!;
+      const [e1, e2] = tangentBasis(c);
+      const [p1, p2] = [dot(e1, p), dot(e2, p)];
+      const sr = Math.hypot(p1, p2);
+      const rr = Math.atan2(sr, dot(c, p));
+      const [u, v] = sr > 0 ? [(rr * p1) / sr, (rr * p2) / sr] : [0, 0];
+      const [a, b, d] = [cov[3 * i]!, cov[3 * i + 1]!, cov[3 * i + 2]!];
+      const det = a * d - b * b;
+      if (u * u + v * v >= 64 * ((a + d) / 2 + Math.hypot((a - d) / 2, b))) continue; // the 8σ₁ cut
+      const g = Math.exp(-0.5 * (d * u * u - 2 * b * u * v + a * v * v) / det) / (2 * Math.PI * Math.sqrt(det));
+      sum += ((i < N ? 1 - omega : omega) / N) * g * (sr > 0 ? rr / sr : 1);
+    }
+    const want = Math.log((1 - eps) * sum + eps / (4 * Math.PI));
+    assert.ok(Math.abs(got[q]! - want) < 1e-9 * Math.max(1, Math.abs(want)), `${q}: ${got[q]} vs ${want}`);
+  });
+});
+
 test('kernel covariances: h² M + λ² I with the largest eigenvalue capped at σ_max², eigenvectors kept', () => {
   const th = 0.7;
   const [c, s] = [Math.cos(th), Math.sin(th)];
