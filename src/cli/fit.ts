@@ -182,7 +182,8 @@ export async function run(argv: string[]): Promise<number> {
   const print = () => {
     if (flags.json) console.log(JSON.stringify(result));
     else {
-      for (const [k, v] of Object.entries(result)) if (k !== 'bounds') console.log(`${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`);
+      // the same fields as the JSON, which leaves out undefined ones (steps with --data)
+      for (const [k, v] of Object.entries(result)) if (k !== 'bounds' && v !== undefined) console.log(`${k.padEnd(14)} ${typeof v === 'number' ? +v.toPrecision(6) : JSON.stringify(v)}`);
       if (result.bounds) console.log(`bounds         ${JSON.stringify(result.bounds)}`);
     }
   };

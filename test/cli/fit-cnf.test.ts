@@ -77,6 +77,17 @@ test('fit --data: CNF by default, settings in the JSON, exact test density (iden
   assert.ok(Math.abs((r0.testNLL as number) - Math.log(4 * Math.PI)) < 1e-5, `testNLL ${r0.testNLL}`);
   assert.is(r0.testNLL, r0.flowTestNLL);
   assert.is(r0.mixture, undefined);
+  // the table printed without --json has the JSON's fields, no 'undefined' among them
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  try {
+    assert.is(await run(['--data', csv, '--steps', '0', '--hidden', '8', '--split-seed', '1', '--mixture', 'none']), 0);
+  } finally {
+    console.log = orig;
+  }
+  assert.equal(lines.map((l) => l.split(' ')[0]), Object.keys(r0));
+  assert.ok(!lines.some((l) => /\bundefined\b/.test(l)), lines.join('\n'));
   // a short run: the defaults are reported, typed flags override them, validation every 2 steps (40/20)
   const r = await fitJSON(['--data', csv, '--steps', '40', '--batch', '32', '--hidden', '8', '--patience', '100', '--split-seed', '1', '--mixture', 'none']);
   const st = r.settings as Record<string, unknown>;
