@@ -86,7 +86,7 @@ interface Row {
   params: number;
   /** CNF: its mixture with the anisotropic kernel density of the training points (kernel and w chosen on validation) */
   /** params: the kernel density's (SphereKernelDensity.parameterCount) */
-  mixture?: { weight: number; choice: KernelChoice; valNLL: number; testNLL: number; kernelTestNLL: number; seconds: number; params: number };
+  mixture?: { weight: number; choice: KernelChoice; valNLL: number; testNLL: number; kernelTestNLL: number; seconds: number; kernelSeconds?: number; params: number };
   /** IRCPM: ∫q dA by Monte Carlo (20000 uniform points), with its standard error */
   integral?: { z: number; se: number };
   sizes: { train: number; val: number; test: number };
@@ -143,8 +143,9 @@ function summarise(r: EarthResult): Record<string, unknown>[] {
           model: name,
           splits: mix.map((x) => x.split),
           testNLL: t2,
-          // the kernel's fit (grid search on validation) in seconds; the mixture adds it to the CNF's training
-          trainSeconds: meanSd(mix.map((x) => (name === 'kernel' ? 0 : x.trainSeconds) + x.mixture!.seconds)).mean,
+          // the kernel: its fit (grid search on validation) in seconds (rows written before kernelSeconds
+          // existed: with the CNF's validation density); the mixture: the CNF's training and all its extra
+          trainSeconds: meanSd(mix.map((x) => (name === 'kernel' ? (x.mixture!.kernelSeconds ?? x.mixture!.seconds) : x.trainSeconds + x.mixture!.seconds))).mean,
           // the kernel density stores a centre and one or two covariances per training point (the most over the splits)
           params: (name === 'kernel' ? 0 : rows[0]!.params) + Math.max(...mix.map((x) => x.mixture!.params)),
           cnfm: DATASETS[ds]!.cnfm,
@@ -259,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
             selectedIteration: o.fit.selectedIteration,
             stopped: o.fit.stopped,
             params: countParams(flow.variables),
-            mixture: o.mixture && { weight: o.mixture.weight, choice: o.mixture.choice, valNLL: o.mixture.valNLL, testNLL: o.mixture.testNLL, kernelTestNLL: o.mixture.kernelTestNLL, seconds: o.mixture.seconds, params: o.mixture.kernel.parameterCount },
+            mixture: o.mixture && { weight: o.mixture.weight, choice: o.mixture.choice, valNLL: o.mixture.valNLL, testNLL: o.mixture.testNLL, kernelTestNLL: o.mixture.kernelTestNLL, seconds: o.mixture.seconds, kernelSeconds: o.mixture.kernelSeconds, params: o.mixture.kernel.parameterCount },
             ...(model === 'ircpm' ? { integral: normalisation(flow, 20000, `earth-norm-${ds}-${split}`) } : {}),
             sizes: data.sizes,
           };

@@ -256,7 +256,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(out.testNLLContinuous !== undefined ? { testDensity: 'exact (discrete map)', testOkFraction: out.testOkFraction, testNLLContinuous: out.testNLLContinuous } : {}),
         finalLoss: out.fit.finalLoss,
         ...(out.mixture
-          ? { mixture: { weight: out.mixture.weight, kernel: out.mixture.choice, kernelTestNLL: out.mixture.kernelTestNLL, seconds: out.mixture.seconds } }
+          ? { mixture: { weight: out.mixture.weight, kernel: out.mixture.choice, kernelTestNLL: out.mixture.kernelTestNLL, seconds: out.mixture.seconds, kernelSeconds: out.mixture.kernelSeconds } }
           : {}),
         validation: out.fit.log,
       });

@@ -116,8 +116,9 @@ test('fit --data --out: the default model is the CNF mixed with a kernel density
   const out = path.join(dir, 'm.json');
   const r = await fitJSON(['--data', csv, '--steps', '20', '--batch', '32', '--hidden', '8', '--split-seed', '2', '--out', out]);
   assert.is(r.density, 'cnf+kernel');
-  const mix = r.mixture as { weight: number; kernel: { neighbours: number; width: number }; kernelTestNLL: number };
+  const mix = r.mixture as { weight: number; kernel: { neighbours: number; width: number }; kernelTestNLL: number; seconds: number; kernelSeconds: number };
   assert.ok(mix.weight >= 0 && mix.weight <= 1);
+  assert.ok(mix.kernelSeconds > 0 && mix.kernelSeconds <= mix.seconds, `${mix.kernelSeconds} of ${mix.seconds} s`);
   assert.ok(mix.kernel.width >= 0.001, JSON.stringify(mix.kernel));
   // the points fill a 10° × 20° patch (≈ 0.03 sr): any sensible density there beats uniform by ≈ 3 nats
   assert.ok((r.testNLL as number) < Math.log(4 * Math.PI) - 2, `testNLL ${r.testNLL}`);
