@@ -121,8 +121,8 @@ function fitMemory(flags: Flags, onSphere: boolean, nPoints?: number): { total: 
   const flow = { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
   if (!nPoints) return flow;
   // the kernel mixture's selection holds, per validation point, the training kernels within 0.8 rad
-  // (36 bytes each, sphere-kernel.ts's neighbourhoods; at most all of them): 10% × 80% of the points squared
-  const kernel = 36 * (0.1 * nPoints) * (0.8 * nPoints);
+  // (28 bytes each, sphere-kernel.ts's neighbourhoods; at most all of them): 10% × 80% of the points squared
+  const kernel = 28 * (0.1 * nPoints) * (0.8 * nPoints);
   return { total: flow.total + kernel, detail: `${flow.detail}, + ≤ ${(kernel / 2 ** 20).toFixed(0)} MiB for the kernel selection on ${nPoints} points (--mixture none skips it)` };
 }
 

@@ -242,38 +242,27 @@ interface Neighbourhoods {
   u: Float64Array;
   v: Float64Array;
   logJ: Float64Array;
-  r2: Float64Array;
 }
 
 function neighbourhoods(f: Float64Array, N: number, x: readonly number[][]): Neighbourhoods {
   const n = x.length;
   const xs = Float64Array.from(x.flatMap((p) => [p[0]!, p[1]!, p[2]!]));
   const start = new Int32Array(N + 1);
-  let query = new Int32Array(Math.max(16, 4 * n));
+  const query: number[] = [];
   const order = new Int32Array(n);
   const dot = new Float64Array(n);
   for (let i = 0; i < N; i++) {
     const [c0, c1, c2] = [f[9 * i]!, f[9 * i + 1]!, f[9 * i + 2]!];
     let k = 0;
     for (let q = 0; q < n; q++) {
-      const d = c0 * xs[3 * q]! + c1 * xs[3 * q + 1]! + c2 * xs[3 * q + 2]!;
-      if (d <= COS_SUPPORT) continue;
-      order[k] = q;
-      dot[q] = d;
-      k++;
+      dot[q] = c0 * xs[3 * q]! + c1 * xs[3 * q + 1]! + c2 * xs[3 * q + 2]!;
+      if (dot[q]! > COS_SUPPORT) order[k++] = q;
     }
-    const near = order.subarray(0, k).sort((a, b) => dot[b]! - dot[a]!); // nearest first
-    const t = start[i]!;
-    if (t + k > query.length) {
-      const grown = new Int32Array(Math.max(2 * query.length, t + k));
-      grown.set(query);
-      query = grown;
-    }
-    query.set(near, t);
-    start[i + 1] = t + k;
+    for (const q of order.subarray(0, k).sort((a, b) => dot[b]! - dot[a]!)) query.push(q); // nearest first
+    start[i + 1] = query.length;
   }
-  const total = start[N]!;
-  const nb: Neighbourhoods = { n, start, query: query.slice(0, total), u: new Float64Array(total), v: new Float64Array(total), logJ: new Float64Array(total), r2: new Float64Array(total) };
+  const total = query.length;
+  const nb: Neighbourhoods = { n, start, query: Int32Array.from(query), u: new Float64Array(total), v: new Float64Array(total), logJ: new Float64Array(total) };
   const uv = new Float64Array(2);
   for (let i = 0; i < N; i++) {
     for (let t = start[i]!; t < start[i + 1]!; t++) {
@@ -281,7 +270,6 @@ function neighbourhoods(f: Float64Array, N: number, x: readonly number[][]): Nei
       nb.logJ[t] = logMapAt(f, i, xs[3 * q]!, xs[3 * q + 1]!, xs[3 * q + 2]!, uv);
       nb.u[t] = uv[0]!;
       nb.v[t] = uv[1]!;
-      nb.r2[t] = uv[0]! * uv[0]! + uv[1]! * uv[1]!;
     }
   }
   return nb;
@@ -297,9 +285,9 @@ function kernelLogSums(nb: Neighbourhoods, { prec, logNorm, cut2, m: blocks }: R
     const c = i % N; // the kernel's centre
     const [p11, p12, p22, c2, ln] = [prec[3 * i]!, prec[3 * i + 1]!, prec[3 * i + 2]!, cut2[i]!, logNorm[i]!];
     for (let t = nb.start[c]!; t < nb.start[c + 1]!; t++) {
-      if (nb.r2[t]! >= c2) break; // nearest first: the kernel reaches none of the rest
       const a = nb.u[t]!;
       const b = nb.v[t]!;
+      if (a * a + b * b >= c2) break; // nearest first: the kernel reaches none of the rest
       const l = ln - 0.5 * (p11 * a * a + 2 * p12 * a * b + p22 * b * b) + nb.logJ[t]!;
       const q = nb.query[t]!;
       if (l > m[q]!) {

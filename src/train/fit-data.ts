@@ -111,9 +111,9 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       const ex = meanNLLExact(cnf, split.test);
       const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
       if (opts.mixture) {
-        // the kernel selection and the CNF's exact validation density take ≈ 40 s on fire (10 247
-        // training points, 1281 validation points; ≈ 20 s of it the kernel grid with its second
-        // scale, ≈ 20 s the CNF's exact density at 500 of them): say so on a terminal
+        // the kernel selection and the CNF's exact validation density take 32–36 s on fire (10 247
+        // training points, 1281 validation points; 15–26 s of it the kernel grid with its second
+        // scale, the rest the CNF's exact density at 500 of them): say so on a terminal
         const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
         say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
         out.mixture = kernelMixture(cnf, split, valSel, ex.logq, opts.minWidth);

@@ -15,17 +15,21 @@ test.before(async () => {
   await initBackend();
 });
 
-async function fitJSON(argv: string[]): Promise<Record<string, unknown>> {
+/** `fit` run in-process; the lines it printed on stdout (it must succeed). */
+async function fitLines(argv: string[]): Promise<string[]> {
   const lines: string[] = [];
   const orig = console.log;
   console.log = (...a: unknown[]) => void lines.push(a.join(' '));
   try {
-    const code = await run([...argv, '--json']);
-    assert.is(code, 0);
+    assert.is(await run(argv), 0);
   } finally {
     console.log = orig;
   }
-  return JSON.parse(lines[lines.length - 1]);
+  return lines;
+}
+
+async function fitJSON(argv: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse((await fitLines([...argv, '--json'])).at(-1)!);
 }
 
 test('fit --flow cnf --target: ESS/KL of the exact proposal, model file reloads as an exact-mode CNF', async () => {
@@ -78,14 +82,7 @@ test('fit --data: CNF by default, settings in the JSON, exact test density (iden
   assert.is(r0.testNLL, r0.flowTestNLL);
   assert.is(r0.mixture, undefined);
   // the table printed without --json has the JSON's fields, no 'undefined' among them
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
-  try {
-    assert.is(await run(['--data', csv, '--steps', '0', '--hidden', '8', '--split-seed', '1', '--mixture', 'none']), 0);
-  } finally {
-    console.log = orig;
-  }
+  const lines = await fitLines(['--data', csv, '--steps', '0', '--hidden', '8', '--split-seed', '1', '--mixture', 'none']);
   assert.equal(lines.map((l) => l.split(' ')[0]), Object.keys(r0));
   assert.ok(!lines.some((l) => /\bundefined\b/.test(l)), lines.join('\n'));
   // a short run: the defaults are reported, typed flags override them, validation every 2 steps (40/20)
