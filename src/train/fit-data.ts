@@ -134,7 +134,7 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
  * The CNF mixed with the kernel density of the training points: the kernel's (k, h, λ, ε) by its own
  * validation NLL on the whole validation split, then the CNF's weight by the validation NLL of the
  * mixture on the points that selected the CNF's weights (`valSel`, the first ≤ 500: one number needs
- * no more, and the CNF's exact density costs ≈ 43 ms a point), both with the densities the model
+ * no more, and the CNF's exact density costs ≈ 23–28 ms a point), both with the densities the model
  * defines (the CNF's exact discrete-map density, as on the test points `testLogq`).
  */
 function kernelMixture(cnf: CNF, split: DataSplit, valSel: tf.Tensor2D, testLogq: Float64Array, minWidth?: number): KernelMixture {

@@ -4,10 +4,10 @@
  * x ↦ S(x), and a proposal built from it has density π(x₀) / Π_k |det dS_k| — not the integrated
  * divergence, which differs by the discretisation error.
  *
- * The ambient Jacobian of S is formed by reverse-mode autodiff of every output coordinate at once
- * (the batch is replicated once per coordinate, so one forward and one backward pass give all rows),
- * restricted to orthonormal tangent bases at x and S(x) on the sphere, and its log|det| is taken in
- * float64 on the JS side. Not differentiable w.r.t. θ: training uses the divergence mode.
+ * The Jacobian of S is formed by reverse-mode autodiff of all its rows at once (the batch is
+ * replicated once per row, so one forward and one backward pass give them all): every ambient row on
+ * a flat torus, on a sphere only the rows along an orthonormal tangent basis at S(x), which are then
+ * restricted to a basis at x. Its log|det| is taken in float64 on the JS side. Not differentiable w.r.t. θ: training uses the divergence mode.
  */
 import { tf } from '../../backend/index.ts';
 import type { Potential } from './potential.ts';
@@ -46,34 +46,79 @@ export function sphereTangentBasis(p: ArrayLike<number>): number[][] {
 
 export interface ExactStep {
   x: tf.Tensor2D;
-  /** ambient Jacobian per sample, row-major [B, A, A] in float64 */
+  /**
+   * The step's Jacobian per sample in float64, row-major [B, m, m]: on a flat torus the ambient
+   * ∂S/∂x (m = A); on a sphere the tangent map between the bases sphereTangentBasis(x) and
+   * sphereTangentBasis(S(x)) (m = A − 1), M_pq = ⟨e_p(S(x)), J e_q(x)⟩ — all that the log-det and
+   * the Newton inversion (layer.ts) need.
+   */
   jac: Float64Array;
   /** log|det| of the step between tangent spaces, per sample */
   logdet: Float64Array;
 }
 
-/** Ambient Jacobian ∂S(x)/∂x of one RK4 step for every sample (one replicated backward pass); `ctx`: Φ's context. */
+/**
+ * The rows c_r J of the step's Jacobian for the cotangents c_r (r = 0..R−1, one per output row of
+ * `cot`, [R·B, A] ordered r-major): the batch is replicated R times and one backward pass of
+ * Σ ⟨c, S(x)⟩ gives all R rows of every sample. Returns them as [R·B, A].
+ */
+function cotangentRows(pot: Potential, geo: Geometry, x: tf.Tensor2D, R: number, cot: Float32Array, t: number, h: number, ctx?: tf.Tensor2D): Float32Array {
+  const [B, A] = x.shape;
+  const g = tf.tidy(() => {
+    const rep = tf.tile(x, [R, 1]) as tf.Tensor2D;
+    const repCtx = ctx ? (tf.tile(ctx, [R, 1]) as tf.Tensor2D) : undefined;
+    const c = tf.tensor2d(cot, [R * B, A]);
+    return tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rk4Step(pot, geo, z as tf.Tensor2D, t, h, false, false, repCtx).x, c)))(rep);
+  });
+  const gd = g.dataSync() as Float32Array;
+  g.dispose();
+  return gd;
+}
+
+/**
+ * The Jacobian of one RK4 step for every sample (see ExactStep.jac) with the step's value;
+ * `ctx`: Φ's context. A flat torus needs all A rows of ∂S/∂x; a sphere only the A − 1 rows along
+ * the tangent basis at S(x), so its replicated batch is A − 1 copies, not A (a third less work on S²).
+ */
 export function stepJacobian(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: number, h: number, ctx?: tf.Tensor2D): { x: tf.Tensor2D; jac: Float64Array; stageRadius?: Float32Array } {
   const [B, A] = x.shape;
-  const { xn, g, radius } = tf.tidy(() => {
-    const rep = tf.tile(x, [A, 1]) as tf.Tensor2D;
-    const repCtx = ctx ? (tf.tile(ctx, [A, 1]) as tf.Tensor2D) : undefined;
-    const maskData = new Float32Array(A * B * A);
-    for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) maskData[(j * B + b) * A + j] = 1;
-    const mask = tf.tensor2d(maskData, [A * B, A]);
-    const gfun = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(rk4Step(pot, geo, z as tf.Tensor2D, t, h, false, false, repCtx).x, mask)));
-    const gr = gfun(rep);
-    // tf.grad disposes the forward intermediates, so the step's value comes from a separate pass.
-    const step = rk4Step(pot, geo, x, t, h, false, true, ctx);
-    return { xn: step.x, g: gr, radius: step.stageRadius };
+  // the value first (tf.grad disposes its forward intermediates): a sphere's cotangents depend on S(x)
+  const step = tf.tidy(() => {
+    const s = rk4Step(pot, geo, x, t, h, false, true, ctx);
+    return { x: s.x, radius: s.stageRadius };
   });
-  const gd = g.dataSync();
-  g.dispose();
-  const stageRadius = radius ? (radius.dataSync() as Float32Array) : undefined;
-  radius?.dispose();
-  const jac = new Float64Array(B * A * A);
-  for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) for (let i = 0; i < A; i++) jac[b * A * A + j * A + i] = gd[(j * B + b) * A + i];
-  return { x: xn, jac, stageRadius };
+  const stageRadius = step.radius ? (step.radius.dataSync() as Float32Array) : undefined;
+  step.radius?.dispose();
+  if (geo.kind === 'flat') {
+    const cot = new Float32Array(A * B * A);
+    for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) cot[(j * B + b) * A + j] = 1;
+    const gd = cotangentRows(pot, geo, x, A, cot, t, h, ctx);
+    const jac = new Float64Array(B * A * A);
+    for (let j = 0; j < A; j++) for (let b = 0; b < B; b++) for (let i = 0; i < A; i++) jac[b * A * A + j * A + i] = gd[(j * B + b) * A + i];
+    return { x: step.x, jac, stageRadius };
+  }
+  const n = A - 1;
+  const xs = x.dataSync();
+  const ys = step.x.dataSync();
+  const Ex: number[][][] = [];
+  const cot = new Float32Array(n * B * A);
+  for (let b = 0; b < B; b++) {
+    Ex.push(sphereTangentBasis(xs.subarray(b * A, (b + 1) * A)));
+    const Ey = sphereTangentBasis(ys.subarray(b * A, (b + 1) * A));
+    for (let p = 0; p < n; p++) for (let i = 0; i < A; i++) cot[(p * B + b) * A + i] = Ey[p]![i]!;
+  }
+  const gd = cotangentRows(pot, geo, x, n, cot, t, h, ctx);
+  const jac = new Float64Array(B * n * n);
+  for (let b = 0; b < B; b++)
+    for (let p = 0; p < n; p++) {
+      const o = (p * B + b) * A;
+      for (let q = 0; q < n; q++) {
+        let s = 0;
+        for (let i = 0; i < A; i++) s += gd[o + i]! * Ex[b]![q]![i]!;
+        jac[b * n * n + p * n + q] = s;
+      }
+    }
+  return { x: step.x, jac, stageRadius };
 }
 
 /** One step with the exact log|det| of its tangent-space Jacobian. */
@@ -92,26 +137,10 @@ export function exactStep(pot: Potential, geo: Geometry, x: tf.Tensor2D, t: numb
     }
     return { x: xn, jac, logdet };
   }
-  const xs = x.dataSync();
-  const ys = xn.dataSync();
   const n = A - 1;
-  const M = new Float64Array(n * n);
   for (let b = 0; b < B; b++) {
-    const Ex = sphereTangentBasis(xs.subarray(b * A, (b + 1) * A));
-    const Ey = sphereTangentBasis(ys.subarray(b * A, (b + 1) * A));
-    const J = jac.subarray(b * A * A, (b + 1) * A * A);
-    for (let p = 0; p < n; p++)
-      for (let q = 0; q < n; q++) {
-        let s = 0;
-        for (let i = 0; i < A; i++) {
-          let ji = 0;
-          for (let k = 0; k < A; k++) ji += J[i * A + k] * Ex[q][k];
-          s += Ey[p][i] * ji;
-        }
-        M[p * n + q] = s;
-      }
     // a stage beyond the pull-back's chart: the step is not the scheme it claims to be → not ok
-    logdet[b] = stageRadius && !(stageRadius[b] < MAX_STAGE_RADIUS) ? NaN : logAbsDet(M, n);
+    logdet[b] = stageRadius && !(stageRadius[b] < MAX_STAGE_RADIUS) ? NaN : logAbsDet(jac.subarray(b * n * n, (b + 1) * n * n), n);
   }
   return { x: xn, jac, logdet };
 }

@@ -156,6 +156,7 @@ export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
   inverseExact64(y: tf.Tensor2D, ctx?: tf.Tensor2D, tol = 2e-5, maxIter = 12): { x: tf.Tensor2D; logdet: Float64Array; ok: Uint8Array } {
     const B = y.shape[0];
     const A = y.shape[1];
+    const m = this.geometry.kind === 'flat' ? A : A - 1; // exactStep's Jacobian: ambient or tangent
     const acc = new Float64Array(B);
     const ok = new Uint8Array(B).fill(1);
     let target = y.clone() as tf.Tensor2D;
@@ -173,7 +174,7 @@ export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
         const zz = z.arraySync() as number[][];
         let allConv = true;
         const next = zz.map((zr, b) => {
-          const J = r.jac.subarray(b * A * A, (b + 1) * A * A);
+          const J = r.jac.subarray(b * m * m, (b + 1) * m * m);
           const step = this.newtonUpdate(zr, sz[b], tg[b], J);
           conv[b] = step.residual < tol ? 1 : 0;
           if (!conv[b]) allConv = false;
@@ -193,7 +194,10 @@ export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
     return { x: target, logdet: acc, ok };
   }
 
-  /** One Newton update of z so that S(z) = y, given S(z) and the ambient Jacobian J. */
+  /**
+   * One Newton update of z so that S(z) = y, given S(z) and exactStep's Jacobian J at z: ambient on a
+   * flat torus, on a sphere the tangent map from the basis at z to the basis at S(z).
+   */
   private newtonUpdate(z: number[], sz: number[], y: number[], J: Float64Array): { z: number[]; residual: number } {
     const A = z.length;
     if (this.geometry.kind === 'flat') {
@@ -208,7 +212,7 @@ export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
     // Sphere: residual log_{S(z)}(y) in a basis of T_{S(z)}, correction in a basis of T_z.
     const n = A - 1;
     const Ez = sphereTangentBasis(z);
-    const Es = sphereTangentBasis(sz);
+    const Es = sphereTangentBasis(sz); // the basis exactStep's J maps into
     const cosd = y.reduce((s, v, i) => s + v * sz[i], 0);
     const perp = y.map((v, i) => v - cosd * sz[i]);
     const pn = Math.sqrt(perp.reduce((s, v) => s + v * v, 0));
@@ -216,14 +220,7 @@ export class CNFLayer implements Bijector<tf.Tensor2D, tf.Tensor2D> {
     const ang = Math.atan2(pn, cosd);
     const logv = pn > 0 ? perp.map((v) => (v * ang) / pn) : perp.map(() => 0);
     const r = Es.map((e) => e.reduce((s, v, i) => s + v * logv[i], 0));
-    const M: number[] = [];
-    for (let p = 0; p < n; p++)
-      for (let q = 0; q < n; q++) {
-        let s = 0;
-        for (let i = 0; i < A; i++) for (let k = 0; k < A; k++) s += Es[p][i] * J[i * A + k] * Ez[q][k];
-        M.push(s);
-      }
-    const d = solve(M, r, n);
+    const d = solve(Array.from(J), r, n);
     const v = new Array(A).fill(0);
     for (let q = 0; q < n; q++) for (let k = 0; k < A; k++) v[k] += d[q] * Ez[q][k];
     const vn = Math.sqrt(v.reduce((s, w) => s + w * w, 0));

@@ -34,9 +34,13 @@ function mapF64(f: CNF, x: number[]): number[] {
   return y;
 }
 
-/** log|det| of the float64 map between tangent spaces by central finite differences. */
-function fdLogDet(f: CNF, x: number[], eps = 1e-6): number {
-  const y = mapF64(f, x);
+/**
+ * The Jacobian of a float64 map by central finite differences, as exactStep reports it: ambient
+ * (row-major A×A) on a flat torus, on a sphere the tangent map between sphereTangentBasis(x) and
+ * sphereTangentBasis(map(x)) ((A − 1)², M_pq = ⟨e_p(y), ∂_q y⟩).
+ */
+function fdJacobian(f: CNF, map: (x: number[]) => number[], x: number[], eps = 1e-6): number[] {
+  const y = map(x);
   const A = x.length;
   if (f.geometry.kind === 'flat') {
     const J: number[] = new Array(A * A);
@@ -45,26 +49,32 @@ function fdLogDet(f: CNF, x: number[], eps = 1e-6): number {
       const xm = x.slice();
       xp[j] += eps;
       xm[j] -= eps;
-      const yp = mapF64(f, xp);
-      const ym = mapF64(f, xm);
+      const yp = map(xp);
+      const ym = map(xm);
       for (let i = 0; i < A; i++) {
         let d = yp[i] - ym[i];
         d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
         J[i * A + j] = d / (2 * eps);
       }
     }
-    return logAbsDet(J, A);
+    return J;
   }
   const Ex = sphereTangentBasis(x);
   const Ey = sphereTangentBasis(y);
   const n = A - 1;
   const M: number[] = new Array(n * n);
   for (let q = 0; q < n; q++) {
-    const yp = mapF64(f, sphereExpF64(x, Ex[q].map((v) => v * eps)));
-    const ym = mapF64(f, sphereExpF64(x, Ex[q].map((v) => -v * eps)));
+    const yp = map(sphereExpF64(x, Ex[q].map((v) => v * eps)));
+    const ym = map(sphereExpF64(x, Ex[q].map((v) => -v * eps)));
     for (let p = 0; p < n; p++) M[p * n + q] = Ey[p].reduce((s, e, i) => s + e * (yp[i] - ym[i]), 0) / (2 * eps);
   }
-  return logAbsDet(M, n);
+  return M;
+}
+
+/** log|det| of the float64 map between tangent spaces by central finite differences. */
+function fdLogDet(f: CNF, x: number[]): number {
+  const J = fdJacobian(f, (z) => mapF64(f, z), x);
+  return logAbsDet(J, Math.round(Math.sqrt(J.length)));
 }
 
 const cases: [string, Manifold, object][] = [
@@ -113,6 +123,27 @@ for (const [name, m, opts] of cases) {
     });
     assert.ok(spread > 0.3, `flow too close to the identity for a meaningful test (max |logdet| ${spread})`);
     assert.ok(maxDev < 5e-4, `max |exact log q − FD log q| = ${maxDev}`);
+  });
+
+  test(`${name}: exactStep's Jacobian (that Newton inverts) equals finite differences of one float64 step, entry by entry`, () => {
+    const f = strongFlow(m, 's2', 4, 3, opts);
+    const x0 = m.sampleUniform(12, seedrandom('j'));
+    const r = exactStep(f.potential, f.geometry, x0, 1 / 3, 1 / 3);
+    const p = f64Of(f);
+    let maxDev = 0;
+    let asym = 0;
+    (x0.arraySync() as number[][]).forEach((xi, b) => {
+      const M = fdJacobian(f, (z) => rk4StepF64(p, f.geometry, z, 1 / 3, 1 / 3), xi);
+      const m2 = M.length;
+      const n = Math.round(Math.sqrt(m2));
+      const J = r.jac.subarray(b * m2, (b + 1) * m2);
+      M.forEach((v, i) => (maxDev = Math.max(maxDev, Math.abs(v - J[i]!))));
+      // a gradient flow's step is nearly symmetric: the test must see its asymmetry to catch a transposition
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) asym = Math.max(asym, Math.abs(M[i * n + j]! - M[j * n + i]!));
+    });
+    tf.dispose(r.x);
+    assert.ok(maxDev < 2e-3, `max |J − J_FD| = ${maxDev}`);
+    assert.ok(asym > 10 * maxDev, `the step is too symmetric to tell J from Jᵀ (asymmetry ${asym}, tolerance ${maxDev})`);
   });
 }
 
