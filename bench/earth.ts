@@ -61,6 +61,7 @@ const specs = {
   out: { type: 'string', default: 'bench/results/earth.json', help: 'result JSON (resumed from when it exists)' },
   'plots-dir': { type: 'string', help: 'write earth-<dataset>.svg here' },
   force: { type: 'boolean', help: 'start afresh even if --out holds results' },
+  workers: { type: 'int', min: 0, default: 2, help: "worker threads for the CNF's exact test density (as fit --data; 0: in this thread, same figures)" },
   'kernel-only': { type: 'boolean', help: 'fit only the kernel density (no CNF, no IRCPM), with --min-width' },
   'min-width': { type: 'number', gt: 0, max: 0.1, help: 'with --kernel-only: smallest kernel width in radians [0.001 ≈ 6 km; 0.0141 ≈ 0.8° was the earlier vMF KDE cap κ ≤ 5000]' },
   help: { type: 'boolean' },
@@ -239,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
               : makeIRCPM(manifold, rng, { layers: 3, shared: true, hidden: [128, 128], potential: 'mlp', frequencies: 1 });
           const d = dataFitDefaults(model, data.sizes.train, { minutes });
           console.error(`bench/earth: ${ds} split ${split} ${model} (${d.basis})`);
-          const o = await fitToData(flow, data, d.training, d.valCap, { rng, progress: true, signal: interrupt.signal, mixture: model === 'cnf' });
+          const o = await fitToData(flow, data, d.training, d.valCap, { rng, progress: true, signal: interrupt.signal, mixture: model === 'cnf', workers: f.workers });
           if (o.fit.stopped === 'interrupted') {
             interrupted = true;
             disposeSplit(data);

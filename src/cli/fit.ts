@@ -62,6 +62,7 @@ const specs = {
   mixture: { type: 'string', choices: ['kernel', 'none'], help: 'with --data and --flow cnf: the model is the CNF mixed with an anisotropic kernel density of the training points (kernel, default) or the CNF alone (none)' },
   'min-width': { type: 'number', gt: 0, max: 0.1, help: 'with --mixture kernel: smallest kernel width in radians [0.001 ≈ 6 km]' },
   seed: { type: 'int', default: 1 },
+  workers: { type: 'int', min: 0, default: 2, help: "with --data and --flow cnf: worker threads for the CNF's exact density on the test and selection points while this thread fits the kernel (0 or 1: in this thread; same figures either way)" },
   'split-seed': { type: 'int', default: 0, help: 'seed of the 80/10/10 train/val/test split (--data)' },
   'eval-samples': { type: 'int', min: 100, default: 20000 },
   'diag-points': { type: 'int', min: 100, default: 20000, help: 'uniform points for the IRCPM bound diagnostics' },
@@ -107,6 +108,9 @@ async function buildFlow(flags: Flags, manifold: Manifold, rng: () => number, sy
   }
 }
 
+/** Peak memory one exact-density worker thread adds (see fitMemory). */
+const WORKER_BYTES = 256 * 2 ** 20;
+
 /**
  * Rough peak bytes of training: ≈ 1 KiB per hidden unit per network evaluation per sample (measured:
  * ≈ 0.7 KiB for the sphere IRCPM stack and the CNF, tape included), evaluations = stacked layers
@@ -118,12 +122,18 @@ function fitMemory(flags: Flags, onSphere: boolean, nPoints?: number): { total: 
   const evals = flags.flow === 'cnf' ? (flags.data ? 4 : 32) : (flags.stack ?? (onSphere ? 3 : 1));
   const perSample = 1024 * hidden.reduce((a, b) => a + b, 0) * evals;
   const samples = Math.max(flags.batch!, 700);
-  const flow = { total: samples * perSample, detail: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` };
-  if (!nPoints) return flow;
-  // the kernel mixture's selection holds, per validation point, the training kernels within 0.8 rad
-  // (28 bytes each, sphere-kernel.ts's neighbourhoods; at most all of them): 10% × 80% of the points squared
-  const kernel = 28 * (0.1 * nPoints) * (0.8 * nPoints);
-  return { total: flow.total + kernel, detail: `${flow.detail}, + ≤ ${(kernel / 2 ** 20).toFixed(0)} MiB for the kernel selection on ${nPoints} points (--mixture none skips it)` };
+  const parts = [{ bytes: samples * perSample, what: `≈ ${Math.round(perSample / 1024)} KiB per sample × batch ${flags.batch}` }];
+  if (nPoints) {
+    // the kernel mixture's selection holds, per validation point, the training kernels within 0.8 rad
+    // (28 bytes each, sphere-kernel.ts's neighbourhoods; at most all of them): 10% × 80% of the points squared
+    const kernel = 28 * (0.1 * nPoints) * (0.8 * nPoints);
+    parts.push({ bytes: kernel, what: `≤ ${(kernel / 2 ** 20).toFixed(0)} MiB for the kernel selection on ${nPoints} points (--mixture none skips it)` });
+  }
+  // each worker thread of the CNF's exact density holds its own tfjs (wasm) instance and CNF:
+  // measured, fire's default run peaks at 975 MB with 2 workers against 475 MB in one thread
+  const threads = flags.data && flags.flow === 'cnf' && flags.workers! > 1 ? flags.workers! : 0;
+  if (threads) parts.push({ bytes: threads * WORKER_BYTES, what: `${((threads * WORKER_BYTES) / 2 ** 20).toFixed(0)} MiB for ${threads} density worker threads (--workers 0 avoids it)` });
+  return { total: parts.reduce((s, p) => s + p.bytes, 0), detail: parts.map((p) => p.what).join(', + ') };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -141,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
   appliesOnly(parsed, ['stack', 'separate', 'potential', 'diag-points'], flags.flow === 'ircpm', '--flow ircpm');
   appliesOnly(parsed, ['estimator', 'eval-samples'], !!flags.target, '--target (reverse KL)');
   appliesOnly(parsed, ['split-seed', 'minutes', 'patience', 'ema'], !!flags.data, '--data');
-  appliesOnly(parsed, ['mixture'], !!flags.data && flags.flow === 'cnf', '--data with --flow cnf');
+  appliesOnly(parsed, ['mixture', 'workers'], !!flags.data && flags.flow === 'cnf', '--data with --flow cnf');
   const mixture = !!flags.data && flags.flow === 'cnf' && flags.mixture !== 'none';
   appliesOnly(parsed, ['min-width'], mixture, '--mixture kernel');
   appliesOnly(parsed, ['force'], flags.out !== undefined, '--out');
@@ -236,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
       // whose density is explicit, by maximum likelihood. Both select on the validation split.
-      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'] });
+      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'], workers: flags.workers });
       if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
       Object.assign(result, {
         objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',

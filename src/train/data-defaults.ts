@@ -31,8 +31,8 @@ export interface DataFitDefaults {
 /**
  * Training budget of the CNF. The exact density on the test points and on ≤ 500 validation points
  * (≈ 23–28 ms a point at 32 steps) and the kernel density's selection (`fit --data`'s default mixture,
- * 15–26 s for 10 000 points) come on top: 2 minutes keep the largest catalogue (fire) under 5 minutes
- * in all (199 s measured).
+ * 15–26 s for 10 000 points, beside the exact densities on worker threads) come on top: 2 minutes
+ * keep the largest catalogue (fire) under 5 minutes in all (168 s measured).
  * Beside the kernel density the CNF's weight is small (0–0.1 on the Earth data), so the minute
  * saved costs ≤ 0.01 nats there (bench/earth.ts measures with 1 minute).
  */

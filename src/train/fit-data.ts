@@ -2,8 +2,9 @@
  * A flow fitted to points on S² with an 80/10/10 split (`gaugeflow fit --data`, bench/earth.ts):
  * the objective of its family (CNF: geodesic flow matching, flow-matching.ts; IRCPM: maximum
  * likelihood), best-validation selection through validated-fit.ts, and the test NLL of the density
- * the model actually defines — for a CNF the exact density of its discrete map (meanNLLExact), not
- * the continuous-time estimate (reported beside it as `testNLLContinuous`).
+ * the model actually defines — for a CNF the exact density of its discrete map (exact-density.ts, on
+ * worker threads while this thread fits the kernel density), not the continuous-time estimate
+ * (reported beside it as `testNLLContinuous`).
  */
 import seedrandom from 'seedrandom';
 import { tf } from '../backend/index.ts';
@@ -11,7 +12,8 @@ import type { Manifold } from '../manifolds/types.ts';
 import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
-import { flowMatchingBatchLoss, logProbContinuous, meanNLL as meanNLLContinuous, meanNLLExact } from './flow-matching.ts';
+import { flowMatchingBatchLoss, meanNLL as meanNLLContinuous } from './flow-matching.ts';
+import { postExactLogDensities } from './exact-density.ts';
 import { meanNegLog, mixtureLogDensity, selectWeight } from '../densities/mixture.ts';
 import { fitSphereKernel, type KernelChoice, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
 import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
@@ -80,7 +82,7 @@ export interface KernelMixture {
   testNLL: number;
   /** test NLL of the kernel density alone */
   kernelTestNLL: number;
-  /** seconds: kernel selection, the CNF's validation density, the weight */
+  /** seconds: kernel selection and the weight (the CNF's exact densities are computed beside them) */
   seconds: number;
   /** seconds of the kernel selection alone (the kernel density's own fitting time) */
   kernelSeconds: number;
@@ -88,9 +90,10 @@ export interface KernelMixture {
 
 /**
  * Train `flow` on split.train with selection on (at most valCap points of) split.val, then measure
- * the test NLL unless interrupted. The selected weights are left in flow.variables.
+ * the test NLL unless interrupted. The selected weights are left in flow.variables. `workers`: threads
+ * for a CNF's exact density (exact-density.ts; 0, the default, or 1: in this thread, same figures).
  */
-export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean; minWidth?: number }): Promise<DataFitOutcome> {
+export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean; minWidth?: number; workers?: number }): Promise<DataFitOutcome> {
   const isCNF = flow instanceof CNF;
   const nVal = Math.min(valCap, split.sizes.val);
   const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
@@ -108,18 +111,25 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
     const te = performance.now();
     if (isCNF) {
       const cnf = (flow as CNF).with({ mode: 'exact' });
-      const ex = meanNLLExact(cnf, split.test);
-      const out: DataFitOutcome = { fit, testNLL: ex.nll, testOkFraction: ex.okFraction, testNLLContinuous: meanNLLContinuous(cnf, split.test, 32), valNLL: fit.bestValNLL };
+      // the exact densities (test points; the mixture's selection points) go to worker threads
+      // first, and this thread meanwhile computes the continuous-time reference and the kernel
+      const say = opts.mixture && opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
+      const job = await postExactLogDensities(cnf, opts.mixture ? [split.test, valSel] : [split.test], opts.workers ?? 0);
+      const testNLLContinuous = meanNLLContinuous(cnf, split.test, 32);
+      let kernel: KernelFit | undefined;
       if (opts.mixture) {
-        // the kernel selection and the CNF's exact validation density take 32–36 s on fire (10 247
-        // training points, 1281 validation points; 15–26 s of it the kernel grid with its second
-        // scale, the rest the CNF's exact density at 500 of them): say so on a terminal
-        const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
+        // the kernel grid with its second scale takes 15–26 s on fire (10 247 training points, 1281
+        // validation points): say so on a terminal
         say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
-        out.mixture = kernelMixture(cnf, split, valSel, ex.logq, opts.minWidth);
+        kernel = fitKernel(split, opts.minWidth);
+      }
+      const [test, sel] = await job.results;
+      const out: DataFitOutcome = { fit, testNLL: meanNegLog(test!.logq), testOkFraction: -meanNegLog(test!.ok), testNLLContinuous, valNLL: fit.bestValNLL };
+      if (kernel) {
+        out.mixture = kernelMixture(kernel, split, sel!.logq, test!.logq);
         const c = out.mixture.choice;
         const wide = c.wide ? ` + ${c.wide.weight} × (h ${c.wide.scale}, λ ${c.wide.width} rad)` : '';
-        say(`k ${c.neighbours}, h ${c.scale}, λ ${c.width} rad${wide}, CNF weight ${out.mixture.weight} (${out.mixture.seconds.toFixed(0)} s)\n`);
+        say(`k ${c.neighbours}, h ${c.scale}, λ ${c.width} rad${wide}, CNF weight ${out.mixture.weight} (${out.mixture.kernelSeconds.toFixed(0)} s)\n`);
       }
       out.evalSeconds = (performance.now() - te) / 1000;
       return out;
@@ -130,30 +140,38 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
   }
 }
 
+interface KernelFit {
+  fit: ReturnType<typeof fitSphereKernel>;
+  seconds: number;
+}
+
+/** The kernel density of the training points, its (k, h, λ, ε) by its own validation NLL on the whole validation split. */
+function fitKernel(split: DataSplit, minWidth?: number): KernelFit {
+  const t0 = performance.now();
+  const fit = fitSphereKernel(split.rows.train, split.rows.val, { minWidth });
+  return { fit, seconds: (performance.now() - t0) / 1000 };
+}
+
 /**
- * The CNF mixed with the kernel density of the training points: the kernel's (k, h, λ, ε) by its own
- * validation NLL on the whole validation split, then the CNF's weight by the validation NLL of the
+ * The CNF mixed with the fitted kernel density: the CNF's weight by the validation NLL of the
  * mixture on the points that selected the CNF's weights (`valSel`, the first ≤ 500: one number needs
  * no more, and the CNF's exact density costs ≈ 23–28 ms a point), both with the densities the model
- * defines (the CNF's exact discrete-map density, as on the test points `testLogq`).
+ * defines (the CNF's exact discrete-map density `selLogq`, as on the test points `testLogq`).
  */
-function kernelMixture(cnf: CNF, split: DataSplit, valSel: tf.Tensor2D, testLogq: Float64Array, minWidth?: number): KernelMixture {
+function kernelMixture(k: KernelFit, split: DataSplit, selLogq: Float64Array, testLogq: Float64Array): KernelMixture {
   const t0 = performance.now();
-  const { train, val, test } = split.rows;
-  const kfit = fitSphereKernel(train, val, { minWidth });
-  const kernelSeconds = (performance.now() - t0) / 1000;
-  const valFlow = meanNLLExact(cnf, valSel).logq;
-  const sel = selectWeight(valFlow, kfit.model.logDensity(val.slice(0, valSel.shape[0])));
-  const testKernel = kfit.model.logDensity(test);
+  const { val, test } = split.rows;
+  const sel = selectWeight(selLogq, k.fit.model.logDensity(val.slice(0, selLogq.length)));
+  const testKernel = k.fit.model.logDensity(test);
   return {
-    kernel: kfit.model,
-    choice: kfit.choice,
+    kernel: k.fit.model,
+    choice: k.fit.choice,
     weight: sel.weight,
     valNLL: sel.valNLL,
     testNLL: meanNegLog(mixtureLogDensity(testLogq, testKernel, sel.weight)),
     kernelTestNLL: meanNegLog(testKernel),
-    seconds: (performance.now() - t0) / 1000,
-    kernelSeconds,
+    seconds: k.seconds + (performance.now() - t0) / 1000,
+    kernelSeconds: k.seconds,
   };
 }
 

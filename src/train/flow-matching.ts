@@ -15,6 +15,7 @@ import { tf } from '../backend/index.ts';
 import { everySampleCounts, trainWithLoss } from './train.ts';
 import type { CNF } from '../flows/cnf/cnf.ts';
 import { field } from '../flows/cnf/rk4.ts';
+import { chunkRows, exactLogDensityHere } from './exact-density.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -162,20 +163,12 @@ const mean = (a: ArrayLike<number>): number => {
 /**
  * Mean negative log-likelihood (nats) of data under the exact density of the forward discrete map
  * with the flow's own step count — the map a sampler applies (CNF.logProbExact: every RK4 step
- * inverted by Newton's method, log-determinants in float64). `okFraction`: share of points whose
- * inversions all converged; the NLL is over all points.
+ * inverted by Newton's method, log-determinants in float64), in chunks of 256 rows (exact-density.ts,
+ * which also spreads it over worker threads). `okFraction`: share of points whose inversions all
+ * converged; the NLL is over all points.
  */
-export function meanNLLExact(flow: CNF, data: tf.Tensor2D, chunk = 256): { nll: number; okFraction: number; logq: Float64Array } {
-  let ok = 0;
-  const n = data.shape[0];
-  const logq = new Float64Array(n);
-  for (let i = 0; i < n; i += chunk) {
-    const part = tf.slice(data, [i, 0], [Math.min(chunk, n - i), -1]) as tf.Tensor2D;
-    const r = flow.logProbExact(part);
-    part.dispose();
-    r.x0.dispose();
-    logq.set(r.logq, i);
-    for (const v of r.ok) ok += v;
-  }
-  return { nll: -mean(logq), okFraction: ok / n, logq };
+export function meanNLLExact(flow: CNF, data: tf.Tensor2D): { nll: number; okFraction: number; logq: Float64Array } {
+  const A = data.shape[1];
+  const { logq, ok } = exactLogDensityHere(flow, chunkRows(data.dataSync() as Float32Array, A), A);
+  return { nll: -mean(logq), okFraction: mean(ok), logq };
 }

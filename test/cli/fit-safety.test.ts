@@ -98,6 +98,7 @@ test('item 8: fit and train flags that do not apply are usage errors naming what
     [['fit', ...quick, '--flow', 'cnf', '--potential', 'fourier'], /--potential applies to --flow ircpm/],
     [['fit', ...quick, '--flow', 'cnf', '--stack', '2'], /--stack applies to --flow ircpm/],
     [['fit', ...quick, '--split-seed', '3'], /--split-seed applies to --data/],
+    [['fit', ...quick, '--workers', '2'], /--workers applies to --data with --flow cnf/],
     [['fit', '--data', 'x.csv', '--eval-samples', '500'], /--eval-samples applies to --target/],
     [['fit', ...quick, '--force'], /--force applies to --out/],
     [['train', '--out', join(dir, 't.json'), '--kernel', 'ncp', '--bins', '4'], /--bins applies to --kernel spline/],
