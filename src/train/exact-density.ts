@@ -56,8 +56,9 @@ export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number)
 }
 
 /**
- * The exact log-density of `cnf` (taken in exact mode) at every row of each tensor in `sets`, each
- * set cut into chunks as meanNLLExact cuts it (so the values are those of meanNLLExact).
+ * The exact log-density of `cnf` (CNF.logProbExact, whatever its mode) at every row of each tensor
+ * in `sets`, each set cut into chunks as meanNLLExact cuts it (so the values are those of
+ * meanNLLExact).
  * `workers` ≤ 1, or a single chunk in all: computed here, and `results` is already settled.
  * Otherwise the chunks are dealt to up to `workers` threads (contiguous runs of about equal rows, one
  * task each); this resolves once every task is posted, so the caller may then block its thread with
@@ -66,8 +67,9 @@ export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number)
 export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], workers: number): Promise<{ results: Promise<ExactLogDensity[]> }> {
   const A = cnf.manifold.ambientDim;
   const chunks = sets.flatMap((s) => chunkRows(s.dataSync() as Float32Array, A));
+  const rows = chunks.map((c) => c.length / A);
+  const n = sets.reduce((s, t) => s + t.shape[0], 0);
   const threads = Math.min(workers, chunks.length);
-  const exact = cnf.with({ mode: 'exact' });
   const split = (joined: ExactLogDensity): ExactLogDensity[] => {
     let o = 0;
     return sets.map((s) => {
@@ -77,7 +79,7 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
       return r;
     });
   };
-  if (threads <= 1) return { results: Promise.resolve(split(exactLogDensityHere(exact, chunks, A))) };
+  if (threads <= 1) return { results: Promise.resolve(split(exactLogDensityHere(cnf, chunks, A))) };
   const backend = activeBackend();
   if (!backend) throw new Error('postExactLogDensities: no tfjs backend is initialised');
   const pool = workerpool.pool(workerScript, { workerType: 'thread', maxWorkers: threads, minWorkers: threads });
@@ -89,11 +91,15 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
     // contiguous runs of chunks with about n / threads rows each: a chunk goes to the thread in
     // whose share its middle row lies (sets end in short chunks, so counting chunks would not do)
     const owner: number[] = [];
-    const n = chunks.reduce((s, c) => s + c.length / A, 0);
-    chunks.reduce((start, c) => (owner.push(Math.min(threads - 1, Math.floor(((start + c.length / A / 2) * threads) / n))), start + c.length / A), 0);
-    const model = exact.toJSON();
+    let start = 0;
+    for (const m of rows) {
+      owner.push(Math.min(threads - 1, Math.floor(((start + m / 2) * threads) / n)));
+      start += m;
+    }
+    const model = cnf.toJSON();
     for (let w = 0; w < threads; w++) {
       const mine = chunks.filter((_, j) => owner[j] === w).map((c) => c.slice());
+      if (mine.length === 0) continue;
       const task: DensityTask = { model, manifold: cnf.manifold.name, backend, chunks: mine, A };
       const p = pool.exec('exactLogDensity', [task], { transfer: mine.map((c) => c.buffer) }) as Promise<ExactLogDensity>;
       p.catch(() => {}); // awaited below; must not go unhandled while the caller works
@@ -106,7 +112,6 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
   const results = (async () => {
     try {
       const parts = await Promise.all(tasks);
-      const n = parts.reduce((s, p) => s + p.logq.length, 0);
       const joined = { logq: new Float64Array(n), ok: new Uint8Array(n) };
       parts.reduce((o, p) => (joined.logq.set(p.logq, o), joined.ok.set(p.ok, o), o + p.logq.length), 0);
       return split(joined);

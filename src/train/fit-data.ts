@@ -124,7 +124,7 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
         kernel = fitKernel(split, opts.minWidth);
       }
       const [test, sel] = await job.results;
-      const out: DataFitOutcome = { fit, testNLL: meanNegLog(test!.logq), testOkFraction: -meanNegLog(test!.ok), testNLLContinuous, valNLL: fit.bestValNLL };
+      const out: DataFitOutcome = { fit, testNLL: meanNegLog(test!.logq), testOkFraction: test!.ok.reduce((k, v) => k + v, 0) / test!.ok.length, testNLLContinuous, valNLL: fit.bestValNLL };
       if (kernel) {
         out.mixture = kernelMixture(kernel, split, sel!.logq, test!.logq);
         const c = out.mixture.choice;

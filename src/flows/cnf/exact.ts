@@ -7,7 +7,8 @@
  * The Jacobian of S is formed by reverse-mode autodiff of all its rows at once (the batch is
  * replicated once per row, so one forward and one backward pass give them all): every ambient row on
  * a flat torus, on a sphere only the rows along an orthonormal tangent basis at S(x), which are then
- * restricted to a basis at x. Its log|det| is taken in float64 on the JS side. Not differentiable w.r.t. θ: training uses the divergence mode.
+ * restricted to a basis at x. Its log|det| is taken in float64 on the JS side. Not differentiable
+ * w.r.t. θ: training uses the divergence mode.
  */
 import { tf } from '../../backend/index.ts';
 import type { Potential } from './potential.ts';
