@@ -15,7 +15,7 @@
  * `installGradientFixes()` is idempotent and is called by `initBackend`, so the fixes are in place
  * whenever tfjs is used through this package.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 
 type Saved = tf.Tensor[];
 type Attrs = Record<string, unknown> | undefined;

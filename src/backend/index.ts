@@ -6,7 +6,7 @@
  * packages are optional dependencies whose install usually fails without network access to
  * libtensorflow, so importing them is attempted and a failure simply moves on to the next choice.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf, loadWasmBackend } from './tf.ts';
 import { createRequire } from 'node:module';
 import { installGradientFixes } from './grads.ts';
 import { installWasmRankFixes } from './wasm-rank.ts';
@@ -49,7 +49,7 @@ const candidates: Candidate[] = [
     tfName: 'wasm',
     load: async () => {
       try {
-        await import('@tensorflow/tfjs-backend-wasm');
+        loadWasmBackend();
         return true;
       } catch {
         return false;

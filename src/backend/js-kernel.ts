@@ -12,7 +12,7 @@
  * The views are valid only while the heap does not grow, so `body` must be plain JS: no tf calls
  * and no tensor allocation inside it, and no view kept after it returns.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 
 interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;

@@ -16,7 +16,7 @@
  * shape back; a broadcast pattern that does not collapse to 6 axes is tiled out first, and a padding
  * that does not is an error, never a wrong number.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 
 /** XNN's limit (XNN_MAX_TENSOR_DIMS). */
 const MAX_RANK = 6;
