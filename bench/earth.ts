@@ -204,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
     result.summary = summarise(result);
     writeFileAtomic(out, JSON.stringify(result, null, 1), 'earth result');
   };
-  const interrupt = onInterrupt('bench earth', 'stopping after the current training step');
+  const interrupt = onInterrupt('bench earth', 'stopping the current run (after its training step, or between the parts of its evaluation); finished runs are kept');
   const manifold = sphere(2);
   let interrupted = false;
   try {
@@ -241,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
           const d = dataFitDefaults(model, data.sizes.train, { minutes });
           console.error(`bench/earth: ${ds} split ${split} ${model} (${d.basis})`);
           const o = await fitToData(flow, data, d.training, d.valCap, { rng, progress: true, signal: interrupt.signal, mixture: model === 'cnf', workers: f.workers });
-          if (o.fit.stopped === 'interrupted') {
+          if (o.fit.stopped === 'interrupted' || o.evaluation === 'interrupted') {
             interrupted = true;
             disposeSplit(data);
             break;

@@ -18,7 +18,10 @@
  * Files: --out (and its checkpoint file, <out>.checkpoint.json) are checked before any work starts;
  * neither is overwritten without --force, and the --data input is never written over. Ctrl-C stops
  * after the current step, saves the weights reached to the checkpoint file (never to --out), says
- * where, prints the partial result and exits 130.
+ * where, prints the partial result and exits 130. With --data, the selected weights go to the
+ * checkpoint file as soon as training ends, before the test evaluation and the kernel fit (up to a
+ * minute): Ctrl-C then skips those, says where the weights are and exits 130, and even a second
+ * Ctrl-C, which quits at once, loses nothing trained. --out is written only for a finished model.
  */
 import { rmSync } from 'node:fs';
 import seedrandom from 'seedrandom';
@@ -40,7 +43,7 @@ import { evaluate } from '../train/evaluate.ts';
 import { loadLatLonCSV, latLonToSphere } from '../data/earth.ts';
 import { dataFitDefaults, DATA_CNF_MODEL } from '../train/data-defaults.ts';
 import { dataCNF, disposeSplit, fitToData, splitData } from '../train/fit-data.ts';
-import type { ValidatedFitSettings } from '../train/validated-fit.ts';
+import type { ValidatedFitResult, ValidatedFitSettings } from '../train/validated-fit.ts';
 
 const specs = {
   manifold: { type: 'string', choices: ['torus2', 'sphere2'], help: 'manifold (implied by --target when omitted)' },
@@ -246,8 +249,32 @@ export async function run(argv: string[]): Promise<number> {
       };
       // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
       // whose density is explicit, by maximum likelihood. Both select on the validation split.
-      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'], workers: flags.workers });
+      // training done: the selected weights to the checkpoint file first, then the evaluation
+      const onTrained = (fit: ValidatedFitResult) => {
+        let saved = 'no --out given, so the weights are not saved';
+        if (checkpointPath) {
+          try {
+            saveFlow(checkpointPath, flow, { ...meta, checkpoint: true, stepsDone: fit.steps, selectedIteration: fit.selectedIteration, evaluated: false });
+            saved = `the trained weights are saved to ${checkpointPath}`;
+          } catch (e) {
+            // the evaluation still runs, and --out is still written at the end if it can be
+            console.error(`gaugeflow fit: ${(e as Error).message}; going on with the evaluation`);
+            saved = 'the trained weights could not be saved';
+          }
+        }
+        interrupt.describe(`skipping the test evaluation; ${saved}`);
+      };
+      const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'], workers: flags.workers, onTrained });
       if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
+      if (out.evaluation === 'interrupted') {
+        disposeSplit(split);
+        Object.assign(result, { interrupted: true, evaluation: 'interrupted', stepsDone: out.fit.steps, selectedIteration: out.fit.selectedIteration, stopped: out.fit.stopped, trainSeconds: out.fit.seconds, valNLL: out.fit.bestValNLL, finalLoss: out.fit.finalLoss, wallSeconds: (performance.now() - t0) / 1000, backend });
+        if (checkpointPath) result.checkpoint = checkpointPath;
+        const where = checkpointPath ? `the trained weights are saved to ${checkpointPath} (not to ${flags.out}, which is written only for a finished model)` : 'no --out given, so the weights were not saved';
+        console.error(`gaugeflow fit: interrupted during the test evaluation, after ${out.fit.steps} training steps; ${where}`);
+        print();
+        return 130;
+      }
       Object.assign(result, {
         objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',
         data: flags.data,

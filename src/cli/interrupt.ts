@@ -15,6 +15,8 @@ export interface Interrupt {
   readonly received: NodeJS.Signals | null;
   /** the exit code for the first signal: 130 (SIGINT) or 143 (SIGTERM) */
   readonly exitCode: number;
+  /** what the next first Ctrl-C says will happen, when the work moves on to another phase */
+  describe(what: string): void;
   /** remove the handler (always call, in a finally) */
   close(): void;
 }
@@ -33,6 +35,7 @@ const exitFor = (sig: NodeJS.Signals) => (sig === 'SIGTERM' ? TERMINATED_EXIT : 
 export function onInterrupt(command: string, what: string, opts: InterruptOptions = {}): Interrupt {
   const controller = new AbortController();
   let received: NodeJS.Signals | null = null;
+  let now = what;
   const handler = (sig: NodeJS.Signals) => {
     if (received !== null) {
       process.stderr.write(`\ngaugeflow ${command}: ${sig === 'SIGINT' ? 'interrupted' : sig} again — quitting now\n`);
@@ -41,7 +44,7 @@ export function onInterrupt(command: string, what: string, opts: InterruptOption
     received = sig;
     const how = sig === 'SIGINT' ? 'interrupted' : `${sig}`;
     const again = sig === 'SIGINT' ? 'Ctrl-C again to quit at once' : 'a second signal quits at once';
-    process.stderr.write(`\ngaugeflow ${command}: ${how} — ${what} (${again})\n`);
+    process.stderr.write(`\ngaugeflow ${command}: ${how} — ${now} (${again})\n`);
     controller.abort();
   };
   const signals: NodeJS.Signals[] = opts.sigterm ? ['SIGINT', 'SIGTERM'] : ['SIGINT'];
@@ -56,6 +59,9 @@ export function onInterrupt(command: string, what: string, opts: InterruptOption
     },
     get exitCode() {
       return exitFor(received ?? 'SIGINT');
+    },
+    describe: (w: string) => {
+      now = w;
     },
     close: () => {
       for (const s of signals) process.off(s, handler);

@@ -37,8 +37,12 @@ export function chunkRows(rows: Float32Array, A: number): Float32Array[] {
   return out;
 }
 
-/** logProbExact chunk by chunk (each row-major [m, A], m ≤ CHUNK), in this thread; results concatenated. */
-export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number): ExactLogDensity {
+/**
+ * logProbExact chunk by chunk (each row-major [m, A], m ≤ CHUNK), results concatenated: a generator
+ * that pauses after each chunk, so that one loop serves the plain call below and the interruptible
+ * one on the main thread (postExactLogDensities), which lets Ctrl-C in between chunks.
+ */
+function* exactLogDensityChunks(cnf: CNF, chunks: Float32Array[], A: number): Generator<void, ExactLogDensity> {
   const n = chunks.reduce((s, c) => s + c.length / A, 0);
   const logq = new Float64Array(n);
   const ok = new Uint8Array(n);
@@ -51,20 +55,40 @@ export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number)
     logq.set(r.logq, i);
     ok.set(r.ok, i);
     i += m;
+    yield;
   }
   return { logq, ok };
+}
+
+/** logProbExact chunk by chunk, in this thread (meanNLLExact, the workers). */
+export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number): ExactLogDensity {
+  const run = exactLogDensityChunks(cnf, chunks, A);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The reason `results` rejects with when the caller's signal aborted the work. */
+export class ExactDensityAborted extends Error {
+  constructor() {
+    super('exact log-density: aborted');
+  }
 }
 
 /**
  * The exact log-density of `cnf` (CNF.logProbExact, whatever its mode) at every row of each tensor
  * in `sets`, each set cut into chunks as meanNLLExact cuts it (so the values are those of
  * meanNLLExact).
- * `workers` ≤ 1, or a single chunk in all: computed here, and `results` is already settled.
- * Otherwise the chunks are dealt to up to `workers` threads (contiguous runs of about equal rows, one
- * task each); this resolves once every task is posted, so the caller may then block its thread with
- * work of its own, and `results` resolves when all are back (the pool is torn down then, or on failure).
+ * `workers` ≤ 1, or a single chunk in all: computed in this thread, chunk by chunk with a turn of
+ * the event loop in between, as soon as the caller awaits. Otherwise the chunks are dealt to up to
+ * `workers` threads (contiguous runs of about equal rows, one task each); this resolves once every
+ * task is posted, so the caller may then block its thread with work of its own, and `results`
+ * resolves when all are back (the pool is torn down then, or on failure).
+ * `signal` (Ctrl-C): aborting it stops the work (the workers are terminated; in this thread, after
+ * the current chunk) and `results` rejects with ExactDensityAborted.
  */
-export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], workers: number): Promise<{ results: Promise<ExactLogDensity[]> }> {
+export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], workers: number, signal?: AbortSignal): Promise<{ results: Promise<ExactLogDensity[]> }> {
   const A = cnf.manifold.ambientDim;
   const chunks = sets.flatMap((s) => chunkRows(s.dataSync() as Float32Array, A));
   const rows = chunks.map((c) => c.length / A);
@@ -79,7 +103,20 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
       return r;
     });
   };
-  if (threads <= 1) return { results: Promise.resolve(split(exactLogDensityHere(cnf, chunks, A))) };
+  if (threads <= 1) {
+    const here = (async () => {
+      const run = exactLogDensityChunks(cnf, chunks, A);
+      for (;;) {
+        // the caller's synchronous work first (it runs until it awaits), then a chunk at a time
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (signal?.aborted) throw new ExactDensityAborted();
+        const step = run.next();
+        if (step.done) return split(step.value);
+      }
+    })();
+    here.catch(() => {}); // awaited by the caller after its own work
+    return { results: here };
+  }
   const backend = activeBackend();
   if (!backend) throw new Error('postExactLogDensities: no tfjs backend is initialised');
   const pool = workerpool.pool(workerScript, { workerType: 'thread', maxWorkers: threads, minWorkers: threads });
@@ -109,13 +146,20 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
     await pool.terminate(true);
     throw e;
   }
+  const abort = () => void pool.terminate(true);
+  signal?.addEventListener('abort', abort, { once: true });
+  if (signal?.aborted) abort(); // aborted while the workers were starting
   const results = (async () => {
     try {
       const parts = await Promise.all(tasks);
+      if (signal?.aborted) throw new ExactDensityAborted();
       const joined = { logq: new Float64Array(n), ok: new Uint8Array(n) };
       parts.reduce((o, p) => (joined.logq.set(p.logq, o), joined.ok.set(p.ok, o), o + p.logq.length), 0);
       return split(joined);
+    } catch (e) {
+      throw signal?.aborted ? new ExactDensityAborted() : e;
     } finally {
+      signal?.removeEventListener('abort', abort);
       await pool.terminate(true);
     }
   })();

@@ -13,7 +13,7 @@ import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
 import { flowMatchingBatchLoss, meanNLL as meanNLLContinuous } from './flow-matching.ts';
-import { postExactLogDensities } from './exact-density.ts';
+import { ExactDensityAborted, postExactLogDensities } from './exact-density.ts';
 import { meanNegLog, mixtureLogDensity, selectWeight } from '../densities/mixture.ts';
 import { fitSphereKernel, type KernelChoice, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
 import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
@@ -66,6 +66,8 @@ export interface DataFitOutcome {
   evalSeconds?: number;
   /** CNF with `mixture`: w q_CNF + (1 − w) q_kernel, the kernel density and w chosen on the validation split */
   mixture?: KernelMixture;
+  /** Ctrl-C (the signal) after training: the evaluation and the kernel mixture were skipped (the selected weights are in flow.variables) */
+  evaluation?: 'interrupted';
 }
 
 /** The CNF's mixture with the kernel density of the training points (src/densities/sphere-kernel.ts). */
@@ -92,8 +94,22 @@ export interface KernelMixture {
  * Train `flow` on split.train with selection on (at most valCap points of) split.val, then measure
  * the test NLL unless interrupted. The selected weights are left in flow.variables. `workers`: threads
  * for a CNF's exact density (exact-density.ts; 0, the default, or 1: in this thread, same figures).
+ * `onTrained` runs once training has ended (not when Ctrl-C stopped it), before the evaluation: the
+ * CLI saves the weights there, so that nothing trained is lost to a Ctrl-C (the evaluation and the
+ * kernel fit take up to a minute) or even to a second one, which quits at once.
+ *
+ * Ctrl-C during the evaluation (`signal`) returns `evaluation: 'interrupted'` without test figures
+ * or mixture. It is noticed between its parts: a chunk of exact densities in this thread, the
+ * continuous-time reference, the kernel selection (≈ 20 s on fire, the longest); worker threads are
+ * stopped at once.
  */
-export async function fitToData(flow: Flow, split: DataSplit, settings: ValidatedFitSettings, valCap: number, opts: ValidatedFitOptions & { mixture?: boolean; minWidth?: number; workers?: number }): Promise<DataFitOutcome> {
+export async function fitToData(
+  flow: Flow,
+  split: DataSplit,
+  settings: ValidatedFitSettings,
+  valCap: number,
+  opts: ValidatedFitOptions & { mixture?: boolean; minWidth?: number; workers?: number; onTrained?: (fit: ValidatedFitResult) => void },
+): Promise<DataFitOutcome> {
   const isCNF = flow instanceof CNF;
   const nVal = Math.min(valCap, split.sizes.val);
   const valSel = tf.slice(split.val, [0, 0], [nVal, -1]) as tf.Tensor2D;
@@ -108,22 +124,35 @@ export async function fitToData(flow: Flow, split: DataSplit, settings: Validate
       fit = await fitWithValidation(flow, maxLikelihoodLoss(flow, split.train), () => meanNLL(flow, valSel), settings, { label: 'max likelihood', ...opts });
     }
     if (fit.stopped === 'interrupted') return { fit };
+    opts.onTrained?.(fit);
+    // Ctrl-C is seen at a turn of the event loop, between the synchronous parts below
+    const stopped = async () => (await new Promise<void>((resolve) => setImmediate(resolve)), opts.signal?.aborted === true);
+    const skipped: DataFitOutcome = { fit, evaluation: 'interrupted' };
+    if (await stopped()) return skipped;
     const te = performance.now();
     if (isCNF) {
       const cnf = (flow as CNF).with({ mode: 'exact' });
       // the exact densities (test points; the mixture's selection points) go to worker threads
       // first, and this thread meanwhile computes the continuous-time reference and the kernel
       const say = opts.mixture && opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
-      const job = await postExactLogDensities(cnf, opts.mixture ? [split.test, valSel] : [split.test], opts.workers ?? 0);
+      const job = await postExactLogDensities(cnf, opts.mixture ? [split.test, valSel] : [split.test], opts.workers ?? 0, opts.signal);
       const testNLLContinuous = meanNLLContinuous(cnf, split.test, 32);
+      if (await stopped()) return skipped; // an abort has stopped the workers too
       let kernel: KernelFit | undefined;
       if (opts.mixture) {
         // the kernel grid with its second scale takes 15–26 s on fire (10 247 training points, 1281
         // validation points): say so on a terminal
         say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
         kernel = fitKernel(split, opts.minWidth);
+        if (await stopped()) return skipped;
       }
-      const [test, sel] = await job.results;
+      let test, sel;
+      try {
+        [test, sel] = await job.results;
+      } catch (e) {
+        if (e instanceof ExactDensityAborted) return skipped;
+        throw e;
+      }
       const out: DataFitOutcome = { fit, testNLL: meanNegLog(test!.logq), testOkFraction: test!.ok.reduce((k, v) => k + v, 0) / test!.ok.length, testNLLContinuous, valNLL: fit.bestValNLL };
       if (kernel) {
         out.mixture = kernelMixture(kernel, split, sel!.logq, test!.logq);

@@ -1,6 +1,7 @@
 /**
  * The CNF's exact density on worker threads (src/train/exact-density.ts) gives the values of
- * meanNLLExact in this thread bit for bit, set by set, for any number of workers.
+ * meanNLLExact in this thread bit for bit, set by set, for any number of workers; an aborted signal
+ * (Ctrl-C) stops it in this thread and on workers alike.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +10,7 @@ import { tf, initBackend } from '../../src/backend/index.ts';
 import { sphere } from '../../src/manifolds/index.ts';
 import { CNF } from '../../src/flows/cnf/cnf.ts';
 import { meanNLLExact } from '../../src/train/flow-matching.ts';
-import { CHUNK, postExactLogDensities } from '../../src/train/exact-density.ts';
+import { CHUNK, ExactDensityAborted, postExactLogDensities } from '../../src/train/exact-density.ts';
 
 test.before(async () => {
   await initBackend();
@@ -38,6 +39,30 @@ test('exact log-density on 2 worker threads equals meanNLLExact here, bit for bi
   const lq = here[0]!.logq;
   assert.ok(Math.max(...lq) - Math.min(...lq) > 0.5, `spread of log q ${Math.max(...lq) - Math.min(...lq)}`);
   tf.dispose([a, b]);
+});
+
+test('an aborted signal stops the work: results reject with ExactDensityAborted, here (before the next chunk) and on workers (terminated)', async () => {
+  const m = sphere(2);
+  const f = new CNF(m, seedrandom('w'), { hidden: [12, 12], steps: 4, frequencies: 2, mode: 'exact' });
+  const a = m.sampleUniform(3 * CHUNK, seedrandom('a'));
+  for (const workers of [0, 2]) {
+    // not aborted: the same call completes (so the rejection below is the abort's doing)
+    const tw = performance.now();
+    const whole = await (await postExactLogDensities(f, [a], workers, new AbortController().signal)).results;
+    const wholeMs = performance.now() - tw;
+    assert.is(whole[0]!.logq.length, 3 * CHUNK);
+    const stop = new AbortController();
+    const job = await postExactLogDensities(f, [a], workers, stop.signal);
+    stop.abort();
+    const t0 = performance.now();
+    let err: unknown;
+    await job.results.catch((e: unknown) => (err = e));
+    assert.ok(err instanceof ExactDensityAborted, `workers ${workers}: ${String(err)}`);
+    // stopped, not finished: in well under the time of the whole set
+    const stopMs = performance.now() - t0;
+    assert.ok(stopMs < wholeMs / 3, `workers ${workers}: ${stopMs} ms to stop, ${wholeMs} ms for the whole set`);
+  }
+  tf.dispose(a);
 });
 
 test.run();
