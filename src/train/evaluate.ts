@@ -8,6 +8,7 @@ import { tf } from '../backend/index.ts';
 import type { Flow } from '../flows/types.ts';
 import type { Energy } from '../targets/index.ts';
 import { importanceEss, logMeanExp } from '../../samplers/diagnostics/index.ts';
+import { runInterruptible, runToEnd } from './stepwise.ts';
 
 export interface Evaluation {
   ess: number;
@@ -22,7 +23,26 @@ export interface Evaluation {
   klExact?: number;
 }
 
-export function evaluate(flow: Flow, logp: Energy, n = 20000, rng: () => number = Math.random, opts: { batch?: number; exactLogZ?: number } = {}): Evaluation {
+export interface EvaluateOptions {
+  /** samples drawn at a time (2000) */
+  batch?: number;
+  exactLogZ?: number;
+}
+
+export function evaluate(flow: Flow, logp: Energy, n = 20000, rng: () => number = Math.random, opts: EvaluateOptions = {}): Evaluation {
+  return runToEnd(evaluation(flow, logp, n, rng, opts));
+}
+
+/**
+ * evaluate with a turn of the event loop between batches (a CNF's 20 000 exact samples take about a
+ * minute), so that Ctrl-C (`signal`) is seen: null once it has aborted.
+ */
+export function evaluateInterruptible(flow: Flow, logp: Energy, n: number, rng: () => number, opts: EvaluateOptions & { signal?: AbortSignal }): Promise<Evaluation | null> {
+  return runInterruptible(evaluation(flow, logp, n, rng, opts), opts.signal);
+}
+
+/** The one evaluation loop, pausing after each batch (stepwise.ts). */
+function* evaluation(flow: Flow, logp: Energy, n: number, rng: () => number, opts: EvaluateOptions): Generator<void, Evaluation> {
   const batch = opts.batch ?? 2000;
   const logw: number[] = [];
   for (let done = 0; done < n; done += batch) {
@@ -36,6 +56,7 @@ export function evaluate(flow: Flow, logp: Energy, n = 20000, rng: () => number 
       const w = lp[i] - lq[i];
       if (ok[i] && Number.isFinite(w)) logw.push(w);
     }
+    yield;
   }
   if (logw.length === 0) throw new Error('evaluate: no sample converged');
   const okFraction = logw.length / n;

@@ -18,6 +18,7 @@ import workerpool from 'workerpool';
 import { tf, activeBackend } from '../backend/index.ts';
 import type { CNF } from '../flows/cnf/cnf.ts';
 import type { DensityTask } from './exact-density-worker.ts';
+import { runInterruptible, runToEnd } from './stepwise.ts';
 
 /** Rows per logProbExact call, here and in the workers: fixes which rows are inverted together. */
 export const CHUNK = 256;
@@ -38,9 +39,9 @@ export function chunkRows(rows: Float32Array, A: number): Float32Array[] {
 }
 
 /**
- * logProbExact chunk by chunk (each row-major [m, A], m ≤ CHUNK), results concatenated: a generator
- * that pauses after each chunk, so that one loop serves the plain call below and the interruptible
- * one on the main thread (postExactLogDensities), which lets Ctrl-C in between chunks.
+ * logProbExact chunk by chunk (each row-major [m, A], m ≤ CHUNK), results concatenated, pausing
+ * after each chunk (stepwise.ts): run at once (below) or interruptibly on the main thread
+ * (postExactLogDensities), which lets Ctrl-C in between chunks.
  */
 function* exactLogDensityChunks(cnf: CNF, chunks: Float32Array[], A: number): Generator<void, ExactLogDensity> {
   const n = chunks.reduce((s, c) => s + c.length / A, 0);
@@ -62,11 +63,7 @@ function* exactLogDensityChunks(cnf: CNF, chunks: Float32Array[], A: number): Ge
 
 /** logProbExact chunk by chunk, in this thread (meanNLLExact, the workers). */
 export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number): ExactLogDensity {
-  const run = exactLogDensityChunks(cnf, chunks, A);
-  for (;;) {
-    const step = run.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(exactLogDensityChunks(cnf, chunks, A));
 }
 
 /** The reason `results` rejects with when the caller's signal aborted the work. */
@@ -104,16 +101,11 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
     });
   };
   if (threads <= 1) {
-    const here = (async () => {
-      const run = exactLogDensityChunks(cnf, chunks, A);
-      for (;;) {
-        // the caller's synchronous work first (it runs until it awaits), then a chunk at a time
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (signal?.aborted) throw new ExactDensityAborted();
-        const step = run.next();
-        if (step.done) return split(step.value);
-      }
-    })();
+    // the caller's synchronous work first (it runs until it awaits), then a chunk at a time
+    const here = runInterruptible(exactLogDensityChunks(cnf, chunks, A), signal).then((r) => {
+      if (r === null) throw new ExactDensityAborted();
+      return split(r);
+    });
     here.catch(() => {}); // awaited by the caller after its own work
     return { results: here };
   }

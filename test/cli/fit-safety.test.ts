@@ -72,6 +72,36 @@ test('item 6: Ctrl-C during fit saves <out>.checkpoint.json (not --out), prints 
   assert.match(again.err, /checkpoint file .*checkpoint\.json exists; pass --force/);
 });
 
+/**
+ * `gaugeflow <args>` spawned; Ctrl-C as soon as `file` exists (files are written then renamed, so it
+ * is whole), i.e. as soon as training has ended and the evaluation begun. Fails if it never appears.
+ */
+async function ctrlCWhenWritten(args: string[], file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  const t0 = Date.now();
+  while (!existsSync(file) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(existsSync(file), `${file} was not written before the evaluation; stderr: ${stderr}`);
+  child.kill('SIGINT');
+  return { code: await closed, stdout, stderr };
+}
+
+test('item 6: fit --target saves the finished model before its evaluation (20 000 samples); Ctrl-C there skips the evaluation (exit 130, the model kept)', async () => {
+  const out = join(dir, 'target-model.json');
+  const { code, stdout, stderr } = await ctrlCWhenWritten(['fit', '--target', 'rezende-4mode', '--steps', '2', '--batch', '16', '--hidden', '8', '--out', out, '--json'], out);
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /interrupted — skipping the evaluation; the model is saved to .*target-model\.json/);
+  assert.match(stderr, /interrupted during the evaluation, after training; the model is saved to .*target-model\.json/);
+  const o = JSON.parse(stdout);
+  assert.equal([o.interrupted, o.evaluation, o.model, o.ess], [true, 'interrupted', out, undefined]);
+  assert.ok((await loadFlow(out)).variables.length > 0);
+  assert.not.ok(existsSync(`${out}.checkpoint.json`));
+});
+
 test('item 6: fit --data saves the trained weights to the checkpoint before its evaluation; Ctrl-C there skips the evaluation (exit 130, --out not written)', async () => {
   // 1500 points in a patch: seconds of exact densities and kernel fit after 2 training steps
   const csv = join(dir, 'patch.csv');
@@ -79,28 +109,13 @@ test('item 6: fit --data saves the trained weights to the checkpoint before its 
   writeFileSync(csv, ['lat,lon', ...Array.from({ length: 1500 }, () => `${(60 + 10 * rng()).toFixed(3)},${(20 * rng()).toFixed(3)}`)].join('\n'));
   const out = join(dir, 'data-model.json');
   const checkpoint = `${out}.checkpoint.json`;
-  const child = spawn(process.execPath, [bin, 'fit', '--data', csv, '--steps', '2', '--batch', '32', '--hidden', '8', '--workers', '2', '--out', out, '--json'], { env: { ...process.env, CI: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  // the checkpoint appears when training ends (written then renamed): Ctrl-C right then, mid-evaluation
-  const t0 = Date.now();
-  while (!existsSync(checkpoint) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(existsSync(checkpoint), `no checkpoint before the evaluation; stderr: ${stderr}`);
-  child.kill('SIGINT');
-  const code = await closed;
+  const { code, stdout, stderr } = await ctrlCWhenWritten(['fit', '--data', csv, '--steps', '2', '--batch', '32', '--hidden', '8', '--workers', '2', '--out', out, '--json'], checkpoint);
   assert.is(code, 130, stderr);
   assert.match(stderr, /interrupted — skipping the test evaluation; the trained weights are saved to .*data-model\.json\.checkpoint\.json/);
   assert.match(stderr, /interrupted during the test evaluation, after 2 training steps; the trained weights are saved to .*checkpoint\.json \(not to .*data-model\.json, which is written only for a finished model\)/);
   assert.not.ok(existsSync(out), '--out holds finished models only');
   const o = JSON.parse(stdout);
-  assert.is(o.interrupted, true);
-  assert.is(o.evaluation, 'interrupted');
-  assert.is(o.stepsDone, 2);
-  assert.is(o.testNLL, undefined);
-  assert.is(o.checkpoint, checkpoint);
+  assert.equal([o.interrupted, o.evaluation, o.stepsDone, o.testNLL, o.checkpoint], [true, 'interrupted', 2, undefined, checkpoint]);
   assert.ok((await loadFlow(checkpoint)).variables.length > 0);
   const file = JSON.parse(readFileSync(checkpoint, 'utf8'));
   assert.equal([file.flow.type, file.meta.checkpoint, file.meta.evaluated, file.meta.stepsDone], ['cnf', true, false, 2]);
