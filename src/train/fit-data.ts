@@ -12,10 +12,11 @@ import type { Manifold } from '../manifolds/types.ts';
 import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
-import { flowMatchingBatchLoss, meanNLL as meanNLLContinuous } from './flow-matching.ts';
+import { flowMatchingBatchLoss, logProbContinuousSteps, meanNLL as meanNLLContinuous } from './flow-matching.ts';
 import { ExactDensityAborted, postExactLogDensities } from './exact-density.ts';
 import { meanNegLog, mixtureLogDensity, selectWeight } from '../densities/mixture.ts';
-import { fitSphereKernel, type KernelChoice, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
+import { fitSphereKernelSteps, type KernelChoice, type KernelFit as SphereKernelFit, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
+import { runInterruptible } from './stepwise.ts';
 import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import { VALIDATION_STEPS, type DataCNFModel } from './data-defaults.ts';
@@ -99,9 +100,9 @@ export interface KernelMixture {
  * kernel fit take up to a minute) or even to a second one, which quits at once.
  *
  * Ctrl-C during the evaluation (`signal`) returns `evaluation: 'interrupted'` without test figures
- * or mixture. It is noticed between its parts: a chunk of exact densities in this thread, the
- * continuous-time reference, the kernel selection (≈ 20 s on fire, the longest); worker threads are
- * stopped at once.
+ * or mixture. It is noticed between its pieces: a chunk of exact densities in this thread, the
+ * continuous-time reference, a candidate of the kernel selection (the longest piece: ≈ 3 s on fire,
+ * the neighbour search); worker threads are stopped at once.
  */
 export async function fitToData(
   flow: Flow,
@@ -136,15 +137,16 @@ export async function fitToData(
       // first, and this thread meanwhile computes the continuous-time reference and the kernel
       const say = opts.mixture && opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
       const job = await postExactLogDensities(cnf, opts.mixture ? [split.test, valSel] : [split.test], opts.workers ?? 0, opts.signal);
-      const testNLLContinuous = meanNLLContinuous(cnf, split.test, 32);
-      if (await stopped()) return skipped; // an abort has stopped the workers too
-      let kernel: KernelFit | undefined;
+      const testLogqContinuous = await runInterruptible(logProbContinuousSteps(cnf, split.test, 32), opts.signal);
+      if (!testLogqContinuous) return skipped; // an abort has stopped the workers too
+      const testNLLContinuous = meanNegLog(testLogqContinuous);
+      let kernel: KernelFit | null | undefined;
       if (opts.mixture) {
         // the kernel grid with its second scale takes 15–26 s on fire (10 247 training points, 1281
         // validation points): say so on a terminal
         say(`kernel density: choosing (k, h, λ) and a second scale on ${split.sizes.val} validation points… `);
-        kernel = fitKernel(split, opts.minWidth);
-        if (await stopped()) return skipped;
+        kernel = await fitKernel(split, opts.minWidth, opts.signal);
+        if (!kernel) return skipped; // an abort has stopped the workers too
       }
       let test, sel;
       try {
@@ -170,15 +172,18 @@ export async function fitToData(
 }
 
 interface KernelFit {
-  fit: ReturnType<typeof fitSphereKernel>;
+  fit: SphereKernelFit;
   seconds: number;
 }
 
-/** The kernel density of the training points, its (k, h, λ, ε) by its own validation NLL on the whole validation split. */
-function fitKernel(split: DataSplit, minWidth?: number): KernelFit {
+/**
+ * The kernel density of the training points, its (k, h, λ, ε) by its own validation NLL on the whole
+ * validation split; null if `signal` aborted it (it pauses between candidates for Ctrl-C).
+ */
+async function fitKernel(split: DataSplit, minWidth?: number, signal?: AbortSignal): Promise<KernelFit | null> {
   const t0 = performance.now();
-  const fit = fitSphereKernel(split.rows.train, split.rows.val, { minWidth });
-  return { fit, seconds: (performance.now() - t0) / 1000 };
+  const fit = await runInterruptible(fitSphereKernelSteps(split.rows.train, split.rows.val, { minWidth }), signal);
+  return fit && { fit, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**

@@ -16,6 +16,7 @@ import { everySampleCounts, trainWithLoss } from './train.ts';
 import type { CNF } from '../flows/cnf/cnf.ts';
 import { field } from '../flows/cnf/rk4.ts';
 import { chunkRows, exactLogDensityHere } from './exact-density.ts';
+import { runToEnd } from './stepwise.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -144,12 +145,18 @@ export function meanNLL(flow: CNF, data: tf.Tensor2D, steps = 32, chunk = 256): 
 
 /** Per-point continuous-time log-density (see meanNLL), in float64. */
 export function logProbContinuous(flow: CNF, data: tf.Tensor2D, steps = 32, chunk = 256): Float64Array {
+  return runToEnd(logProbContinuousSteps(flow, data, steps, chunk));
+}
+
+/** logProbContinuous pausing after each chunk (src/train/stepwise.ts: fit --data runs it so that Ctrl-C is seen). */
+export function* logProbContinuousSteps(flow: CNF, data: tf.Tensor2D, steps = 32, chunk = 256): Generator<void, Float64Array> {
   const f = flow.with({ mode: 'divergence', steps });
   const n = data.shape[0];
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += chunk) {
     const lq = tf.tidy(() => f.logProbDivergence(tf.slice(data, [i, 0], [Math.min(chunk, n - i), -1]) as tf.Tensor2D).dataSync());
     out.set(lq, i);
+    yield;
   }
   return out;
 }
