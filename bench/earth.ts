@@ -41,7 +41,8 @@ import { DATA_CNF_MODEL, dataFitDefaults } from '../src/train/data-defaults.ts';
 import { dataCNF, disposeSplit, fitToData, normalisation, sampleRows, splitData } from '../src/train/fit-data.ts';
 import { writeFileAtomic } from '../src/io/write-atomic.ts';
 import { sphereSamplesPlot } from '../src/report/plots.ts';
-import { fitSphereKernel, type KernelChoice } from '../src/densities/sphere-kernel.ts';
+import { fitSphereKernelSteps, type KernelChoice } from '../src/densities/sphere-kernel.ts';
+import { runInterruptible } from '../src/train/stepwise.ts';
 import { meanNegLog } from '../src/densities/mixture.ts';
 import { renderSvg } from '../src/report/render.ts';
 
@@ -219,7 +220,12 @@ async function main(argv: string[]): Promise<number> {
           const s = splitIndices(pts.length, split);
           const [train, val, test] = [s.train, s.val, s.test].map((idx) => idx.map((i) => pts[i]!));
           const t0 = performance.now();
-          const kf = fitSphereKernel(train!, val!, { minWidth: mw });
+          // pausing between candidates, so that Ctrl-C is seen (a kernel fit takes up to 20 s)
+          const kf = await runInterruptible(fitSphereKernelSteps(train!, val!, { minWidth: mw }), interrupt.signal);
+          if (!kf) {
+            interrupted = true;
+            break;
+          }
           const trainSeconds = (performance.now() - t0) / 1000;
           const testNLL = meanNegLog(kf.model.logDensity(test!));
           const row: Row = { dataset: ds, model: 'kernel', split, minutes: 0, minWidth: mw, choice: kf.choice, testNLL, valNLL: kf.valNLL, trainSeconds, evalSeconds: (performance.now() - t0) / 1000 - trainSeconds, steps: 0, selectedIteration: 0, stopped: 'grid', params: kf.model.parameterCount, sizes: { train: train!.length, val: val!.length, test: test!.length } };
