@@ -135,8 +135,12 @@ export async function fitToData(
       const cnf = (flow as CNF).with({ mode: 'exact' });
       // the exact densities (test points; the mixture's selection points) go to worker threads
       // first, and this thread meanwhile computes the continuous-time reference and the kernel
-      const say = opts.mixture && opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
-      const job = await postExactLogDensities(cnf, opts.mixture ? [split.test, valSel] : [split.test], opts.workers ?? 0, opts.signal);
+      const say = opts.progress && !opts.json && process.stderr.isTTY ? (m: string) => process.stderr.write(m) : () => {};
+      const sets = opts.mixture ? [split.test, valSel] : [split.test];
+      const where = (opts.workers ?? 0) > 1 ? `on ${opts.workers} worker threads` : 'in this thread';
+      const points = opts.mixture ? `${split.sizes.test} test and ${nVal} selection points` : `${split.sizes.test} test points`;
+      say(`evaluation: the CNF's exact density at ${points} ${where}, its continuous-time density at the test points…\n`);
+      const job = await postExactLogDensities(cnf, sets, opts.workers ?? 0, opts.signal);
       const testLogqContinuous = await runInterruptible(logProbContinuousSteps(cnf, split.test, 32), opts.signal);
       if (!testLogqContinuous) return skipped; // an abort has stopped the workers too
       const testNLLContinuous = meanNegLog(testLogqContinuous);
