@@ -243,6 +243,7 @@ export async function run(argv: string[]): Promise<number> {
       saveModel();
       const saved = !flags.out ? 'no --out given, so the model is not saved' : result.model ? `the model is saved to ${flags.out}` : 'the model could not be saved';
       interrupt.describe(`skipping the evaluation; ${saved}`);
+      if (!flags.json && process.stderr.isTTY) process.stderr.write(`evaluation: ESS and KL from ${flags['eval-samples']} fresh samples (Ctrl-C skips it; ${saved})…\n`);
       const ev = await evaluateInterruptible(flow, target.logp, flags['eval-samples']!, seedrandom(`eval-${flags.seed}`), { exactLogZ: target.logZ, signal: interrupt.signal });
       if (!ev) {
         Object.assign(result, { interrupted: true, evaluation: 'interrupted', finalLoss: tr.losses.at(-1) ?? null, wallSeconds: (performance.now() - t0) / 1000, backend });
