@@ -275,15 +275,15 @@ export async function run(argv: string[]): Promise<number> {
         overridden: ['steps', 'batch', 'lr', 'hidden', 'patience', 'ema', 'minutes'].filter((f) => typed.has(f)),
         ...(flow instanceof IRCPMFlow ? {} : { model: { ...DATA_CNF_MODEL, hidden: flags.hidden ?? DATA_CNF_MODEL.hidden } }),
       };
-      // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
-      // whose density is explicit, by maximum likelihood. Both select on the validation split.
       // training done: the selected weights to the checkpoint file first, then the evaluation
+      let saved = 'no --out given, so the weights were not saved';
+      let checkpointSaved = false;
       const onTrained = (fit: ValidatedFitResult) => {
-        let saved = 'no --out given, so the weights are not saved';
         if (checkpointPath) {
           try {
             saveFlow(checkpointPath, flow, { ...meta, checkpoint: true, stepsDone: fit.steps, selectedIteration: fit.selectedIteration, evaluated: false });
-            saved = `the trained weights are saved to ${checkpointPath}`;
+            checkpointSaved = true;
+            saved = `the trained weights are saved to ${checkpointPath} (not to ${flags.out}, which is written only for a finished model)`;
           } catch (e) {
             // the evaluation still runs, and --out is still written at the end if it can be
             console.error(`gaugeflow fit: ${(e as Error).message}; going on with the evaluation`);
@@ -292,14 +292,15 @@ export async function run(argv: string[]): Promise<number> {
         }
         interrupt.describe(`skipping the test evaluation; ${saved}`);
       };
+      // A CNF learns from data by flow matching along geodesics (no ODE solve per step); an IRCPM,
+      // whose density is explicit, by maximum likelihood. Both select on the validation split.
       const out = await fitToData(flow, split, settings, d.valCap, { rng, progress: !flags.json, json: flags.json, signal: interrupt.signal, mixture, minWidth: flags['min-width'], workers: flags.workers, onTrained });
       if (out.fit.stopped === 'interrupted') return interrupted(out.fit.steps, settings.iterations, out.fit.finalLoss, () => disposeSplit(split));
       if (out.evaluation === 'interrupted') {
         disposeSplit(split);
         Object.assign(result, { interrupted: true, evaluation: 'interrupted', stepsDone: out.fit.steps, selectedIteration: out.fit.selectedIteration, stopped: out.fit.stopped, trainSeconds: out.fit.seconds, valNLL: out.fit.bestValNLL, finalLoss: out.fit.finalLoss, wallSeconds: (performance.now() - t0) / 1000, backend });
-        if (checkpointPath) result.checkpoint = checkpointPath;
-        const where = checkpointPath ? `the trained weights are saved to ${checkpointPath} (not to ${flags.out}, which is written only for a finished model)` : 'no --out given, so the weights were not saved';
-        console.error(`gaugeflow fit: interrupted during the test evaluation, after ${out.fit.steps} training steps; ${where}`);
+        if (checkpointSaved) result.checkpoint = checkpointPath;
+        console.error(`gaugeflow fit: interrupted during the test evaluation, after ${out.fit.steps} training steps; ${saved}`);
         print();
         return 130;
       }
