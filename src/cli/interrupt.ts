@@ -68,8 +68,3 @@ export function onInterrupt(command: string, what: string, opts: InterruptOption
     },
   };
 }
-
-/** Let pending signals and timers run (a macrotask turn), e.g. between steps of a long loop. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}

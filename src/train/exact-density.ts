@@ -66,13 +66,6 @@ export function exactLogDensityHere(cnf: CNF, chunks: Float32Array[], A: number)
   return runToEnd(exactLogDensityChunks(cnf, chunks, A));
 }
 
-/** The reason `results` rejects with when the caller's signal aborted the work. */
-export class ExactDensityAborted extends Error {
-  constructor() {
-    super('exact log-density: aborted');
-  }
-}
-
 /**
  * The exact log-density of `cnf` (CNF.logProbExact, whatever its mode) at every row of each tensor
  * in `sets`, each set cut into chunks as meanNLLExact cuts it (so the values are those of
@@ -83,9 +76,9 @@ export class ExactDensityAborted extends Error {
  * task is posted, so the caller may then block its thread with work of its own, and `results`
  * resolves when all are back (the pool is torn down then, or on failure).
  * `signal` (Ctrl-C): aborting it stops the work (the workers are terminated; in this thread, after
- * the current chunk) and `results` rejects with ExactDensityAborted.
+ * the current chunk) and `results` resolves to null, as stepwise.ts's runInterruptible does.
  */
-export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], workers: number, signal?: AbortSignal): Promise<{ results: Promise<ExactLogDensity[]> }> {
+export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], workers: number, signal?: AbortSignal): Promise<{ results: Promise<ExactLogDensity[] | null> }> {
   const A = cnf.manifold.ambientDim;
   const chunks = sets.flatMap((s) => chunkRows(s.dataSync() as Float32Array, A));
   const rows = chunks.map((c) => c.length / A);
@@ -102,10 +95,7 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
   };
   if (threads <= 1) {
     // the caller's synchronous work first (it runs until it awaits), then a chunk at a time
-    const here = runInterruptible(exactLogDensityChunks(cnf, chunks, A), signal).then((r) => {
-      if (r === null) throw new ExactDensityAborted();
-      return split(r);
-    });
+    const here = runInterruptible(exactLogDensityChunks(cnf, chunks, A), signal).then((r) => r && split(r));
     here.catch(() => {}); // awaited by the caller after its own work
     return { results: here };
   }
@@ -144,12 +134,13 @@ export async function postExactLogDensities(cnf: CNF, sets: tf.Tensor2D[], worke
   const results = (async () => {
     try {
       const parts = await Promise.all(tasks);
-      if (signal?.aborted) throw new ExactDensityAborted();
+      if (signal?.aborted) return null;
       const joined = { logq: new Float64Array(n), ok: new Uint8Array(n) };
       parts.reduce((o, p) => (joined.logq.set(p.logq, o), joined.ok.set(p.ok, o), o + p.logq.length), 0);
       return split(joined);
     } catch (e) {
-      throw signal?.aborted ? new ExactDensityAborted() : e;
+      if (signal?.aborted) return null; // the terminated workers' tasks reject
+      throw e;
     } finally {
       signal?.removeEventListener('abort', abort);
       await pool.terminate(true);

@@ -13,10 +13,10 @@ import type { Flow } from '../flows/types.ts';
 import { CNF } from '../flows/cnf/cnf.ts';
 import { splitIndices } from '../data/earth.ts';
 import { flowMatchingBatchLoss, logProbContinuousSteps, meanNLL as meanNLLContinuous } from './flow-matching.ts';
-import { ExactDensityAborted, postExactLogDensities } from './exact-density.ts';
+import { postExactLogDensities } from './exact-density.ts';
 import { meanNegLog, mixtureLogDensity, selectWeight } from '../densities/mixture.ts';
 import { fitSphereKernelSteps, type KernelChoice, type KernelFit as SphereKernelFit, type SphereKernelDensity } from '../densities/sphere-kernel.ts';
-import { runInterruptible } from './stepwise.ts';
+import { runInterruptible, yieldToEventLoop } from './stepwise.ts';
 import { everySampleCounts, maxLikelihoodLoss, meanNLL } from './train.ts';
 import { fitWithValidation, type ValidatedFitOptions, type ValidatedFitResult, type ValidatedFitSettings } from './validated-fit.ts';
 import { VALIDATION_STEPS, type DataCNFModel } from './data-defaults.ts';
@@ -127,9 +127,9 @@ export async function fitToData(
     if (fit.stopped === 'interrupted') return { fit };
     opts.onTrained?.(fit);
     // Ctrl-C is seen at a turn of the event loop, between the synchronous parts below
-    const stopped = async () => (await new Promise<void>((resolve) => setImmediate(resolve)), opts.signal?.aborted === true);
     const skipped: DataFitOutcome = { fit, evaluation: 'interrupted' };
-    if (await stopped()) return skipped;
+    await yieldToEventLoop();
+    if (opts.signal?.aborted) return skipped;
     const te = performance.now();
     if (isCNF) {
       const cnf = (flow as CNF).with({ mode: 'exact' });
@@ -152,13 +152,9 @@ export async function fitToData(
         kernel = await fitKernel(split, opts.minWidth, opts.signal);
         if (!kernel) return skipped; // an abort has stopped the workers too
       }
-      let test, sel;
-      try {
-        [test, sel] = await job.results;
-      } catch (e) {
-        if (e instanceof ExactDensityAborted) return skipped;
-        throw e;
-      }
+      const densities = await job.results;
+      if (!densities) return skipped;
+      const [test, sel] = densities;
       const out: DataFitOutcome = { fit, testNLL: meanNegLog(test!.logq), testOkFraction: test!.ok.reduce((k, v) => k + v, 0) / test!.ok.length, testNLLContinuous, valNLL: fit.bestValNLL };
       if (kernel) {
         out.mixture = kernelMixture(kernel, split, sel!.logq, test!.logq);

@@ -22,6 +22,7 @@ import { assignVariables, joinWeights, readVariables, splitFlat, variableShapes 
 import { loadTrainable, microbatchGradient, microbatchSizes, type MicrobatchResult, type TrainableSpec } from './microbatch.ts';
 import type { GradientTask, WorkerGradient } from './parallel-worker.ts';
 import { makeProgress } from './progress.ts';
+import { yieldToEventLoop } from './stepwise.ts';
 
 export type { Trainable, TrainableSpec } from './microbatch.ts';
 
@@ -144,7 +145,7 @@ async function inProcessEngine(spec: TrainableSpec): Promise<GradientEngine> {
     },
     async gradients(weights, step, seed, sizes) {
       // let abort signals and timers run between steps, as they do while a pool computes
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       assignVariables(t.variables, weights);
       return sizes.map((size, m) => {
         try {

@@ -5,6 +5,11 @@
  * so a handler cannot run inside synchronous work, and one removed before the loop turns never runs.
  */
 
+/** One turn of the event loop (pending signals and timers run): how long loops let Ctrl-C in. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Runs the generator to its end without pausing. */
 export function runToEnd<T>(work: Generator<void, T>): T {
   for (;;) {
@@ -16,7 +21,7 @@ export function runToEnd<T>(work: Generator<void, T>): T {
 /** Runs the generator with a turn of the event loop before each piece; null once `signal` has aborted. */
 export async function runInterruptible<T>(work: Generator<void, T>, signal?: AbortSignal): Promise<T | null> {
   for (;;) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     if (signal?.aborted) return null;
     const step = work.next();
     if (step.done) return step.value;

@@ -9,6 +9,7 @@ import { makeProgress } from './progress.ts';
 import { Adam, cosineLR, optimizerStep } from './optim.ts';
 import { assignVariables, readVariables } from './flat.ts';
 import { lossGradient } from './microbatch.ts';
+import { yieldToEventLoop } from './stepwise.ts';
 
 export interface TrainOptions {
   steps: number;
@@ -133,7 +134,7 @@ export async function trainWithLossAsync(flow: { readonly variables: tf.Variable
   let result: TrainResult | undefined;
   try {
     while (!loop.done) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       if (opts.signal?.aborted) {
         interrupted = true;
         break;

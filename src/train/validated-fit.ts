@@ -14,6 +14,7 @@
 import type { tf } from '../backend/index.ts';
 import { trainLoop, type BatchLoss } from './train.ts';
 import { assignVariables } from './flat.ts';
+import { yieldToEventLoop } from './stepwise.ts';
 
 export interface ValidatedFitSettings {
   iterations: number;
@@ -128,7 +129,7 @@ export async function fitWithValidation(
 
   try {
     while (!loop.done) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       if (opts.signal?.aborted) {
         stopped = 'interrupted';
         break;

@@ -17,6 +17,7 @@ import { makeRng } from '../../../lattices/random.ts';
 import { importanceEss, logMeanExp } from '../../../samplers/diagnostics/weights.ts';
 import { metropolisPass } from '../../../samplers/metropolis.ts';
 import type { GaugeProposal } from './proposal.ts';
+import { yieldToEventLoop } from '../../train/stepwise.ts';
 
 export interface GaugeEvaluation {
   n: number;
@@ -87,7 +88,7 @@ export async function evaluateGaugeProposalInterruptible(proposal: GaugeProposal
   let failed = 0;
   const chunk = evaluationChunk(proposal);
   for (let i0 = 0; i0 < n; i0 += chunk) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     if (signal.aborted) return null;
     failed += logWeightsChunk(proposal, beta, logw, i0, Math.min(chunk, n - i0), rng);
   }
