@@ -14,7 +14,8 @@
  * on this thread in seconds to minutes, and holds a few MiB (no memory preflight). Files: --out and
  * <out>.checkpoint.json are checked before any work starts and never overwritten without --force;
  * Ctrl-C stops after the current step, saves the weights reached to the checkpoint file (never to
- * --out), says where and exits 130.
+ * --out), says where and exits 130; during the evaluation (20 000 draws, seconds), which starts once
+ * the model is saved to --out, it skips the evaluation and keeps the model (exit 130).
  */
 import { rmSync } from 'node:fs';
 import { appliesOnly, givenFlags, UsageError } from './args.ts';
@@ -24,7 +25,7 @@ import { initBackend } from '../backend/index.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { singleMatrixSUN } from '../../lattices/exact/single-matrix.ts';
 import { countParams } from '../flows/potentials.ts';
-import { SINGLE_MATRIX_RECIPE, singleMatrixLogWeights, trainSingleMatrixFlow, type SingleMatrixRecipe } from '../flows/sun/single-train.ts';
+import { SINGLE_MATRIX_RECIPE, singleMatrixLogWeightsInterruptible, trainSingleMatrixFlow, type SingleMatrixRecipe } from '../flows/sun/single-train.ts';
 import { singleMatrixModelPayload } from '../flows/sun/single-model-file.ts';
 import type { SingleMatrixTarget, SpectralFlow } from '../flows/sun/single-matrix.ts';
 import type { TrainingHistory } from '../flows/gauge/model-file.ts';
@@ -100,9 +101,8 @@ export async function runSingle(flags: SingleFlags): Promise<number> {
   };
 
   const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`);
-  let trained;
   try {
-    trained = await trainSingleMatrixFlow(target, recipe, {
+    const trained = await trainSingleMatrixFlow(target, recipe, {
       seed,
       key: `single-su${N}`,
       signal: interrupt.signal,
@@ -111,59 +111,68 @@ export async function runSingle(flags: SingleFlags): Promise<number> {
         if (step % 10 === 0 || step < 10) curve.push([step, loss, NaN]);
       },
     });
+    const { flow, train } = trained;
+    const steps = train.losses.length;
+    const report: Record<string, unknown> = {
+      command: 'train',
+      target: 'single',
+      group: flags.group,
+      N,
+      beta: target.beta,
+      coeffs,
+      kernel: 'ircpm',
+      layers: recipe.layers,
+      hidden: recipe.hidden,
+      params: countParams(flow.variables),
+      steps,
+      trainSeconds: train.seconds,
+      secondsPerStep: steps > 0 ? train.seconds / steps : null,
+      estimator: recipe.estimator,
+      convexity: recipe.convexity,
+      batch: recipe.batch,
+      lr: recipe.lr,
+      seed,
+      backend,
+    };
+    if (train.interrupted) {
+      save(checkpointPath, flow, { steps, seconds: train.seconds }, { interrupted: true });
+      console.error(`gaugeflow train: interrupted after ${steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
+      Object.assign(report, { interrupted: true, checkpoint: checkpointPath });
+      console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      return 130;
+    }
+    save(out, flow, { steps, seconds: train.seconds }, {});
+    rmSync(checkpointPath, { force: true });
+    report.model = out;
+
+    // measured where the flow is used: on matrices from Haar through the spectral layers; the model is
+    // already saved, so Ctrl-C here skips the evaluation and keeps it
+    const n = flags['eval-samples']!;
+    interrupt.describe(`skipping the evaluation; the model is saved in ${out}`);
+    const weights = await singleMatrixLogWeightsInterruptible(flow, target, n, makeRng(seed, 'evaluate'), interrupt.signal);
+    if (weights === null) {
+      console.error(`gaugeflow train: interrupted during the evaluation; the model is saved in ${out}`);
+      Object.assign(report, { interrupted: true, evaluation: 'interrupted' });
+      console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      return 130;
+    }
+    const { logw, failed } = weights;
+    const s = logWeightSummary(logw, seed);
+    const exact = exactLogZ(target);
+    Object.assign(report, {
+      ess: s.ess,
+      acceptance: s.acceptance,
+      kl: s.meanLoss + (exact ?? s.logZ),
+      klLogZ: exact === null ? 'importance' : 'exact',
+      logZ: s.logZ,
+      logZErr: s.logZErr,
+      logZExact: exact,
+      failedDraws: failed,
+      evalSamples: n,
+    });
+    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+    return 0;
   } finally {
     interrupt.close();
   }
-  const { flow, train } = trained;
-  const steps = train.losses.length;
-  const report: Record<string, unknown> = {
-    command: 'train',
-    target: 'single',
-    group: flags.group,
-    N,
-    beta: target.beta,
-    coeffs,
-    kernel: 'ircpm',
-    layers: recipe.layers,
-    hidden: recipe.hidden,
-    params: countParams(flow.variables),
-    steps,
-    trainSeconds: train.seconds,
-    secondsPerStep: steps > 0 ? train.seconds / steps : null,
-    estimator: recipe.estimator,
-    convexity: recipe.convexity,
-    batch: recipe.batch,
-    lr: recipe.lr,
-    seed,
-    backend,
-  };
-  if (train.interrupted) {
-    save(checkpointPath, flow, { steps, seconds: train.seconds }, { interrupted: true });
-    console.error(`gaugeflow train: interrupted after ${steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
-    Object.assign(report, { interrupted: true, checkpoint: checkpointPath });
-    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-    return 130;
-  }
-  save(out, flow, { steps, seconds: train.seconds }, {});
-  rmSync(checkpointPath, { force: true });
-  report.model = out;
-
-  // measured where the flow is used: on matrices from Haar through the spectral layers
-  const n = flags['eval-samples']!;
-  const { logw, failed } = singleMatrixLogWeights(flow, target, n, makeRng(seed, 'evaluate'));
-  const s = logWeightSummary(logw, seed);
-  const exact = exactLogZ(target);
-  Object.assign(report, {
-    ess: s.ess,
-    acceptance: s.acceptance,
-    kl: s.meanLoss + (exact ?? s.logZ),
-    klLogZ: exact === null ? 'importance' : 'exact',
-    logZ: s.logZ,
-    logZErr: s.logZErr,
-    logZExact: exact,
-    failedDraws: failed,
-    evalSamples: n,
-  });
-  console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-  return 0;
 }

@@ -7,11 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadFlow } from '../../src/flows/io.ts';
-import { captureMain } from '../fixtures/cli.ts';
+import { bin, captureMain, ctrlCWhenWritten } from '../fixtures/cli.ts';
 
-const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-fit-safety-'));
 
 const capture = captureMain;
@@ -71,24 +69,6 @@ test('item 6: Ctrl-C during fit saves <out>.checkpoint.json (not --out), prints 
   assert.is(again.code, 2);
   assert.match(again.err, /checkpoint file .*checkpoint\.json exists; pass --force/);
 });
-
-/**
- * `gaugeflow <args>` spawned; Ctrl-C as soon as `file` exists (files are written then renamed, so it
- * is whole), i.e. as soon as training has ended and the evaluation begun. Fails if it never appears.
- */
-async function ctrlCWhenWritten(args: string[], file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const closed = new Promise<number | null>((r) => child.on('close', r));
-  const t0 = Date.now();
-  while (!existsSync(file) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(existsSync(file), `${file} was not written before the evaluation; stderr: ${stderr}`);
-  child.kill('SIGINT');
-  return { code: await closed, stdout, stderr };
-}
 
 test('item 6: fit --target saves the finished model before its evaluation (20 000 samples); Ctrl-C there skips the evaluation (exit 130, the model kept)', async () => {
   const out = join(dir, 'target-model.json');

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, tf } from '../../src/backend/index.ts';
@@ -14,7 +14,7 @@ import { singleMatrixSUN } from '../../lattices/exact/single-matrix.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { loadSingleMatrixModel } from '../../src/flows/sun/single-model-file.ts';
 import { readGaugeModel } from '../../src/flows/gauge/model-file.ts';
-import { cli } from '../fixtures/cli.ts';
+import { cli, ctrlCWhenWritten } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-single-'));
 const model = join(dir, 'su2.json');
@@ -44,6 +44,19 @@ test('train --target single --json: ESS, acceptance, and the importance estimate
   assert.ok(o.logZErr > 0, `logZErr ${o.logZErr}`);
   assert.ok(Math.abs(o.logZ - o.logZExact) <= 5 * o.logZErr, `ln Z ${o.logZ} ± ${o.logZErr} vs exact ${o.logZExact}`);
   assert.ok(o.kl >= 0, `kl ${o.kl}`);
+});
+
+test('train --target single saves the model before its evaluation (20 000 SU(3) draws); Ctrl-C there skips the evaluation (exit 130, the model kept)', async () => {
+  const out = join(dir, 'su3-interrupted.json');
+  const { code, stdout, stderr } = await ctrlCWhenWritten(['train', '--target', 'single', '--group', 'su3', '--beta', '9', '--coeffs', coeffs.join(','), '--steps', '2', '--out', out, '--json'], out);
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /interrupted — skipping the evaluation; the model is saved in .*su3-interrupted\.json/);
+  assert.match(stderr, /interrupted during the evaluation; the model is saved in .*su3-interrupted\.json/);
+  const o = JSON.parse(stdout);
+  assert.equal([o.interrupted, o.evaluation, o.model, o.steps, o.ess], [true, 'interrupted', out, 2, undefined]);
+  await initBackend();
+  assert.is(loadSingleMatrixModel(out).flow.N, 3);
+  assert.not.ok(existsSync(`${out}.checkpoint.json`));
 });
 
 test('the single-matrix model file: target single, reloadable (log q of its own draws), rejected as a lattice model, damage named', async () => {

@@ -12,6 +12,7 @@
 import { tf } from '../../backend/index.ts';
 import { makeRng } from '../../../lattices/random.ts';
 import { reverseKLLoss, trainWithLossAsync, type TrainResult } from '../../train/train.ts';
+import { runInterruptible, runToEnd } from '../../train/stepwise.ts';
 import { withConvexityPenalty } from '../ircpm/convexity.ts';
 import { makeSpectralFlow, matrixLogWeight, torusEnergy, type SingleMatrixTarget, type SpectralFlow } from './single-matrix.ts';
 
@@ -71,7 +72,22 @@ export async function trainSingleMatrixFlow(
 }
 
 /** log p̃(U) − log q(U) of n fresh matrices in float64 (−∞ where the flow failed), drawn in chunks. */
-export function singleMatrixLogWeights(flow: SpectralFlow, target: SingleMatrixTarget, n: number, rng: () => number, chunk = 2000): { logw: Float64Array; failed: number } {
+export function singleMatrixLogWeights(flow: SpectralFlow, target: SingleMatrixTarget, n: number, rng: () => number, chunk = 2000): SingleMatrixLogWeights {
+  return runToEnd(logWeightChunks(flow, target, n, rng, chunk));
+}
+
+/** singleMatrixLogWeights with a turn of the event loop between chunks, so that Ctrl-C (`signal`) is seen: null once it has aborted. */
+export function singleMatrixLogWeightsInterruptible(flow: SpectralFlow, target: SingleMatrixTarget, n: number, rng: () => number, signal: AbortSignal, chunk = 2000): Promise<SingleMatrixLogWeights | null> {
+  return runInterruptible(logWeightChunks(flow, target, n, rng, chunk), signal);
+}
+
+export interface SingleMatrixLogWeights {
+  logw: Float64Array;
+  failed: number;
+}
+
+/** The one loop, pausing after each chunk (src/train/stepwise.ts). */
+function* logWeightChunks(flow: SpectralFlow, target: SingleMatrixTarget, n: number, rng: () => number, chunk: number): Generator<void, SingleMatrixLogWeights> {
   const logw = new Float64Array(n);
   let failed = 0;
   for (let i0 = 0; i0 < n; i0 += chunk) {
@@ -89,6 +105,7 @@ export function singleMatrixLogWeights(flow: SpectralFlow, target: SingleMatrixT
         failed++;
       }
     }
+    yield;
   }
   return { logw, failed };
 }
