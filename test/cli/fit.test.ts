@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { loadFlow } from '../../src/flows/io.ts';
 import { captureMain } from '../fixtures/cli.ts';
 
@@ -48,19 +47,6 @@ test('fit --data (lat,lon CSV with comments and header) reports train/val/test N
   assert.is(j.backend.length > 0, true);
 });
 
-// Exit codes go through the real binary: under `uvu -r tsx` a lazily imported command gets its own copy
-// of args.ts, so an in-process main() cannot recognise its UsageError.
-const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'gaugeflow.mjs');
-function gaugeflow(args: string[]): Promise<{ code: number; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, err }));
-  });
-}
-
 test('usage errors exit 2 with one line: unknown flag, no target/data, manifold mismatch, bad --symmetric', async () => {
   const cases = [
     ['fit', '--target', 'rezende-unimodal', '--bogus'],
@@ -71,12 +57,12 @@ test('usage errors exit 2 with one line: unknown flag, no target/data, manifold 
     ['fit', '--target', 'rezende-unimodal', '--flow', 'cnf', '--estimator', 'path'],
     ['fit', '--target', 'rezende-unimodal', '--estimator', 'score'],
   ];
-  const results = await Promise.all(cases.map(gaugeflow));
-  results.forEach((r, i) => {
-    assert.is(r.code, 2, `${cases[i].join(' ')} → ${r.code}: ${r.err}`);
+  for (const args of cases) {
+    const r = await capture(args);
+    assert.is(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.err}`);
     assert.is(r.err.trim().split('\n').length, 1);
     assert.match(r.err, /^gaugeflow fit: /);
-  });
+  }
   const missing = await capture(['fit', '--data', join(dir, 'nope.csv'), '--steps', '1', '--json']);
   assert.is(missing.code, 1);
   assert.match(missing.err, /cannot read data file/);

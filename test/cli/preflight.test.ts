@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureMain } from '../fixtures/cli.ts';
 
 const bin = fileURLToPath(new URL('../../bin/gaugeflow.mjs', import.meta.url));
 const env = { ...process.env, CI: '1' };
@@ -118,8 +119,9 @@ test('item 5: --save-configs refuses a non-empty directory; --force replaces the
   assert.match(onFile.stderr, /--save-configs .*afile exists and is a file, not a directory/); // item 10: no raw EEXIST
 });
 
-test('item 8: sample flags that do not apply are usage errors naming what they apply to', () => {
-  // (each with a tiny run's sizes, so that code without these checks finishes quickly and fails)
+test('item 8: sample flags that do not apply are usage errors naming what they apply to', async () => {
+  // in this process (no spawn: the same main()); each with a tiny run's sizes, so that code without
+  // these checks finishes quickly and fails
   const cases: [string[], RegExp][] = [
     [['--sampler', 'hmc', '--or-steps', '3'], /--or-steps applies to --sampler heatbath/],
     [['--sampler', 'heatbath', '--md-steps', '5'], /--md-steps applies to --sampler hmc/],
@@ -133,10 +135,10 @@ test('item 8: sample flags that do not apply are usage errors naming what they a
     [['--batch', '8'], /--batch applies to --sampler flow/],
   ];
   for (const [args, why] of cases) {
-    const r = sample([...args, '--L', '4', '--n', '1', '--therm', '0', '--chains', '1']);
-    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, why);
-    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    const r = await captureMain(['sample', ...args, '--L', '4', '--n', '1', '--therm', '0', '--chains', '1']);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, why);
+    assert.is(r.err.trim().split('\n').length, 1, r.err);
   }
 });
 

@@ -14,7 +14,7 @@ import { singleMatrixSUN } from '../../lattices/exact/single-matrix.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { loadSingleMatrixModel } from '../../src/flows/sun/single-model-file.ts';
 import { readGaugeModel } from '../../src/flows/gauge/model-file.ts';
-import { cli, ctrlCWhenWritten } from '../fixtures/cli.ts';
+import { captureMain, cli, ctrlCWhenWritten } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-single-'));
 const model = join(dir, 'su2.json');
@@ -87,7 +87,7 @@ test('the single-matrix model file: target single, reloadable (log q of its own 
   assert.throws(() => loadSingleMatrixModel(damaged), /group su2 disagrees with N = 3/);
 });
 
-test('usage errors (exit 2, naming the flag) for flags that do not apply to --target single; --out is not overwritten', () => {
+test('usage errors (exit 2, naming the flag) for flags that do not apply to --target single; --out is not overwritten', async () => {
   const out = join(dir, 'x.json');
   const cases: [string[], RegExp][] = [
     [['train', '--target', 'single', '--group', 'su2', '--L', '8', '--out', out], /--L applies to --target lattice/],
@@ -98,9 +98,9 @@ test('usage errors (exit 2, naming the flag) for flags that do not apply to --ta
     [['train', '--target', 'single', '--group', 'su2', '--steps', '1', '--out', model], /exists/],
   ];
   for (const [args, re] of cases) {
-    const r = cli(args);
-    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, re);
+    const r = await captureMain(args);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, re);
   }
 });
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sunExact2D } from '../../lattices/exact/sun.ts';
-import { cli, flowChainSameForWorkers } from '../fixtures/cli.ts';
+import { captureMain, cli, flowChainSameForWorkers } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-sun-'));
 const committedU1 = fileURLToPath(new URL('../../bench/models/u1-L8-b2-energy.model.json', import.meta.url));
@@ -76,7 +76,7 @@ test('sample --sampler flow on the SU(2) model: the HMC JSON with the exact plaq
   assert.not.ok('weightWarning' in og, 'no warning with enough effective draws');
 });
 
-test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N); a damaged SU(N) model is a clear error', () => {
+test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N); a damaged SU(N) model is a clear error', async () => {
   const out = join(dir, 'never.json');
   const cases: [string[], RegExp][] = [
     [['train', '--group', 'su2', '--kernel', 'ncp', '--out', out], /--kernel applies to --group u1/],
@@ -88,9 +88,9 @@ test('usage errors (exit 2, naming the flag) for flags that do not apply to SU(N
     [['sample', '--sampler', 'flow', '--model', model, '--group', 'u1', '--n', '10'], /--group u1: the model is a su2 flow/],
   ];
   for (const [args, message] of cases) {
-    const r = cli(args);
-    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, message);
+    const r = await captureMain(args);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, message);
   }
   const damaged = join(dir, 'damaged.json');
   const j = JSON.parse(readFileSync(model, 'utf8'));
