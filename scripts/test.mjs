@@ -21,10 +21,11 @@ if (!skipTypecheck) {
 // otherwise be loaded as suites with no tests.
 const uvu = ['uvu', '-r', 'tsx', '--no-color', '-i', '(?<!\\.test)\\.ts$'];
 // The whole suite runs as two uvu processes side by side: test/cli, whose tests mostly wait on the
-// gaugeflow processes they spawn, and everything else, which mostly computes. On 2 cores that takes
-// the suite from about 5.5 to 4.5 minutes here (4.7–5.6 in two CI rehearsals, where the SLURM and browser
-// tests run too). The CLI group's output is printed when it ends, so the two streams do not
-// interleave. With a pattern (`npm test -- hmc`) one process runs it.
+// gaugeflow processes they spawn, and everything else, which mostly computes. On 2 cores that took
+// the suite from about 5.5 to 4.5 minutes here; since usage errors run main() in the test process
+// instead of spawning one gaugeflow each, a CI rehearsal (SLURM and browser tests included) takes
+// 4.3 minutes with npm ci (2026-12-02). The CLI group's output is printed when it ends, so the two
+// streams do not interleave. With a pattern (`npm test -- hmc`) one process runs it.
 const extra = process.argv.slice(2);
 const groups = extra.length > 0 ? [['test', ...extra]] : [['test', '-i', '^cli$'], ['test/cli']];
 
