@@ -44,7 +44,7 @@ import { reverseKLLoss, trainWithLossAsync } from '../train/train.ts';
 import { evaluateInterruptible } from '../train/evaluate.ts';
 import { loadLatLonCSV, latLonToSphere } from '../data/earth.ts';
 import { dataFitDefaults, DATA_CNF_MODEL } from '../train/data-defaults.ts';
-import { dataCNF, disposeSplit, fitToData, splitData } from '../train/fit-data.ts';
+import { dataCNF, dataSplitIndices, disposeSplit, fitToData, splitData } from '../train/fit-data.ts';
 import type { ValidatedFitResult, ValidatedFitSettings } from '../train/validated-fit.ts';
 
 const specs = {
@@ -173,6 +173,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   // the data are read (and checked) before any work, and size the kernel selection's memory
   const points = flags.data ? latLonToSphere(loadLatLonCSV(flags.data)) : undefined;
+  if (points) {
+    try {
+      dataSplitIndices(points.length, flags['split-seed']!);
+    } catch (e) {
+      throw new Error(`${flags.data}: ${(e as Error).message}`);
+    }
+  }
   const mem = fitMemory(flags, manifoldName === 'sphere2', mixture ? points!.length : undefined);
   checkMemory({ ...mem, reduce: mixture ? '--batch, --hidden or --mixture none' : '--batch or --hidden' }, flags['max-memory']);
 

@@ -30,9 +30,22 @@ export interface DataSplit {
   rows: { train: number[][]; val: number[][]; test: number[][] };
 }
 
+/**
+ * The seeded 80/10/10 split of n points (indices); an Error when it would leave the validation or the
+ * test part empty (fewer than 8 points), which selection and the test NLL cannot do without. The
+ * sizes depend on n alone, so `fit --data` calls this as soon as it has read the file, before any work.
+ */
+export function dataSplitIndices(n: number, splitSeed: number): { train: number[]; val: number[]; test: number[] } {
+  const split = splitIndices(n, splitSeed);
+  if (split.val.length === 0 || split.test.length === 0) {
+    throw new Error(`${n} point${n === 1 ? ' is' : 's are'} too few for the 80/10/10 train/validation/test split (${split.train.length}/${split.val.length}/${split.test.length}): the validation and test parts need a point each, which takes at least 8 points`);
+  }
+  return split;
+}
+
 /** The seeded 80/10/10 split of unit vectors (rows) as tensors; the caller disposes them. */
 export function splitData(points: number[][], splitSeed: number): DataSplit {
-  const split = splitIndices(points.length, splitSeed);
+  const split = dataSplitIndices(points.length, splitSeed);
   const rows = { train: split.train.map((i) => points[i]!), val: split.val.map((i) => points[i]!), test: split.test.map((i) => points[i]!) };
   const take = (r: number[][]) => tf.tensor2d(r, [r.length, 3]);
   return { train: take(rows.train), val: take(rows.val), test: take(rows.test), sizes: { train: split.train.length, val: split.val.length, test: split.test.length }, rows };

@@ -47,7 +47,7 @@ test('fit --data (lat,lon CSV with comments and header) reports train/val/test N
   assert.is(j.backend.length > 0, true);
 });
 
-test('usage errors exit 2 with one line: unknown flag, no target/data, manifold mismatch, bad --symmetric', async () => {
+test('usage errors exit 2 with one line: unknown flag, no target/data, manifold mismatch, bad --symmetric; a missing or too small data file is exit 1 before any work', async () => {
   const cases = [
     ['fit', '--target', 'rezende-unimodal', '--bogus'],
     ['fit', '--flow', 'ircpm'],
@@ -66,6 +66,15 @@ test('usage errors exit 2 with one line: unknown flag, no target/data, manifold 
   const missing = await capture(['fit', '--data', join(dir, 'nope.csv'), '--steps', '1', '--json']);
   assert.is(missing.code, 1);
   assert.match(missing.err, /cannot read data file/);
+  // too few points for a validation and a test point: refused once the file is read, before any
+  // training (it used to train, then fail in the kernel fit or report a test NLL of nothing)
+  const few = join(dir, 'seven.csv');
+  writeFileSync(few, ['lat,lon', ...Array.from({ length: 7 }, (_, i) => `${10 + i},${20 + 3 * i}`)].join('\n'));
+  const seven = await capture(['fit', '--data', few, '--out', join(dir, 'seven.json'), '--json']);
+  assert.is(seven.code, 1, seven.err);
+  assert.match(seven.err, /seven\.csv: 7 points are too few for the 80\/10\/10 train\/validation\/test split \(6\/1\/0\).*at least 8 points/);
+  assert.is(seven.out, '', 'nothing trained, nothing printed');
+  assert.not.ok(existsSync(join(dir, 'seven.json')) || existsSync(join(dir, 'seven.json.checkpoint.json')));
 });
 
 test.run();
