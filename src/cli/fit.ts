@@ -50,7 +50,7 @@ import type { ValidatedFitResult, ValidatedFitSettings } from '../train/validate
 const specs = {
   manifold: { type: 'string', choices: ['torus2', 'sphere2'], help: 'manifold (implied by --target when omitted)' },
   target: { type: 'string', choices: Object.keys(targets), help: 'named target density (reverse KL)' },
-  data: { type: 'string', help: 'CSV of lat,lon degrees on S² (IRCPM: maximum likelihood; CNF: flow matching)' },
+  data: { type: 'string', help: 'CSV of latitude, longitude in degrees on S², ≥ 8 rows; a header naming lat and lon columns picks them, else the first two (IRCPM: maximum likelihood; CNF: flow matching)' },
   flow: { type: 'string', choices: ['ircpm', 'cnf'], help: 'flow family [cnf with --data, ircpm with --target]' },
   stack: { type: 'int', min: 1, help: 'IRCPM: number of stacked layers [1 on tori, 3 on spheres]' },
   separate: { type: 'boolean', help: 'IRCPM: separate parameters per stacked layer (default: shared)' },

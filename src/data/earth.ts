@@ -1,25 +1,46 @@
 /**
  * Earth event catalogues (latitude, longitude in degrees) as points on S², and seeded splits.
- * Lines starting with '#' are comments; a non-numeric first data row is a header.
+ * Lines starting with '#' are comments; a non-numeric first data row is a header. A header that
+ * names a latitude column (lat, latitude) and a longitude column (lon, long, lng, longitude) picks
+ * those columns, in any order and among other columns; otherwise the first two columns are lat, lon.
  */
 import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 
+const LAT_NAMES = new Set(['lat', 'latitude']);
+const LON_NAMES = new Set(['lon', 'long', 'lng', 'longitude']);
+
+/** Column indices of latitude and longitude named by a header row, null when it names neither. */
+function headerColumns(cells: string[], source: string, line: number): { lat: number; lon: number } | null {
+  const names = cells.map((c) => c.replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  const lat = names.findIndex((n) => LAT_NAMES.has(n));
+  const lon = names.findIndex((n) => LON_NAMES.has(n));
+  if (lat < 0 && lon < 0) return null;
+  // one named and not the other: guessing the other column could swap the coordinates silently
+  if (lat < 0 || lon < 0) throw new Error(`${source}: the header on line ${line} names a ${lat < 0 ? 'longitude' : 'latitude'} column but no ${lat < 0 ? 'latitude (lat, latitude)' : 'longitude (lon, long, lng, longitude)'} column`);
+  return { lat, lon };
+}
+
 export function parseLatLonCSV(text: string, source = 'CSV'): [number, number][] {
   const rows: [number, number][] = [];
   let sawData = false;
-  text.split(/\r?\n/).forEach((line, k) => {
+  let cols = { lat: 0, lon: 1 };
+  // a byte-order mark (spreadsheet exports) would otherwise make the first cell non-numeric
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, k) => {
     const t = line.trim();
     if (!t || t.startsWith('#')) return;
     const cells = t.split(',').map((c) => c.trim());
-    const lat = Number(cells[0]);
-    const lon = Number(cells[1]);
-    if (cells.length < 2 || cells[0] === '' || cells[1] === '' || !Number.isFinite(lat) || !Number.isFinite(lon)) {
+    const latCell = cells[cols.lat];
+    const lonCell = cells[cols.lon];
+    const lat = Number(latCell);
+    const lon = Number(lonCell);
+    if (latCell === undefined || lonCell === undefined || latCell === '' || lonCell === '' || !Number.isFinite(lat) || !Number.isFinite(lon)) {
       if (!sawData) {
         sawData = true; // header row
+        cols = headerColumns(cells, source, k + 1) ?? cols;
         return;
       }
-      throw new Error(`${source}: line ${k + 1} is not 'lat,lon' numbers: '${t}'`);
+      throw new Error(`${source}: line ${k + 1} has no numeric latitude and longitude in columns ${cols.lat + 1} and ${cols.lon + 1}: '${t}'`);
     }
     sawData = true;
     if (Math.abs(lat) > 90 || Math.abs(lon) > 360) throw new Error(`${source}: line ${k + 1} has latitude/longitude out of range: ${lat}, ${lon}`);

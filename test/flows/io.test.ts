@@ -98,6 +98,16 @@ test('lat,lon CSV: comments and header skipped, bad rows rejected, unit vectors,
   assert.throws(() => parseLatLonCSV('0,0\nabc,1\n'), /line 2/);
   assert.throws(() => parseLatLonCSV('95,0\n'), /out of range/);
   assert.throws(() => parseLatLonCSV('# only comments\n'), /no data rows/);
+  // a header that names the columns picks them: swapped, among other columns, quoted
+  assert.equal(parseLatLonCSV('lon,lat\n120,-30.5\n'), [[-30.5, 120]]);
+  assert.equal(parseLatLonCSV('id,time,"Longitude",Latitude,mag\n7,1999,-70.2,12.5,6.1\n'), [[12.5, -70.2]]);
+  assert.equal(parseLatLonCSV('lat,lng\r\n1,2\r\n'), [[1, 2]]);
+  // without a header naming them, the first two columns (an unnamed header is skipped)
+  assert.equal(parseLatLonCSV('a,b\n1,2\n'), [[1, 2]]);
+  // a byte-order mark is not a header: the first row stays a point
+  assert.equal(parseLatLonCSV('\uFEFF10,20\n11,21\n'), [[10, 20], [11, 21]]);
+  assert.throws(() => parseLatLonCSV('latitude,depth\n1,2\n'), /names a latitude column but no longitude/);
+  assert.throws(() => parseLatLonCSV('id,lat,lon\n1,2\n'), /line 2 has no numeric latitude and longitude in columns 2 and 3/);
   const s = splitIndices(827, 3);
   assert.equal([s.train.length, s.val.length, s.test.length], [662, 83, 82]);
   const all = new Set([...s.train, ...s.val, ...s.test]);
