@@ -20,7 +20,7 @@
  *
  * Resumable: --out is rewritten (atomically) after every finished run, and a rerun with the same
  * --out skips the runs it already holds for the same budgets, so a long benchmark can be split over
- * several sessions. Ctrl-C keeps what is done and exits 130. One JSON object on stdout, the table on
+ * several sessions. Ctrl-C keeps what is done and exits 130 (SIGTERM: the same, exit 143). One JSON object on stdout, the table on
  * stderr, and per dataset an SVG of model samples against the test points of the first split
  * (--plots-dir, Vega-Lite through src/report/render.ts).
  */
@@ -205,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
     result.summary = summarise(result);
     writeFileAtomic(out, JSON.stringify(result, null, 1), 'earth result');
   };
-  const interrupt = onInterrupt('bench earth', 'stopping the current run (after its training step, or between the parts of its evaluation); finished runs are kept');
+  const interrupt = onInterrupt('bench earth', 'stopping the current run (after its training step, or between the parts of its evaluation); finished runs are kept', { sigterm: true });
   const manifold = sphere(2);
   let interrupted = false;
   try {
@@ -304,7 +304,7 @@ async function main(argv: string[]): Promise<number> {
   console.error(table(summary));
   if (interrupted) console.error(`bench/earth: interrupted; the finished runs are in ${out} (rerun to resume)`);
   console.log(JSON.stringify({ bench: 'earth', backend, machine, out, summary }));
-  return interrupted ? 130 : 0;
+  return interrupted ? interrupt.exitCode : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -28,7 +28,9 @@
  * skips what is done and redoes what was interrupted), models/, run/ (run records for `gaugeflow
  * report out/freezing/run --out report.html`) and freezing.json (the result). Ctrl-C stops the
  * current run, keeps everything measured so far (the interrupted part marked as such), prints the
- * table and exits 130. One JSON object on stdout with --json, a table otherwise.
+ * table and exits 130. SIGTERM is left to Node's default (see src/cli/interrupt.ts): the state file
+ * holds every finished run, and the `train` child saves its checkpoint on the SIGTERM a scheduler
+ * sends every process of the job. One JSON object on stdout with --json, a table otherwise.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

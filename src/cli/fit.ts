@@ -23,7 +23,8 @@
  * (exit 130) and which even a second Ctrl-C, quitting at once, cannot lose: with --target the model
  * is finished and goes to --out before it; with --data (whose model file holds the kernel mixture,
  * fitted during the evaluation) the selected weights go to the checkpoint file, and --out is
- * written only for a finished model.
+ * written only for a finished model. SIGTERM (a batch scheduler, `kill`) is treated as Ctrl-C,
+ * with exit code 143.
  */
 import { rmSync } from 'node:fs';
 import seedrandom from 'seedrandom';
@@ -188,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
   const rng = seedrandom(`fit-${flags.seed}`);
   const flow = await buildFlow(flags, manifold, rng, target?.symmetry);
   const t0 = performance.now();
-  const interrupt = onInterrupt('fit', 'stopping after the current training step');
+  const interrupt = onInterrupt('fit', 'stopping after the current training step', { sigterm: true });
   const steps = flags.steps ?? 1000;
   const common = { steps, batch: flags.batch!, lr: flags.lr!, rng, progress: !flags.json, json: flags.json, signal: interrupt.signal };
   const result: Record<string, unknown> = {
@@ -236,7 +237,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`gaugeflow fit: interrupted after ${done} of ${planned} steps; no --out given, so the weights were not saved`);
     }
     print();
-    return 130;
+    return interrupt.exitCode;
   };
 
   try {
@@ -256,7 +257,7 @@ export async function run(argv: string[]): Promise<number> {
         Object.assign(result, { interrupted: true, evaluation: 'interrupted', finalLoss: tr.losses.at(-1) ?? null, wallSeconds: (performance.now() - t0) / 1000, backend });
         console.error(`gaugeflow fit: interrupted during the evaluation, after training; ${saved}`);
         print();
-        return code !== 0 ? code : 130;
+        return code !== 0 ? code : interrupt.exitCode;
       }
       Object.assign(result, { ess: ev.ess, kl: ev.kl, klExactLogZ: ev.klExact, okFraction: ev.okFraction, evalSamples: ev.n, finalLoss: tr.losses.at(-1) ?? null });
     } else {
@@ -309,7 +310,7 @@ export async function run(argv: string[]): Promise<number> {
         if (checkpointSaved) result.checkpoint = checkpointPath;
         console.error(`gaugeflow fit: interrupted during the test evaluation, after ${out.fit.steps} training steps; ${saved}`);
         print();
-        return 130;
+        return interrupt.exitCode;
       }
       Object.assign(result, {
         objective: flags.flow === 'cnf' ? 'flow matching (geodesic)' : 'maximum likelihood',

@@ -4,8 +4,13 @@
  * saves what it has, prints the partial result and exits 130. A second SIGINT quits at once
  * (exit 130). Long set-up work must either poll `signal` between chunks with an `await` in
  * between (samplers/runner_chain.ts does so while it allocates and hot-starts a field) or be
- * refused before it starts (src/cli/preflight.ts), so that Ctrl-C is never ignored. Commands run
- * as batch jobs (propose) also treat SIGTERM this way, with exit code 143.
+ * refused before it starts (src/cli/preflight.ts), so that Ctrl-C is never ignored. Commands that
+ * run as batch jobs (train, fit, sample, propose and bench/earth.ts) treat SIGTERM (a scheduler's
+ * time limit or cancel, `kill`) the same way, with exit code 143: SLURM allows KillWait (30 s by
+ * default) between SIGTERM and SIGKILL, time to finish a step and save. The interactive ones (demo,
+ * showcase, report) leave SIGTERM to Node's default, and so does bench freezing: a scheduler signals
+ * every process of the job, so its `train` child receives SIGTERM itself, and forwarding the
+ * parent's would be the second signal that makes the child quit before saving.
  */
 export interface Interrupt {
   readonly signal: AbortSignal;

@@ -53,12 +53,13 @@ sweep followed by --or-steps over-relaxation sweeps. Each chain does --therm upd
 measures --n configurations (PER CHAIN), one every --meas-every updates. Errors, τ_int (in
 measurements) and ESS come from the Γ-method with the chains as replica; R̂ is the rank-normalised
 split R̂. Ctrl-C stops every chain at its next update (or while a large field is being set up)
-and analyses what was measured (interrupted: true, exit code 130). The memory a run holds is
-estimated before anything is allocated; a run that does not fit is refused (exit 2) unless
---max-memory allows it. Exact values are an annotation: computed in at most a few seconds, and
-reported as null (with a warning) when they cannot be.
+and analyses what was measured (interrupted: true, exit code 130; SIGTERM from a batch scheduler
+or kill: the same, exit code 143). The memory a run holds is estimated before anything is
+allocated; a run that does not fit is refused (exit 2) unless --max-memory allows it. Exact
+values are an annotation: computed in at most a few seconds, and reported as null (with a
+warning) when they cannot be.
 
-exit codes: 0 done, 1 error, 2 bad usage, 130 interrupted
+exit codes: 0 done, 1 error, 2 bad usage, 130 interrupted (143 on SIGTERM)
 
 flags:
 ${flagHelp(specs)}`;
@@ -127,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
   const runDir = f['run-dir'] ? await import('../report/run-dir.ts') : null;
   runDir?.prepareRunDir(f['run-dir']!, [runDir.chainsRecordName(spec.sampler, spec.L, spec.beta)], { force: f.force, inputs: [f.model] });
 
-  const interrupt = onInterrupt('sample', 'stopping chains at the next update');
+  const interrupt = onInterrupt('sample', 'stopping chains at the next update', { sigterm: true });
   const controller = { signal: interrupt.signal };
 
   const showBar = Boolean(process.stderr.isTTY) && !process.env.CI && !f.json;
@@ -199,6 +200,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`gaugeflow sample: run record written to ${path}\n`);
   }
   console.log(f.json ? toJson(report.out) : runTable(report));
-  return result.interrupted ? 130 : 0;
+  return result.interrupted ? interrupt.exitCode : 0;
 }
 

@@ -15,7 +15,8 @@
  * <out>.checkpoint.json are checked before any work starts and never overwritten without --force;
  * Ctrl-C stops after the current step, saves the weights reached to the checkpoint file (never to
  * --out), says where and exits 130; during the evaluation (20 000 draws, seconds), which starts once
- * the model is saved to --out, it skips the evaluation and keeps the model (exit 130).
+ * the model is saved to --out, it skips the evaluation and keeps the model (exit 130). SIGTERM does
+ * the same with exit code 143.
  */
 import { rmSync } from 'node:fs';
 import { appliesOnly, givenFlags, UsageError } from './args.ts';
@@ -100,7 +101,7 @@ export async function runSingle(flags: SingleFlags): Promise<number> {
     writeFileAtomic(path, JSON.stringify(singleMatrixModelPayload(flow, target, history)), path === checkpointPath ? 'checkpoint file' : 'model file');
   };
 
-  const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`);
+  const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`, { sigterm: true });
   try {
     const trained = await trainSingleMatrixFlow(target, recipe, {
       seed,
@@ -139,7 +140,7 @@ export async function runSingle(flags: SingleFlags): Promise<number> {
       console.error(`gaugeflow train: interrupted after ${steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
       Object.assign(report, { interrupted: true, checkpoint: checkpointPath });
       console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-      return 130;
+      return interrupt.exitCode;
     }
     save(out, flow, { steps, seconds: train.seconds }, {});
     rmSync(checkpointPath, { force: true });
@@ -154,7 +155,7 @@ export async function runSingle(flags: SingleFlags): Promise<number> {
       console.error(`gaugeflow train: interrupted during the evaluation; the model is saved in ${out}`);
       Object.assign(report, { interrupted: true, evaluation: 'interrupted' });
       console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-      return 130;
+      return interrupt.exitCode;
     }
     const { logw, failed } = weights;
     const s = logWeightSummary(logw, seed);

@@ -16,7 +16,8 @@
  * neither is overwritten without --force, and an input is never written over. Ctrl-C stops after the
  * current step, saves the weights reached to the checkpoint file, says where, prints the partial
  * result and exits 130. Ctrl-C during the final evaluation (the model is saved by then) skips the
- * evaluation, says where the model is and exits 130.
+ * evaluation, says where the model is and exits 130. SIGTERM (a batch scheduler's time limit or
+ * cancel, `kill`) does the same with exit code 143.
  */
 import { rmSync } from 'node:fs';
 import { appliesOnly, parseFlags, flagHelp, UsageError, type FlagSpecs } from './args.ts';
@@ -255,10 +256,11 @@ export async function run(argv: string[]): Promise<number> {
     writeFileAtomic(path, JSON.stringify(gaugeModelPayload(flow, meta, history)), path === checkpointPath ? 'checkpoint file' : 'model file');
   };
 
-  const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`);
-  let result: ParallelTrainResult;
+  // one handler from the first step to the end of the evaluation (Interrupt.describe says what the next
+  // Ctrl-C does): a gap between two would hand a signal in it to Node's default handler
+  const interrupt = onInterrupt('train', `stopping after the current step; the weights go to ${checkpointPath}`, { sigterm: true });
   try {
-    result = await trainParallel({
+    const result: ParallelTrainResult = await trainParallel({
       spec: p.kind === 'u1' ? gaugeTrainableSpec(p.config) : sunTrainableSpec(p.config),
       workers: flags.workers!,
       ...(steps !== undefined ? { steps } : {}),
@@ -279,82 +281,77 @@ export async function run(argv: string[]): Promise<number> {
       },
       progress: !flags.json,
     });
+    assignVariables(local.variables, joinWeights(result.weights, shapes));
+    const report: Record<string, unknown> = {
+      command: 'train',
+      group: p.group,
+      ...(p.kind === 'sun' ? { N: p.config.N } : {}),
+      dims: flags.dims,
+      L: flags.L,
+      beta: flags.beta,
+      kernel: p.kind === 'u1' ? p.config.flow.kernel : sunKernelName(p.config.options),
+      layers: p.kind === 'u1' ? p.config.flow.layers : p.config.layers,
+      params: local.paramCount,
+      steps: result.steps,
+      trainSeconds: result.seconds,
+      secondsPerStep: result.timing.wallPerStep,
+      stopReason: result.stopReason,
+      estimator,
+      batch: flags.batch,
+      workers: result.workers,
+      seed: flags.seed,
+      backend,
+      init: flags.init ?? null,
+    };
+    if (result.interrupted) {
+      save(checkpointPath, local, result, { interrupted: true });
+      console.error(`gaugeflow train: interrupted after ${result.steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
+      report.interrupted = true;
+      report.checkpoint = checkpointPath;
+      if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
+      console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      return interrupt.exitCode;
+    }
+    let code = 0;
+    try {
+      save(out, local, result, {});
+      rmSync(checkpointPath, { force: true }); // a checkpoint exists only for a run that did not finish
+      report.model = out;
+    } catch (e) {
+      // the measurements below are still printed; the last checkpoint (if any) is kept
+      console.error(`gaugeflow train: ${(e as Error).message}`);
+      report.model = null;
+      code = 1;
+    }
+    // Ctrl-C during the final evaluation: the model is saved already; say so, skip the evaluation, exit 130 (143)
+    const saved = code === 0 ? `the model is saved to ${out}` : 'the model could not be saved; the last checkpoint (if any) is kept';
+    interrupt.describe(`skipping the final evaluation; ${saved}`);
+    const ev = await evaluateGaugeProposalInterruptible(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`, interrupt.signal);
+    if (ev === null) {
+      console.error(`gaugeflow train: interrupted during the final evaluation; ${saved} (measure it with gaugeflow sample --sampler flow --model ${out})`);
+      report.interrupted = true;
+      report.evaluation = 'interrupted';
+      if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
+      console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      return code !== 0 ? code : interrupt.exitCode;
+    }
+    Object.assign(report, {
+      ess: ev.ess,
+      kl: ev.kl,
+      klLogZ: ev.klLogZ,
+      acceptance: ev.acceptance,
+      logZ: ev.logZ,
+      logZErr: ev.logZErr,
+      logZExact: ev.logZExact,
+      failedDraws: ev.failedDraws,
+      evalSamples: ev.n,
+    });
+    if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
+    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+    return code;
   } finally {
     interrupt.close();
   }
-  assignVariables(local.variables, joinWeights(result.weights, shapes));
-  const report: Record<string, unknown> = {
-    command: 'train',
-    group: p.group,
-    ...(p.kind === 'sun' ? { N: p.config.N } : {}),
-    dims: flags.dims,
-    L: flags.L,
-    beta: flags.beta,
-    kernel: p.kind === 'u1' ? p.config.flow.kernel : sunKernelName(p.config.options),
-    layers: p.kind === 'u1' ? p.config.flow.layers : p.config.layers,
-    params: local.paramCount,
-    steps: result.steps,
-    trainSeconds: result.seconds,
-    secondsPerStep: result.timing.wallPerStep,
-    stopReason: result.stopReason,
-    estimator,
-    batch: flags.batch,
-    workers: result.workers,
-    seed: flags.seed,
-    backend,
-    init: flags.init ?? null,
-  };
-  if (result.interrupted) {
-    save(checkpointPath, local, result, { interrupted: true });
-    console.error(`gaugeflow train: interrupted after ${result.steps} steps; weights saved to ${checkpointPath} (not to ${out})`);
-    report.interrupted = true;
-    report.checkpoint = checkpointPath;
-    if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
-    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-    return 130;
-  }
-  let code = 0;
-  try {
-    save(out, local, result, {});
-    rmSync(checkpointPath, { force: true }); // a checkpoint exists only for a run that did not finish
-    report.model = out;
-  } catch (e) {
-    // the measurements below are still printed; the last checkpoint (if any) is kept
-    console.error(`gaugeflow train: ${(e as Error).message}`);
-    report.model = null;
-    code = 1;
-  }
-  // Ctrl-C during the final evaluation: the model is saved already; say so, skip the evaluation, exit 130
-  const saved = code === 0 ? `the model is saved to ${out}` : 'the model could not be saved; the last checkpoint (if any) is kept';
-  const evalInterrupt = onInterrupt('train', `skipping the final evaluation; ${saved}`);
-  let ev;
-  try {
-    ev = await evaluateGaugeProposalInterruptible(gaugeProposal(local, lattice), flags.beta!, flags['eval-samples']!, `${flags.seed}`, evalInterrupt.signal);
-  } finally {
-    evalInterrupt.close();
-  }
-  if (ev === null) {
-    console.error(`gaugeflow train: interrupted during the final evaluation; ${saved} (measure it with gaugeflow sample --sampler flow --model ${out})`);
-    report.interrupted = true;
-    report.evaluation = 'interrupted';
-    if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
-    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-    return code !== 0 ? code : 130;
-  }
-  Object.assign(report, {
-    ess: ev.ess,
-    kl: ev.kl,
-    klLogZ: ev.klLogZ,
-    acceptance: ev.acceptance,
-    logZ: ev.logZ,
-    logZErr: ev.logZErr,
-    logZExact: ev.logZExact,
-    failedDraws: ev.failedDraws,
-    evalSamples: ev.n,
-  });
-  if (runDir) console.error(`gaugeflow train: training history written to ${await runDir.writeTrainingRun(flags['run-dir']!, flags.L!, flags.beta!, curve, report)}`);
-  console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-  return code;
 }
 
 /**

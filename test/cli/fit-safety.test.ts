@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFlow } from '../../src/flows/io.ts';
-import { bin, captureMain, ctrlCWhenWritten } from '../fixtures/cli.ts';
+import { bin, captureMain, signalWhenWritten } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-fit-safety-'));
 
@@ -70,16 +70,18 @@ test('item 6: Ctrl-C during fit saves <out>.checkpoint.json (not --out), prints 
   assert.match(again.err, /checkpoint file .*checkpoint\.json exists; pass --force/);
 });
 
-test('item 6: fit --target saves the finished model before its evaluation (20 000 samples); Ctrl-C there skips the evaluation (exit 130, the model kept)', async () => {
-  const out = join(dir, 'target-model.json');
-  const { code, stdout, stderr } = await ctrlCWhenWritten(['fit', '--target', 'rezende-4mode', '--steps', '2', '--batch', '16', '--hidden', '8', '--out', out, '--json'], out);
-  assert.is(code, 130, stderr);
-  assert.match(stderr, /interrupted — skipping the evaluation; the model is saved to .*target-model\.json/);
-  assert.match(stderr, /interrupted during the evaluation, after training; the model is saved to .*target-model\.json/);
-  const o = JSON.parse(stdout);
-  assert.equal([o.interrupted, o.evaluation, o.model, o.ess], [true, 'interrupted', out, undefined]);
-  assert.ok((await loadFlow(out)).variables.length > 0);
-  assert.not.ok(existsSync(`${out}.checkpoint.json`));
+test('item 6: fit --target saves the finished model before its evaluation (20 000 samples); Ctrl-C (or SIGTERM) there skips the evaluation (exit 130 / 143, the model kept)', async () => {
+  for (const [sig, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const out = join(dir, `target-model-${sig}.json`);
+    const { code, stdout, stderr } = await signalWhenWritten(['fit', '--target', 'rezende-4mode', '--steps', '2', '--batch', '16', '--hidden', '8', '--out', out, '--json'], out, sig);
+    assert.is(code, exit, stderr);
+    assert.match(stderr, new RegExp(`${sig === 'SIGINT' ? 'interrupted' : 'SIGTERM'} — skipping the evaluation; the model is saved to .*target-model-${sig}\\.json`));
+    assert.match(stderr, /interrupted during the evaluation, after training; the model is saved to .*target-model-SIG[A-Z]+\.json/);
+    const o = JSON.parse(stdout);
+    assert.equal([o.interrupted, o.evaluation, o.model, o.ess], [true, 'interrupted', out, undefined]);
+    assert.ok((await loadFlow(out)).variables.length > 0);
+    assert.not.ok(existsSync(`${out}.checkpoint.json`));
+  }
 });
 
 test('item 6: fit --data saves the trained weights to the checkpoint before its evaluation; Ctrl-C there skips the evaluation (exit 130, --out not written)', async () => {
@@ -89,7 +91,7 @@ test('item 6: fit --data saves the trained weights to the checkpoint before its 
   writeFileSync(csv, ['lat,lon', ...Array.from({ length: 1500 }, () => `${(60 + 10 * rng()).toFixed(3)},${(20 * rng()).toFixed(3)}`)].join('\n'));
   const out = join(dir, 'data-model.json');
   const checkpoint = `${out}.checkpoint.json`;
-  const { code, stdout, stderr } = await ctrlCWhenWritten(['fit', '--data', csv, '--steps', '2', '--batch', '32', '--hidden', '8', '--workers', '2', '--out', out, '--json'], checkpoint);
+  const { code, stdout, stderr } = await signalWhenWritten(['fit', '--data', csv, '--steps', '2', '--batch', '32', '--hidden', '8', '--workers', '2', '--out', out, '--json'], checkpoint);
   assert.is(code, 130, stderr);
   assert.match(stderr, /interrupted — skipping the test evaluation; the trained weights are saved to .*data-model\.json\.checkpoint\.json/);
   assert.match(stderr, /interrupted during the test evaluation, after 2 training steps; the trained weights are saved to .*checkpoint\.json \(not to .*data-model\.json, which is written only for a finished model\)/);

@@ -100,36 +100,38 @@ test('usage errors exit 2 with one line on stderr; --help exits 0', async () => 
   assert.match(bad.stderr, /gaugeflow sample: --save-configs .* is not a directory/);
 });
 
-test('SIGINT: chains stop, partial results are analysed, interrupted: true, exit 130', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-sigint-'));
-  try {
-    const child = spawn(process.execPath, [bin, 'sample', '--L', '4', '--beta', '1', '--sampler', 'heatbath', '--n', '100000000', '--therm', '0',
-      '--chains', '2', '--workers', '2', '--json', '--save-configs', dir, '--save-every', '1000'], { env });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const t0 = Date.now();
-      const poll = setInterval(() => {
-        // the first saved configuration shows that sampling (and the SIGINT handler) is live
-        if (readdirSync(dir).length > 0) {
-          clearInterval(poll);
-          child.kill('SIGINT');
-        } else if (Date.now() - t0 > 20_000) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-          reject(new Error('no configuration saved within 20 s'));
-        }
-      }, 20);
-      child.on('exit', (c) => resolve(c));
-    });
-    assert.is(code, 130);
-    const o = JSON.parse(out);
-    assert.is(o.interrupted, true);
-    assert.ok(o.measured > 0 && o.measured < 200_000_000);
-    assert.ok(o.savedConfigs >= 1);
-    assert.type(o.observables.plaquette.mean, 'number');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+test('SIGINT (Ctrl-C) or SIGTERM (a scheduler): chains stop, partial results are analysed, interrupted: true, exit 130 / 143', async () => {
+  for (const [sig, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-sigint-'));
+    try {
+      const child = spawn(process.execPath, [bin, 'sample', '--L', '4', '--beta', '1', '--sampler', 'heatbath', '--n', '100000000', '--therm', '0',
+        '--chains', '2', '--workers', '2', '--json', '--save-configs', dir, '--save-every', '1000'], { env });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const t0 = Date.now();
+        const poll = setInterval(() => {
+          // the first saved configuration shows that sampling (and the signal handler) is live
+          if (readdirSync(dir).length > 0) {
+            clearInterval(poll);
+            child.kill(sig);
+          } else if (Date.now() - t0 > 20_000) {
+            clearInterval(poll);
+            child.kill('SIGKILL');
+            reject(new Error('no configuration saved within 20 s'));
+          }
+        }, 20);
+        child.on('exit', (c) => resolve(c));
+      });
+      assert.is(code, exit, sig);
+      const o = JSON.parse(out);
+      assert.is(o.interrupted, true);
+      assert.ok(o.measured > 0 && o.measured < 200_000_000);
+      assert.ok(o.savedConfigs >= 1);
+      assert.type(o.observables.plaquette.mean, 'number');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });
 

@@ -14,7 +14,7 @@ import { singleMatrixSUN } from '../../lattices/exact/single-matrix.ts';
 import { makeRng } from '../../lattices/random.ts';
 import { loadSingleMatrixModel } from '../../src/flows/sun/single-model-file.ts';
 import { readGaugeModel } from '../../src/flows/gauge/model-file.ts';
-import { captureMain, cli, ctrlCWhenWritten } from '../fixtures/cli.ts';
+import { captureMain, cli, signalWhenWritten } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaugeflow-train-single-'));
 const model = join(dir, 'su2.json');
@@ -48,7 +48,7 @@ test('train --target single --json: ESS, acceptance, and the importance estimate
 
 test('train --target single saves the model before its evaluation (20 000 SU(3) draws); Ctrl-C there skips the evaluation (exit 130, the model kept)', async () => {
   const out = join(dir, 'su3-interrupted.json');
-  const { code, stdout, stderr } = await ctrlCWhenWritten(['train', '--target', 'single', '--group', 'su3', '--beta', '9', '--coeffs', coeffs.join(','), '--steps', '2', '--out', out, '--json'], out);
+  const { code, stdout, stderr } = await signalWhenWritten(['train', '--target', 'single', '--group', 'su3', '--beta', '9', '--coeffs', coeffs.join(','), '--steps', '2', '--out', out, '--json'], out);
   assert.is(code, 130, stderr);
   assert.match(stderr, /interrupted — skipping the evaluation; the model is saved in .*su3-interrupted\.json/);
   assert.match(stderr, /interrupted during the evaluation; the model is saved in .*su3-interrupted\.json/);
